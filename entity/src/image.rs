@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "images")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub url: String,
+    pub alt_text: String,
+    pub caption: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub photographer: Option<String>,
+    pub agency: Option<String>,
+    pub distributor: Option<String>,
+    pub license: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

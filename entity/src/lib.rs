@@ -1,0 +1,15 @@
+//! SeaORM entities of newsroom: one module per table, no behaviour.
+
+pub mod article;
+pub mod article_author;
+pub mod article_revision;
+pub mod article_slug;
+pub mod article_tag;
+pub mod author;
+pub mod comment;
+pub mod image;
+pub mod newsletter_subscription;
+pub mod section;
+pub mod setting;
+pub mod tag;
+pub mod user;

@@ -1,0 +1,18 @@
+//! Schema migrations of newsroom. Each change is a new migration; a shipped one is never edited.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_content_schema;
+mod m20261127_000002_article_search;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_content_schema::Migration),
+            Box::new(m20261127_000002_article_search::Migration),
+        ]
+    }
+}

@@ -1,0 +1,89 @@
+//! One `Config` from flags and `NEWSROOM_*` environment variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database to use: a SQLite file (`sqlite:newsroom.db`, created on first start) or
+    /// PostgreSQL (`postgres://user@host/db`).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:newsroom.db", global = true)]
+    pub database_url: String,
+
+    /// Most database connections the server opens.
+    #[arg(long, env = "NEWSROOM_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub db_max_connections: u32,
+
+    /// Address the server listens on.
+    #[arg(long, env = "NEWSROOM_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// Secret that signs HS256 tokens. When unset, a random secret is generated once and
+    /// kept in the database, so tokens survive restarts.
+    #[arg(long, env = "NEWSROOM_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// `iss` claim tokens are issued with and must carry.
+    #[arg(long, env = "NEWSROOM_JWT_ISSUER", default_value = "newsroom", global = true)]
+    pub jwt_issuer: String,
+
+    /// `aud` claim tokens are issued with and must carry.
+    #[arg(long, env = "NEWSROOM_JWT_AUDIENCE", default_value = "newsroom", global = true)]
+    pub jwt_audience: String,
+
+    /// How long a token from the `login` mutation lasts (e.g. `12h`, `30m`).
+    #[arg(long, env = "NEWSROOM_LOGIN_TTL", default_value = "12h", value_parser = parse_duration, global = true)]
+    pub login_ttl: Duration,
+
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "NEWSROOM_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Highest query complexity accepted.
+    #[arg(long, env = "NEWSROOM_MAX_COMPLEXITY", default_value_t = 5000, global = true)]
+    pub max_complexity: usize,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
+    pub body_limit: usize,
+
+    /// Longest a request may take (e.g. `10s`).
+    #[arg(long, env = "NEWSROOM_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub request_timeout: Duration,
+
+    /// Log format.
+    #[arg(long, env = "NEWSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (write it like 30s, 15m, 12h or 7d)"))
+}
+
+impl Config {
+    /// The defaults, as if no flag or variable were set (for tests and embedding).
+    pub fn with_database(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            db_max_connections: 10,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            jwt_secret: None,
+            jwt_issuer: "newsroom".into(),
+            jwt_audience: "newsroom".into(),
+            login_ttl: Duration::from_secs(12 * 3600),
+            max_depth: 12,
+            max_complexity: 5000,
+            body_limit: 256 * 1024,
+            request_timeout: Duration::from_secs(10),
+            log_format: LogFormat::Text,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+pub async fn load(_db: &sea_orm::DatabaseConnection) -> Result<bool, sea_orm::DbErr> { Ok(false) }

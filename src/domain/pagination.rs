@@ -1,0 +1,297 @@
+//! Relay cursor pagination over keyset conditions: a cursor names the sort key and id of
+//! an item, so pages stay stable while rows are inserted.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Value};
+use sea_orm::{
+    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
+    Select,
+};
+
+use super::{Error, Result};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The arguments a client sends for a page.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
+        PageArgs { first, after, ..Default::default() }
+    }
+}
+
+/// A validated page request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    Forward { limit: u64, after: Option<Cursor> },
+    Backward { limit: u64, before: Option<Cursor> },
+}
+
+impl Window {
+    pub fn parse(args: PageArgs) -> Result<Window> {
+        let size = |field: &str, value: Option<i32>| -> Result<u64> {
+            match value {
+                None => Ok(DEFAULT_PAGE_SIZE),
+                Some(n) if n < 0 => Err(Error::bad_input(field, "must not be negative")),
+                Some(n) if n as u64 > MAX_PAGE_SIZE => {
+                    Err(Error::bad_input(field, format!("must be at most {MAX_PAGE_SIZE}, got {n}")))
+                }
+                Some(n) => Ok(n as u64),
+            }
+        };
+        let backward = args.last.is_some() || args.before.is_some();
+        let forward = args.first.is_some() || args.after.is_some();
+        if forward && backward {
+            return Err(Error::bad_input(
+                "last",
+                "page forward with first/after or backward with last/before, not both",
+            ));
+        }
+        if backward {
+            Ok(Window::Backward {
+                limit: size("last", args.last)?,
+                before: args.before.as_deref().map(|c| Cursor::decode("before", c)).transpose()?,
+            })
+        } else {
+            Ok(Window::Forward {
+                limit: size("first", args.first)?,
+                after: args.after.as_deref().map(|c| Cursor::decode("after", c)).transpose()?,
+            })
+        }
+    }
+
+    pub fn limit(&self) -> u64 {
+        match self {
+            Window::Forward { limit, .. } | Window::Backward { limit, .. } => *limit,
+        }
+    }
+}
+
+/// The sort key of one item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    Time(DateTime<Utc>),
+    Float(f64),
+    /// Items ordered by id alone.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: SortValue,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn time(at: DateTime<Utc>, id: i64) -> Self {
+        Cursor { key: SortValue::Time(at), id }
+    }
+
+    pub fn encode(&self) -> String {
+        let text = match &self.key {
+            SortValue::Time(at) => format!("t|{}|{}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), self.id),
+            SortValue::Float(value) => format!("f|{value}|{}", self.id),
+            SortValue::None => format!("n||{}", self.id),
+        };
+        URL_SAFE_NO_PAD.encode(text)
+    }
+
+    /// `field` names the argument in the error a client gets for a cursor that is not ours.
+    pub fn decode(field: &str, text: &str) -> Result<Cursor> {
+        let invalid = || Error::bad_input(field, "is not a valid cursor");
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let mut parts = text.splitn(3, '|');
+        let (kind, key, id) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(kind), Some(key), Some(id)) => (kind, key, id),
+            _ => return Err(invalid()),
+        };
+        let id = id.parse::<i64>().map_err(|_| invalid())?;
+        let key = match kind {
+            "t" => SortValue::Time(DateTime::parse_from_rfc3339(key).map_err(|_| invalid())?.to_utc()),
+            "f" => SortValue::Float(key.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(invalid)?),
+            "n" if key.is_empty() => SortValue::None,
+            _ => return Err(invalid()),
+        };
+        Ok(Cursor { key, id })
+    }
+}
+
+/// How a list is ordered: by `key` (when there is one), then by `id`, both in one direction.
+#[derive(Debug, Clone)]
+pub struct Keyset {
+    pub key: Option<Expr>,
+    pub id: Expr,
+    pub descending: bool,
+}
+
+impl Keyset {
+    /// Rows that come after `cursor` in the direction given.
+    fn after(&self, cursor: &Cursor, descending: bool, field: &str) -> Result<Condition> {
+        let past = |column: Expr, value: Value| if descending { column.lt(value) } else { column.gt(value) };
+        let key_value = match (&self.key, &cursor.key) {
+            (None, SortValue::None) => None,
+            (Some(_), SortValue::Time(at)) => Some(Value::from(*at)),
+            (Some(_), SortValue::Float(value)) => Some(Value::from(*value)),
+            _ => return Err(Error::bad_input(field, "is a cursor of another list or ordering")),
+        };
+        let id_past = past(self.id.clone(), cursor.id.into());
+        Ok(match (&self.key, key_value) {
+            (Some(key), Some(value)) => Condition::any()
+                .add(past(key.clone(), value.clone()))
+                .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
+            _ => Condition::all().add(id_past),
+        })
+    }
+}
+
+pub type CountFuture = Pin<Box<dyn Future<Output = Result<u64, DbErr>> + Send>>;
+
+/// The size of the whole list, counted only when a client asks for it.
+#[derive(Clone)]
+pub struct TotalCount(Arc<dyn Fn() -> CountFuture + Send + Sync>);
+
+impl TotalCount {
+    pub fn of<E>(db: &sea_orm::DatabaseConnection, query: Select<E>) -> Self
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+    {
+        let db = db.clone();
+        TotalCount(Arc::new(move || {
+            let db = db.clone();
+            let query = query.clone();
+            Box::pin(async move { sea_orm::PaginatorTrait::count(query, &db).await })
+        }))
+    }
+
+    pub fn known(count: u64) -> Self {
+        TotalCount(Arc::new(move || Box::pin(async move { Ok(count) })))
+    }
+
+    pub async fn get(&self) -> Result<u64> {
+        Ok((self.0)().await?)
+    }
+}
+
+pub struct Edge<T> {
+    pub cursor: String,
+    pub node: T,
+}
+
+pub struct Page<T> {
+    pub edges: Vec<Edge<T>>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total: TotalCount,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            edges: self.edges.into_iter().map(|e| Edge { cursor: e.cursor, node: f(e.node) }).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total: self.total,
+        }
+    }
+}
+
+/// Runs `query` (already filtered) for one page of `window`, ordered by `keyset`.
+/// `cursor_of` must read the same key that `keyset.key` orders by.
+pub async fn fetch_page<E, M, C>(
+    db: &C,
+    query: Select<E>,
+    keyset: &Keyset,
+    window: &Window,
+    total: TotalCount,
+    cursor_of: impl Fn(&M) -> Cursor,
+) -> Result<Page<M>>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let (limit, cursor, descending, field) = match window {
+        Window::Forward { limit, after } => (*limit, after.as_ref(), keyset.descending, "after"),
+        Window::Backward { limit, before } => (*limit, before.as_ref(), !keyset.descending, "before"),
+    };
+    let mut query = query;
+    if let Some(cursor) = cursor {
+        query = query.filter(keyset.after(cursor, descending, field)?);
+    }
+    let order = if descending { Order::Desc } else { Order::Asc };
+    if let Some(key) = &keyset.key {
+        query = query.order_by(key.clone(), order.clone());
+    }
+    let mut rows: Vec<M> = query
+        .order_by(keyset.id.clone(), order)
+        .limit(limit + 1)
+        .into_model::<M>()
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let (has_next_page, has_previous_page) = match window {
+        Window::Forward { .. } => (more, cursor.is_some()),
+        Window::Backward { .. } => {
+            rows.reverse();
+            (cursor.is_some(), more)
+        }
+    };
+    Ok(Page {
+        edges: rows.into_iter().map(|node| Edge { cursor: cursor_of(&node).encode(), node }).collect(),
+        has_next_page,
+        has_previous_page,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z").unwrap().to_utc();
+        for cursor in [
+            Cursor::time(at, 42),
+            Cursor { key: SortValue::Float(-1.25e-7), id: 7 },
+            Cursor { key: SortValue::None, id: 9 },
+        ] {
+            assert_eq!(Cursor::decode("after", &cursor.encode()).unwrap(), cursor);
+        }
+    }
+
+    #[test]
+    fn garbage_is_not_a_cursor() {
+        for text in ["", "!!!", "dA", &URL_SAFE_NO_PAD.encode("t|yesterday|1"), &URL_SAFE_NO_PAD.encode("f|NaN|1")] {
+            assert!(matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })), "{text}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        let window = |first, last| Window::parse(PageArgs { first, last, ..Default::default() });
+        assert_eq!(window(None, None).unwrap().limit(), 20);
+        assert_eq!(window(Some(100), None).unwrap().limit(), 100);
+        assert!(window(Some(101), None).is_err());
+        assert!(window(Some(-1), None).is_err());
+        assert!(window(None, Some(101)).is_err());
+        assert!(window(Some(1), Some(1)).is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! Accounts of the newsroom's staff.
+
+use entity::user::{self, Role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::{Error, Result, Viewer};
+
+pub const MAX_NAME_LEN: usize = 120;
+
+pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Email.eq(normalize_email(email))).one(db).await?)
+}
+
+/// A user record the viewer may see: their own, or anyone's for editors and admins.
+pub async fn find_visible(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<user::Model>> {
+    if viewer.user_id() == Some(id) || viewer.is_editor() {
+        find(db, id).await
+    } else {
+        Ok(None)
+    }
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// A deliberately plain check: one `@` with text on both sides and a dot in the domain.
+pub fn validate_email(email: &str) -> Result<String> {
+    let email = normalize_email(email);
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if valid { Ok(email) } else { Err(Error::bad_input("email", "must be an email address like name@example.com")) }
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<user::Model> {
+    let email = validate_email(&new.email)?;
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+        return Err(Error::bad_input("name", format!("must be 1 to {MAX_NAME_LEN} characters")));
+    }
+    if find_by_email(db, &email).await?.is_some() {
+        return Err(Error::Conflict(format!("a user with the email {email} exists already")));
+    }
+    let now = super::now();
+    Ok(user::ActiveModel {
+        email: Set(email),
+        name: Set(name),
+        role: Set(new.role),
+        password_hash: Set(Some(new.password_hash)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}

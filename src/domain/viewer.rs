@@ -1,0 +1,38 @@
+use entity::user::Role;
+
+/// Who is asking. Every read and write consults it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Anonymous,
+    User { id: i64, role: Role },
+}
+
+impl Viewer {
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::User { id, .. } => Some(*id),
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::User { role, .. } => Some(*role),
+        }
+    }
+
+    /// Contributors and up: signed-in staff.
+    pub fn is_staff(&self) -> bool {
+        self.role().is_some()
+    }
+
+    /// Editors and admins see and edit everything.
+    pub fn is_editor(&self) -> bool {
+        self.role() >= Some(Role::Editor)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+}

@@ -1,0 +1,356 @@
+use std::collections::HashMap;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
+use entity::{article, article_revision};
+
+use super::comment::CommentConnection;
+use super::error::{self, GqlResult};
+use super::ids::{self, Kind};
+use super::image::Image;
+use super::loaders::{AuthorsOf, CommentCountOf, ImageId, RevisionsOf, TagsOf, UserId};
+use super::people::{Author, Tag, User};
+use super::scalars::DateTime;
+use super::section::Section;
+use crate::domain::comments::{self, CommentOrder as DomainCommentOrder};
+use crate::domain::markdown::{self, ImageSource};
+use crate::domain::pagination::{PageArgs, Window};
+use crate::domain::{articles, Error};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::article::ArticleStatus")]
+pub enum ArticleStatus {
+    Draft,
+    InReview,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleOrderField {
+    PublishedAt,
+    UpdatedAt,
+}
+
+#[derive(InputObject)]
+pub struct ArticleOrder {
+    pub field: ArticleOrderField,
+    pub direction: OrderDirection,
+}
+
+impl From<ArticleOrder> for articles::ArticleOrder {
+    fn from(order: ArticleOrder) -> Self {
+        articles::ArticleOrder {
+            field: match order.field {
+                ArticleOrderField::PublishedAt => articles::OrderField::PublishedAt,
+                ArticleOrderField::UpdatedAt => articles::OrderField::UpdatedAt,
+            },
+            descending: order.direction == OrderDirection::Desc,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ArticleFilter {
+    /// Section slug; subsections are included.
+    pub section: Option<String>,
+    /// Tag slug.
+    pub tag: Option<String>,
+    /// Author slug.
+    pub author: Option<String>,
+    /// Anything but PUBLISHED needs a contributor or higher.
+    pub status: Option<ArticleStatus>,
+    pub published_after: Option<DateTime>,
+    pub published_before: Option<DateTime>,
+}
+
+impl From<ArticleFilter> for articles::ArticleFilter {
+    fn from(filter: ArticleFilter) -> Self {
+        articles::ArticleFilter {
+            section: filter.section,
+            tag: filter.tag,
+            author: filter.author,
+            status: filter.status.map(Into::into),
+            published_after: filter.published_after.map(|d| d.0),
+            published_before: filter.published_before.map(|d| d.0),
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CommentOrder {
+    OldestFirst,
+    NewestFirst,
+}
+
+#[derive(SimpleObject)]
+pub struct ParagraphBlock {
+    /// Sanitised inline HTML (links, emphasis).
+    html: String,
+    text: String,
+}
+
+#[derive(SimpleObject)]
+pub struct HeadingBlock {
+    level: i32,
+    text: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ImageBlock {
+    /// The stored image, when the Markdown names one as ![alt](image:ID).
+    image: Option<Image>,
+    url: String,
+    alt_text: String,
+    caption: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct QuoteBlock {
+    html: String,
+    text: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ListBlock {
+    ordered: bool,
+    /// Sanitised inline HTML of each item.
+    items: Vec<String>,
+}
+
+/// The article body, parsed from its Markdown into blocks a native client can lay out.
+#[derive(Union)]
+pub enum Block {
+    Paragraph(ParagraphBlock),
+    Heading(HeadingBlock),
+    Image(ImageBlock),
+    Quote(QuoteBlock),
+    List(ListBlock),
+}
+
+#[derive(SimpleObject)]
+pub struct Seo {
+    /// Defaults to the headline.
+    title: String,
+    /// Defaults to the standfirst.
+    description: Option<String>,
+    canonical_url: Option<String>,
+}
+
+pub struct ArticleRevision(article_revision::Model);
+
+#[Object]
+impl ArticleRevision {
+    async fn number(&self) -> i32 {
+        self.0.number
+    }
+
+    async fn headline(&self) -> &str {
+        &self.0.headline
+    }
+
+    async fn standfirst(&self) -> Option<&str> {
+        self.0.standfirst.as_deref()
+    }
+
+    async fn body_markdown(&self) -> &str {
+        &self.0.body_markdown
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    async fn editor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.editor_id else { return Ok(None) };
+        Ok(super::loaders(ctx)?.load_one(UserId(id)).await.gql()?.map(User))
+    }
+}
+
+#[derive(Clone)]
+pub struct Article(pub article::Model);
+
+impl From<article::Model> for Article {
+    fn from(model: article::Model) -> Self {
+        Article(model)
+    }
+}
+
+/// The database id behind an `image:ID` reference: a global id of an image, or a plain number.
+fn image_ref_id(reference: &str) -> Option<i64> {
+    match ids::decode(reference) {
+        Some((Kind::Image, id)) => Some(id),
+        _ => reference.parse().ok(),
+    }
+}
+
+impl Article {
+    /// The stored images the body refers to, by the reference text written in the body.
+    async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
+        let references = markdown::stored_image_refs(&self.0.body_markdown);
+        let wanted: Vec<(String, i64)> =
+            references.into_iter().filter_map(|r| image_ref_id(&r).map(|id| (r, id))).collect();
+        let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
+        Ok(wanted.into_iter().filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone()))).collect())
+    }
+}
+
+#[Object]
+impl Article {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Article, self.0.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn headline(&self) -> &str {
+        &self.0.headline
+    }
+
+    async fn standfirst(&self) -> Option<&str> {
+        self.0.standfirst.as_deref()
+    }
+
+    async fn body_markdown(&self) -> &str {
+        &self.0.body_markdown
+    }
+
+    async fn body_html(&self, ctx: &Context<'_>) -> Result<String> {
+        let images = self.referenced_images(ctx).await?;
+        Ok(markdown::render_html(&self.0.body_markdown, |reference| images.get(reference).map(|i| i.url.clone())))
+    }
+
+    async fn body_text(&self) -> String {
+        markdown::plain_text(&self.0.body_markdown)
+    }
+
+    async fn blocks(&self, ctx: &Context<'_>) -> Result<Vec<Block>> {
+        let images = self.referenced_images(ctx).await?;
+        Ok(markdown::parse_blocks(&self.0.body_markdown)
+            .into_iter()
+            .filter_map(|block| {
+                Some(match block {
+                    markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
+                    markdown::Block::Heading { level, text } => Block::Heading(HeadingBlock { level: level.into(), text }),
+                    markdown::Block::Quote { html, text } => Block::Quote(QuoteBlock { html, text }),
+                    markdown::Block::List { ordered, items } => Block::List(ListBlock { ordered, items }),
+                    markdown::Block::Image { source: ImageSource::External(url), alt_text, caption } => {
+                        Block::Image(ImageBlock { image: None, url, alt_text, caption })
+                    }
+                    markdown::Block::Image { source: ImageSource::Stored(reference), alt_text, caption } => {
+                        let stored = images.get(&reference)?.clone();
+                        Block::Image(ImageBlock {
+                            url: stored.url.clone(),
+                            alt_text: if alt_text.is_empty() { stored.alt_text.clone() } else { alt_text },
+                            caption: caption.or_else(|| stored.caption.clone()),
+                            image: Some(Image(stored)),
+                        })
+                    }
+                })
+            })
+            .collect())
+    }
+
+    async fn status(&self) -> ArticleStatus {
+        self.0.status.into()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+
+    async fn published_at(&self) -> Option<DateTime> {
+        self.0.published_at.map(Into::into)
+    }
+
+    async fn scheduled_at(&self) -> Option<DateTime> {
+        self.0.scheduled_at.map(Into::into)
+    }
+
+    async fn section(&self, ctx: &Context<'_>) -> Result<Section> {
+        super::section_tree(ctx)
+            .await?
+            .get(self.0.section_id)
+            .map(Section::from)
+            .ok_or_else(|| error::to_gql(&Error::NotFound(format!("section of article {}", self.0.slug))))
+    }
+
+    async fn lead_image(&self, ctx: &Context<'_>) -> Result<Option<Image>> {
+        let Some(id) = self.0.lead_image_id else { return Ok(None) };
+        Ok(super::loaders(ctx)?.load_one(ImageId(id)).await.gql()?.map(Image))
+    }
+
+    async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
+        let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Author).collect())
+    }
+
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let found = super::loaders(ctx)?.load_one(TagsOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Tag).collect())
+    }
+
+    async fn word_count(&self) -> i32 {
+        markdown::word_count(&markdown::plain_text(&self.0.body_markdown)) as i32
+    }
+
+    async fn reading_time_minutes(&self) -> i32 {
+        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(&self.0.body_markdown))) as i32
+    }
+
+    async fn seo(&self) -> Seo {
+        Seo {
+            title: self.0.seo_title.clone().unwrap_or_else(|| self.0.headline.clone()),
+            description: self.0.seo_description.clone().or_else(|| self.0.standfirst.clone()),
+            canonical_url: self.0.canonical_url.clone(),
+        }
+    }
+
+    async fn comments_open(&self) -> bool {
+        self.0.comments_open
+    }
+
+    /// Approved comments, replies included.
+    async fn comment_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(super::loaders(ctx)?.load_one(CommentCountOf(self.0.id)).await.gql()?.unwrap_or(0) as i32)
+    }
+
+    /// Approved top-level comments; replies hang under each.
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        order: Option<CommentOrder>,
+    ) -> Result<CommentConnection> {
+        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+        let order = match order {
+            Some(CommentOrder::NewestFirst) => DomainCommentOrder::NewestFirst,
+            _ => DomainCommentOrder::OldestFirst,
+        };
+        Ok(comments::thread(super::db(ctx)?, self.0.id, order, &window).await.gql()?.into())
+    }
+
+    /// Every saved version, newest first. Editors only.
+    async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<ArticleRevision>> {
+        if !super::viewer(ctx).is_editor() {
+            return Err(error::coded("revisions are for editors and admins", error::FORBIDDEN));
+        }
+        let found = super::loaders(ctx)?.load_one(RevisionsOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(ArticleRevision).collect())
+    }
+}
+
+super::connection::connection!(ArticleConnection, ArticleEdge, Article);

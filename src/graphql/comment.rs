@@ -1,0 +1,98 @@
+use async_graphql::{Context, Enum, ID, Object, Result};
+use entity::comment;
+
+use super::article::Article;
+use super::error::GqlResult;
+use super::ids::{self, Kind};
+use super::loaders::{ArticleId, CommentId, FirstReplies, ReplyCountOf};
+use super::scalars::DateTime;
+use crate::domain::comments;
+use crate::domain::pagination::{PageArgs, TotalCount, Window};
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::comment::CommentStatus")]
+pub enum CommentStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Spam,
+}
+
+pub struct Comment(pub comment::Model);
+
+impl From<comment::Model> for Comment {
+    fn from(model: comment::Model) -> Self {
+        Comment(model)
+    }
+}
+
+#[Object]
+impl Comment {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Comment, self.0.id)
+    }
+
+    async fn article(&self, ctx: &Context<'_>) -> Result<Article> {
+        super::loaders(ctx)?
+            .load_one(ArticleId(self.0.article_id))
+            .await
+            .gql()?
+            .map(Article)
+            .ok_or_else(|| super::error::coded("the comment's article is gone", super::error::NOT_FOUND))
+    }
+
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Comment>> {
+        let Some(parent) = self.0.parent_id else { return Ok(None) };
+        Ok(super::loaders(ctx)?.load_one(CommentId(parent)).await.gql()?.map(Comment))
+    }
+
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+
+    /// The commenter's email: editors and admins only, null for everyone else.
+    async fn author_email(&self, ctx: &Context<'_>) -> Option<&str> {
+        if super::viewer(ctx).is_editor() { self.0.author_email.as_deref() } else { None }
+    }
+
+    /// As submitted, plain text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// The body as safe HTML: escaped, paragraphs and links only.
+    async fn body_html(&self) -> String {
+        comments::body_html(&self.0.body)
+    }
+
+    async fn status(&self) -> CommentStatus {
+        self.0.status.into()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    /// Approved replies.
+    async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        Ok(super::loaders(ctx)?.load_one(ReplyCountOf(self.0.id)).await.gql()?.unwrap_or(0) as i32)
+    }
+
+    /// Approved replies, oldest first.
+    async fn replies(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CommentConnection> {
+        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+        let loaders = super::loaders(ctx)?;
+        let count = loaders.load_one(ReplyCountOf(self.0.id)).await.gql()?.unwrap_or(0);
+        let total = TotalCount::known(count.max(0) as u64);
+        let page = match window {
+            Window::Forward { limit, after: None } => {
+                let rows = loaders.load_one(FirstReplies { parent: self.0.id, limit }).await.gql()?.unwrap_or_default();
+                comments::first_page(rows, limit, total)
+            }
+            _ => comments::replies(super::db(ctx)?, self.0.id, &window, total).await.gql()?,
+        };
+        Ok(page.into())
+    }
+}
+
+super::connection::connection!(CommentConnection, CommentEdge, Comment);

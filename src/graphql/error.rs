@@ -1,0 +1,122 @@
+//! Turning errors into GraphQL errors: every error a client sees carries `extensions.code`,
+//! and nothing of the database's own text reaches it.
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
+use std::sync::Arc;
+
+use crate::domain::Error;
+
+pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+pub const FORBIDDEN: &str = "FORBIDDEN";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+pub const CONFLICT: &str = "CONFLICT";
+pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+
+pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
+}
+
+/// The GraphQL error for a domain error. Database failures are logged here with their
+/// detail and answered without it.
+pub fn to_gql(error: &Error) -> async_graphql::Error {
+    match error {
+        Error::Unauthenticated(m) => coded(m.clone(), UNAUTHENTICATED),
+        Error::Forbidden(m) => coded(m.clone(), FORBIDDEN),
+        Error::NotFound(_) => coded(error.to_string(), NOT_FOUND),
+        Error::BadInput { field, .. } => {
+            let field = field.clone();
+            coded(error.to_string(), BAD_USER_INPUT).extend_with(move |_, e| e.set("field", field.as_str()))
+        }
+        Error::Conflict(m) => coded(m.clone(), CONFLICT),
+        Error::Database(cause) => {
+            tracing::error!(error = %cause, "database error");
+            coded("internal server error", INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+/// `?` for domain results inside resolvers.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for Result<T, Error> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| to_gql(&e))
+    }
+}
+
+impl<T> GqlResult<T> for Result<T, Arc<Error>> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| to_gql(&e))
+    }
+}
+
+/// Gives a code to the errors async-graphql raises itself (parse, validation, limits,
+/// argument coercion), which come without one.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|error| {
+                let code = if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+                    BAD_USER_INPUT
+                } else {
+                    INTERNAL_SERVER_ERROR
+                };
+                with_code(error, code)
+            })
+            .collect();
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|e| with_code(e, GRAPHQL_PARSE_FAILED))
+    }
+
+    async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| {
+                    let code = if e.message.contains("too complex") || e.message.contains("nested too deep") {
+                        QUERY_TOO_COMPLEX
+                    } else {
+                        GRAPHQL_VALIDATION_FAILED
+                    };
+                    with_code(e, code)
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! Staff accounts, bylines and tags.
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use entity::{author, tag, user};
+
+use super::article::ArticleConnection;
+use super::error::GqlResult;
+use super::ids::{self, Kind};
+use super::scalars::DateTime;
+use crate::domain::articles::{self, ArticleFilter, ArticleOrder};
+use crate::domain::pagination::{PageArgs, Window};
+use crate::domain::Viewer;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::user::Role")]
+pub enum Role {
+    Contributor,
+    Editor,
+    Admin,
+}
+
+pub struct User(pub user::Model);
+
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        User(model)
+    }
+}
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::User, self.0.id)
+    }
+
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub expires_at: DateTime,
+    pub user: User,
+}
+
+pub struct Author(pub author::Model);
+
+impl From<author::Model> for Author {
+    fn from(model: author::Model) -> Self {
+        Author(model)
+    }
+}
+
+/// Published articles matching `filter`, newest first, as the public sees them.
+async fn published(ctx: &Context<'_>, filter: ArticleFilter, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+    let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+    let tree = super::section_tree(ctx).await?;
+    let page = articles::list(super::db(ctx)?, &Viewer::Anonymous, &filter, ArticleOrder::default(), &window, &tree)
+        .await
+        .gql()?;
+    Ok(page.into())
+}
+
+#[Object]
+impl Author {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Author, self.0.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn bio(&self) -> Option<&str> {
+        self.0.bio.as_deref()
+    }
+
+    /// Published articles with this author in the byline, newest first.
+    async fn articles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+        published(ctx, ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() }, first, after).await
+    }
+}
+
+pub struct Tag(pub tag::Model);
+
+impl From<tag::Model> for Tag {
+    fn from(model: tag::Model) -> Self {
+        Tag(model)
+    }
+}
+
+#[Object]
+impl Tag {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Tag, self.0.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Published articles with this tag, newest first.
+    async fn articles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+        published(ctx, ArticleFilter { tag: Some(self.0.slug.clone()), ..Default::default() }, first, after).await
+    }
+}

@@ -1,0 +1,131 @@
+//! GraphQL over HTTP: POST for everything, GET for queries only.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ParseRequestError, Request};
+use async_graphql_axum::GraphQLRequest;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+use crate::auth;
+use crate::domain::{Error, Viewer};
+use crate::graphql::error::{BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, UNAUTHENTICATED};
+use crate::graphql::loaders;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// A request body or query string that is not a GraphQL request.
+pub struct BadRequest(ParseRequestError);
+
+impl From<ParseRequestError> for BadRequest {
+    fn from(error: ParseRequestError) -> Self {
+        BadRequest(error)
+    }
+}
+
+impl IntoResponse for BadRequest {
+    fn into_response(self) -> Response {
+        let code = match self.0 {
+            ParseRequestError::PayloadTooLarge => BAD_USER_INPUT,
+            _ => GRAPHQL_PARSE_FAILED,
+        };
+        error_response(StatusCode::BAD_REQUEST, &format!("not a GraphQL request: {}", self.0), code, false)
+    }
+}
+
+fn error_response(status: StatusCode, message: &str, code: &str, graphql_response: bool) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
+}
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
+}
+
+/// The viewer of a request: anonymous without an `Authorization` header, else the user
+/// its bearer token names. A header that does not hold a valid token is refused.
+async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::Anonymous) };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+    auth::authenticate(&state.db, &state.tokens, token).await
+}
+
+async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Response {
+    let graphql_response = wants_graphql_response(headers);
+    let viewer = match viewer(state, headers).await {
+        Ok(viewer) => viewer,
+        Err(Error::Unauthenticated(message)) => {
+            return error_response(StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED, graphql_response);
+        }
+        Err(error) => {
+            let gql = crate::graphql::error::to_gql(&error);
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &gql.message, "INTERNAL_SERVER_ERROR", graphql_response);
+        }
+    };
+    let request = request.data(viewer).data(loaders::per_request(state.db.clone()));
+    let response = state.schema.execute(request).await;
+    // With the graphql-response media type a request that never ran (parse or validation
+    // failure) is answered 400; plain JSON clients always get 200.
+    let status = if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    let body = serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.into());
+    let mut answer = (status, body).into_response();
+    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    answer
+}
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
+    execute(&state, &headers, request.into_inner()).await
+}
+
+/// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
+/// link can never change anything.
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
+    let request = request.into_inner();
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        let operation = match &document.operations {
+            DocumentOperations::Single(op) => Some(op.node.ty),
+            DocumentOperations::Multiple(ops) => match &request.operation_name {
+                Some(name) => ops.get(name.as_str()).map(|op| op.node.ty),
+                None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+                None => None,
+            },
+        };
+        if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
+            let mut answer = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST",
+                BAD_USER_INPUT,
+                wants_graphql_response(&headers),
+            );
+            answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return answer;
+        }
+    }
+    execute(&state, &headers, request).await
+}
+
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
+}
+
+pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.schema.sdl())
+}

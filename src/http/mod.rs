@@ -1,0 +1,46 @@
+//! The HTTP surface: routes, middleware and the handlers that are not GraphQL.
+
+mod graphql;
+mod health;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::TokenService;
+use crate::graphql::NewsroomSchema;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: NewsroomSchema,
+    pub tokens: Arc<TokenService>,
+}
+
+pub struct HttpLimits {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphiql", get(graphql::graphiql))
+        .route("/schema.graphql", get(graphql::sdl))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(limits.body_limit))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive())
+        .layer(TraceLayer::new_for_http())
+}

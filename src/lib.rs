@@ -1,0 +1,13 @@
+//! newsroom: a headless content API for news publishers, over GraphQL.
+//!
+//! The dependency arrow points one way: `http` -> `graphql` -> `domain` -> `entity`.
+//! `auth` holds tokens and passwords; `app` wires everything into one axum router.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod graphql;
+pub mod http;

@@ -1,0 +1,205 @@
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use newsroom::auth::{password, token};
+use newsroom::config::{Config, LogFormat, parse_duration};
+use newsroom::domain::users;
+use newsroom::{app, db, demo, graphql};
+
+#[derive(Parser)]
+#[command(name = "newsroom", version, about = "A headless content API for news publishers, over GraphQL")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve {
+        /// Load demo content into an empty database.
+        #[arg(long)]
+        demo: bool,
+        /// Do not run migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Run the database migrations and exit.
+    Migrate,
+    /// Write the schema's SDL.
+    ExportSchema {
+        #[arg(long, default_value = "schema.graphql")]
+        out: String,
+    },
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Mint a token for a script.
+    Token {
+        /// The user the token acts for: an email or a user id.
+        #[arg(long)]
+        sub: String,
+        /// The role to act as; at most the user's own (default: the user's role).
+        #[arg(long)]
+        role: Option<String>,
+        /// How long the token lasts, e.g. 1h, 30d.
+        #[arg(long, default_value = "1h", value_parser = parse_duration)]
+        ttl: Duration,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from NEWSROOM_PASSWORD, or else from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// contributor, editor or admin
+        #[arg(long)]
+        role: String,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEWSROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.config.log_format);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config;
+    match cli.command {
+        Command::Serve { demo, no_migrate } => serve(&config, demo, !no_migrate).await,
+        Command::Migrate => {
+            let db = db::connect(&config.database_url, 1).await.map_err(|e| e.to_string())?;
+            db::migrate(&db).await.map_err(|e| e.to_string())?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::ExportSchema { out } => {
+            std::fs::write(&out, graphql::sdl()).map_err(|e| format!("cannot write {out}: {e}"))?;
+            println!("wrote {out}");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { email, name, role }) => {
+            let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
+            let password = read_password()?;
+            if password.chars().count() < password::MIN_PASSWORD_LEN {
+                return Err(format!("the password must be at least {} characters", password::MIN_PASSWORD_LEN));
+            }
+            let db = open(&config).await?;
+            let password_hash = tokio::task::spawn_blocking(move || password::hash(&password))
+                .await
+                .map_err(|e| e.to_string())?;
+            let user = users::create(&db, users::NewUser { email, name, role, password_hash })
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("created user {} ({}) with id {}", user.email, token::role_name(user.role), user.id);
+            Ok(())
+        }
+        Command::Token { sub, role, ttl } => {
+            let db = open(&config).await?;
+            let user = match sub.parse::<i64>() {
+                Ok(id) => users::find(&db, id).await,
+                Err(_) => users::find_by_email(&db, &sub).await,
+            }
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("--sub: no user {sub}"))?;
+            let role = match role {
+                None => user.role,
+                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor or admin")?,
+            };
+            if role > user.role {
+                return Err(format!("--role: {} is only {}", user.email, token::role_name(user.role)));
+            }
+            let tokens = app::token_service(&db, &config).await.map_err(|e| e.to_string())?;
+            let (token, _) = tokens.issue(user.id, role, ttl);
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    let db = db::connect(&config.database_url, 2).await.map_err(|e| e.to_string())?;
+    db::migrate(&db).await.map_err(|e| e.to_string())?;
+    Ok(db)
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("NEWSROOM_PASSWORD") {
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        eprint!("password: ");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String> {
+    let (router, state) = app::build(config, migrate).await.map_err(|e| e.to_string())?;
+    if demo {
+        if demo::load(&state.db).await.map_err(|e| format!("cannot load the demo content: {e}"))? {
+            tracing::info!("loaded the demo content");
+        } else {
+            tracing::info!("the database has content already; demo content not loaded");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
+    tracing::info!("newsroom listening on http://{}/graphql", config.listen);
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("newsroom stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
