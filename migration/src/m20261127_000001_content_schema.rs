@@ -20,7 +20,11 @@ fn updated_at() -> ColumnDef {
     timestamp_with_time_zone("updated_at")
 }
 
-fn foreign_key(from_table: &'static str, column: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn foreign_key(
+    from_table: &'static str,
+    column: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{column}"))
         .from(from_table, column)
@@ -164,13 +168,18 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, columns) in [
             ("status_published", &["status", "published_at", "id"][..]),
-            ("section_published", &["section_id", "status", "published_at", "id"][..]),
+            (
+                "section_published",
+                &["section_id", "status", "published_at", "id"][..],
+            ),
             ("updated", &["updated_at", "id"][..]),
             ("lead_image", &["lead_image_id"][..]),
             ("created_by", &["created_by"][..]),
             ("scheduled", &["status", "scheduled_at"][..]),
         ] {
-            manager.create_index(index("articles", name, columns)).await?;
+            manager
+                .create_index(index("articles", name, columns))
+                .await?;
         }
 
         manager
@@ -181,13 +190,21 @@ impl MigrationTrait for Migration {
                     .col(big_integer("author_id"))
                     .col(integer("position").default(0))
                     .primary_key(Index::create().col("article_id").col("author_id"))
-                    .foreign_key(&mut foreign_key("article_authors", "article_id", "articles").on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut foreign_key("article_authors", "article_id", "articles")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .foreign_key(&mut foreign_key("article_authors", "author_id", "authors"))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("article_authors", "author", &["author_id", "article_id"]))
+            .create_index(index(
+                "article_authors",
+                "author",
+                &["author_id", "article_id"],
+            ))
             .await?;
 
         manager
@@ -197,7 +214,11 @@ impl MigrationTrait for Migration {
                     .col(big_integer("article_id"))
                     .col(big_integer("tag_id"))
                     .primary_key(Index::create().col("article_id").col("tag_id"))
-                    .foreign_key(&mut foreign_key("article_tags", "article_id", "articles").on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut foreign_key("article_tags", "article_id", "articles")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .foreign_key(&mut foreign_key("article_tags", "tag_id", "tags"))
                     .to_owned(),
             )
@@ -218,13 +239,21 @@ impl MigrationTrait for Migration {
                     .col(text("body_markdown"))
                     .col(big_integer_null("editor_id"))
                     .col(created_at())
-                    .foreign_key(&mut foreign_key("article_revisions", "article_id", "articles").on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut foreign_key("article_revisions", "article_id", "articles")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .foreign_key(&mut foreign_key("article_revisions", "editor_id", "users"))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("article_revisions", "number", &["article_id", "number"]).unique().to_owned())
+            .create_index(
+                index("article_revisions", "number", &["article_id", "number"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -234,7 +263,11 @@ impl MigrationTrait for Migration {
                     .col(string("slug").primary_key())
                     .col(big_integer("article_id"))
                     .col(created_at())
-                    .foreign_key(&mut foreign_key("article_slugs", "article_id", "articles").on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut foreign_key("article_slugs", "article_id", "articles")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -257,19 +290,32 @@ impl MigrationTrait for Migration {
                     .col(string_null("client_hash"))
                     .col(created_at())
                     .col(timestamp_with_time_zone_null("moderated_at"))
-                    .foreign_key(&mut foreign_key("comments", "article_id", "articles").on_delete(ForeignKeyAction::Cascade).to_owned())
-                    .foreign_key(&mut foreign_key("comments", "parent_id", "comments").on_delete(ForeignKeyAction::Cascade).to_owned())
+                    .foreign_key(
+                        &mut foreign_key("comments", "article_id", "articles")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
+                    .foreign_key(
+                        &mut foreign_key("comments", "parent_id", "comments")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .foreign_key(&mut foreign_key("comments", "user_id", "users"))
                     .to_owned(),
             )
             .await?;
         for (name, columns) in [
-            ("thread", &["article_id", "status", "parent_id", "created_at", "id"][..]),
+            (
+                "thread",
+                &["article_id", "status", "parent_id", "created_at", "id"][..],
+            ),
             ("replies", &["parent_id", "status", "created_at", "id"][..]),
             ("queue", &["status", "created_at", "id"][..]),
             ("client", &["client_hash", "created_at"][..]),
         ] {
-            manager.create_index(index("comments", name, columns)).await?;
+            manager
+                .create_index(index("comments", name, columns))
+                .await?;
         }
 
         manager
@@ -315,7 +361,9 @@ impl MigrationTrait for Migration {
             "users",
             "settings",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -11,18 +11,28 @@ pub use token::{Claims, TokenError, TokenService};
 
 /// The viewer a bearer token stands for. The account must still exist and hold at least
 /// the role the token claims, so deleting or demoting a user takes effect at once.
-pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer: &str) -> Result<Viewer> {
-    let claims = tokens.verify(bearer).map_err(|e| Error::Unauthenticated(e.to_string()))?;
-    let id: i64 = claims
-        .sub
-        .parse()
-        .map_err(|_| Error::Unauthenticated("the token's subject is not a user of this newsroom".into()))?;
-    let role = token::parse_role(&claims.role)
-        .ok_or_else(|| Error::Unauthenticated(format!("the token's role {:?} is unknown", claims.role)))?;
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    bearer: &str,
+) -> Result<Viewer> {
+    let claims = tokens
+        .verify(bearer)
+        .map_err(|e| Error::Unauthenticated(e.to_string()))?;
+    let id: i64 = claims.sub.parse().map_err(|_| {
+        Error::Unauthenticated("the token's subject is not a user of this newsroom".into())
+    })?;
+    let role = token::parse_role(&claims.role).ok_or_else(|| {
+        Error::Unauthenticated(format!("the token's role {:?} is unknown", claims.role))
+    })?;
     match users::find(db, id).await? {
         Some(user) if user.role >= role => Ok(Viewer::User { id, role }),
-        Some(_) => Err(Error::Unauthenticated("the token claims a role its user no longer has".into())),
-        None => Err(Error::Unauthenticated("the token's user does not exist".into())),
+        Some(_) => Err(Error::Unauthenticated(
+            "the token claims a role its user no longer has".into(),
+        )),
+        None => Err(Error::Unauthenticated(
+            "the token's user does not exist".into(),
+        )),
     }
 }
 
@@ -34,14 +44,24 @@ pub struct Session {
 
 /// Signs a user in with email and password. The answer for an unknown email and for a
 /// wrong password is the same, and takes about as long.
-pub async fn login(db: &DatabaseConnection, tokens: &TokenService, ttl: std::time::Duration, email: &str, password: &str) -> Result<Session> {
+pub async fn login(
+    db: &DatabaseConnection,
+    tokens: &TokenService,
+    ttl: std::time::Duration,
+    email: &str,
+    password: &str,
+) -> Result<Session> {
     let found = users::find_by_email(db, email).await?;
     let hash = found.as_ref().and_then(|u| u.password_hash.clone());
     let matches = password::verify_blocking(password.to_owned(), hash).await;
     match found {
         Some(user) if matches => {
             let (token, expires_at) = tokens.issue(user.id, user.role, ttl);
-            Ok(Session { token, expires_at, user })
+            Ok(Session {
+                token,
+                expires_at,
+                user,
+            })
         }
         _ => Err(Error::Unauthenticated("email or password is wrong".into())),
     }
@@ -51,10 +71,15 @@ pub const MIN_SECRET_LEN: usize = 32;
 
 /// The HS256 secret: the configured one, or one generated at first start and kept in the
 /// database so that tokens outlive restarts and `newsroom token` signs with the same key.
-pub async fn signing_secret(db: &DatabaseConnection, configured: Option<&str>) -> Result<Vec<u8>, String> {
+pub async fn signing_secret(
+    db: &DatabaseConnection,
+    configured: Option<&str>,
+) -> Result<Vec<u8>, String> {
     if let Some(secret) = configured {
         if secret.len() < MIN_SECRET_LEN {
-            return Err(format!("NEWSROOM_JWT_SECRET must be at least {MIN_SECRET_LEN} characters long"));
+            return Err(format!(
+                "NEWSROOM_JWT_SECRET must be at least {MIN_SECRET_LEN} characters long"
+            ));
         }
         return Ok(secret.as_bytes().to_vec());
     }

@@ -54,7 +54,8 @@ impl TokenService {
     /// A token for `user_id` acting as `role`, valid for `ttl`.
     pub fn issue(&self, user_id: i64, role: Role, ttl: Duration) -> (String, DateTime<Utc>) {
         let now = crate::domain::now();
-        let expires_at = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(3650));
+        let expires_at =
+            now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(3650));
         let claims = Claims {
             sub: user_id.to_string(),
             role: role_name(role).to_owned(),
@@ -78,7 +79,9 @@ impl TokenService {
                 ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience"),
                 ErrorKind::ImmatureSignature => TokenError::Invalid("not valid yet"),
                 ErrorKind::InvalidAlgorithm => TokenError::Invalid("algorithm not allowed"),
-                ErrorKind::MissingRequiredClaim(_) => TokenError::Invalid("a required claim is missing"),
+                ErrorKind::MissingRequiredClaim(_) => {
+                    TokenError::Invalid("a required claim is missing")
+                }
                 _ => TokenError::Invalid("malformed"),
             })
     }
@@ -119,12 +122,24 @@ mod tests {
     #[test]
     fn other_secrets_issuers_and_audiences_are_refused() {
         let (token, _) = service().issue(7, Role::Editor, Duration::from_secs(60));
-        let other_secret = TokenService::new(b"another secret of enough length!", "newsroom", "newsroom");
-        assert_eq!(other_secret.verify(&token), Err(TokenError::Invalid("bad signature")));
-        let other_issuer = TokenService::new(b"a test secret of enough length!!", "elsewhere", "newsroom");
-        assert_eq!(other_issuer.verify(&token), Err(TokenError::Invalid("wrong issuer")));
-        let other_audience = TokenService::new(b"a test secret of enough length!!", "newsroom", "elsewhere");
-        assert_eq!(other_audience.verify(&token), Err(TokenError::Invalid("wrong audience")));
+        let other_secret =
+            TokenService::new(b"another secret of enough length!", "newsroom", "newsroom");
+        assert_eq!(
+            other_secret.verify(&token),
+            Err(TokenError::Invalid("bad signature"))
+        );
+        let other_issuer =
+            TokenService::new(b"a test secret of enough length!!", "elsewhere", "newsroom");
+        assert_eq!(
+            other_issuer.verify(&token),
+            Err(TokenError::Invalid("wrong issuer"))
+        );
+        let other_audience =
+            TokenService::new(b"a test secret of enough length!!", "newsroom", "elsewhere");
+        assert_eq!(
+            other_audience.verify(&token),
+            Err(TokenError::Invalid("wrong audience"))
+        );
     }
 
     #[test]
@@ -138,12 +153,17 @@ mod tests {
             exp: Utc::now().timestamp() - 3600,
             iat: Utc::now().timestamp() - 7200,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &service.encoding).unwrap();
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &service.encoding)
+                .unwrap();
         assert_eq!(service.verify(&token), Err(TokenError::Expired));
 
         let (valid, _) = service.issue(7, Role::Admin, Duration::from_secs(60));
         let payload = valid.split('.').nth(1).unwrap();
-        for header in ["eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0", "eyJhbGciOiJOT05FIiwidHlwIjoiSldUIn0"] {
+        for header in [
+            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0",
+            "eyJhbGciOiJOT05FIiwidHlwIjoiSldUIn0",
+        ] {
             assert!(service.verify(&format!("{header}.{payload}.")).is_err());
         }
     }

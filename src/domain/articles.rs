@@ -6,7 +6,7 @@ use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
-use super::pagination::{Cursor, Keyset, Page, TotalCount, Window, fetch_page};
+use super::pagination::{Cursor, Keyset, Page, SortKey, TotalCount, Window, fetch_page};
 use super::sections::SectionTree;
 use super::{Error, Result, Viewer};
 
@@ -18,14 +18,19 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
         .add(article::Column::PublishedAt.lte(now));
     match viewer {
         _ if viewer.is_editor() => Condition::all(),
-        Viewer::User { id, .. } => Condition::any().add(public).add(article::Column::CreatedBy.eq(*id)),
+        Viewer::User { id, .. } => Condition::any()
+            .add(public)
+            .add(article::Column::CreatedBy.eq(*id)),
         Viewer::Anonymous => public,
     }
 }
 
 pub fn is_visible(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
-    let public = article.status == ArticleStatus::Published && article.published_at.is_some_and(|at| at <= now);
-    public || viewer.is_editor() || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
+    let public = article.status == ArticleStatus::Published
+        && article.published_at.is_some_and(|at| at <= now);
+    public
+        || viewer.is_editor()
+        || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,7 +59,10 @@ pub struct ArticleOrder {
 
 impl Default for ArticleOrder {
     fn default() -> Self {
-        ArticleOrder { field: OrderField::PublishedAt, descending: true }
+        ArticleOrder {
+            field: OrderField::PublishedAt,
+            descending: true,
+        }
     }
 }
 
@@ -76,12 +84,21 @@ fn keyset(order: ArticleOrder) -> Keyset {
         .into(),
         OrderField::UpdatedAt => Expr::col((article::Entity, article::Column::UpdatedAt)),
     };
-    Keyset { key: Some(key), id: Expr::col((article::Entity, article::Column::Id)), descending: order.descending }
+    Keyset {
+        key: SortKey::Time(key),
+        id: Expr::col((article::Entity, article::Column::Id)),
+        descending: order.descending,
+    }
 }
 
 /// The filtered query, or `None` when a filter names something that does not exist
 /// (so the list is empty).
-fn filtered(viewer: &Viewer, filter: &ArticleFilter, sections: &SectionTree, now: DateTime<Utc>) -> Result<Option<Select<article::Entity>>> {
+fn filtered(
+    viewer: &Viewer,
+    filter: &ArticleFilter,
+    sections: &SectionTree,
+    now: DateTime<Utc>,
+) -> Result<Option<Select<article::Entity>>> {
     let mut query = article::Entity::find().filter(visible_to(viewer, now));
     match filter.status {
         None | Some(ArticleStatus::Published) => {}
@@ -96,7 +113,9 @@ fn filtered(viewer: &Viewer, filter: &ArticleFilter, sections: &SectionTree, now
         query = query.filter(article::Column::Status.eq(status));
     }
     if let Some(slug) = &filter.section {
-        let Some(section) = sections.by_slug(slug) else { return Ok(None) };
+        let Some(section) = sections.by_slug(slug) else {
+            return Ok(None);
+        };
         query = query.filter(article::Column::SectionId.is_in(sections.subtree_ids(section.id)));
     }
     if let Some(slug) = &filter.tag {
@@ -107,7 +126,8 @@ fn filtered(viewer: &Viewer, filter: &ArticleFilter, sections: &SectionTree, now
                     .from(article_tag::Entity)
                     .inner_join(
                         tag::Entity,
-                        Expr::col((tag::Entity, tag::Column::Id)).equals((article_tag::Entity, article_tag::Column::TagId)),
+                        Expr::col((tag::Entity, tag::Column::Id))
+                            .equals((article_tag::Entity, article_tag::Column::TagId)),
                     )
                     .and_where(Expr::col((tag::Entity, tag::Column::Slug)).eq(slug.as_str()))
                     .to_owned(),
@@ -149,22 +169,42 @@ pub async fn list(
 ) -> Result<Page<article::Model>> {
     let now = super::now();
     let Some(query) = filtered(viewer, filter, sections, now)? else {
-        return Ok(Page { edges: vec![], has_next_page: false, has_previous_page: false, total: TotalCount::known(0) });
+        return Ok(Page {
+            edges: vec![],
+            has_next_page: false,
+            has_previous_page: false,
+            total: TotalCount::known(0),
+        });
     };
     let total = TotalCount::of(db, query.clone());
-    fetch_page(db, query, &keyset(order), window, total, |a: &article::Model| {
-        Cursor::time(sort_time(a, order.field), a.id)
-    })
+    fetch_page(
+        db,
+        query,
+        &keyset(order),
+        window,
+        total,
+        |a: &article::Model| Cursor::time(sort_time(a, order.field), a.id),
+    )
     .await
 }
 
 /// An article by its slug, or by a slug it had before.
-pub async fn find_by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Option<article::Model>> {
+pub async fn find_by_slug(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    slug: &str,
+) -> Result<Option<article::Model>> {
     let now = super::now();
-    let current = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await?;
+    let current = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(db)
+        .await?;
     let found = match current {
         Some(article) => Some(article),
-        None => match article_slug::Entity::find_by_id(slug.to_owned()).one(db).await? {
+        None => match article_slug::Entity::find_by_id(slug.to_owned())
+            .one(db)
+            .await?
+        {
             Some(old) => article::Entity::find_by_id(old.article_id).one(db).await?,
             None => None,
         },
@@ -172,7 +212,14 @@ pub async fn find_by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) 
     Ok(found.filter(|a| is_visible(viewer, a, now)))
 }
 
-pub async fn find_by_id(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<article::Model>> {
+pub async fn find_by_id(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Option<article::Model>> {
     let now = super::now();
-    Ok(article::Entity::find_by_id(id).one(db).await?.filter(|a| is_visible(viewer, a, now)))
+    Ok(article::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|a| is_visible(viewer, a, now)))
 }

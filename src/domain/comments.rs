@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use entity::comment::{self, CommentStatus};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Statement,
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    Statement,
 };
 
-use super::pagination::{Cursor, Edge, Keyset, Page, TotalCount, Window, fetch_page};
+use super::pagination::{Cursor, Edge, Keyset, Page, SortKey, TotalCount, Window, fetch_page};
 use super::{Error, Result, Viewer, articles};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +21,7 @@ pub enum CommentOrder {
 
 fn keyset(descending: bool) -> Keyset {
     Keyset {
-        key: Some(Expr::col((comment::Entity, comment::Column::CreatedAt))),
+        key: SortKey::Time(Expr::col((comment::Entity, comment::Column::CreatedAt))),
         id: Expr::col((comment::Entity, comment::Column::Id)),
         descending,
     }
@@ -31,18 +32,36 @@ fn cursor(c: &comment::Model) -> Cursor {
 }
 
 /// Approved top-level comments of an article.
-pub async fn thread(db: &DatabaseConnection, article_id: i64, order: CommentOrder, window: &Window) -> Result<Page<comment::Model>> {
+pub async fn thread(
+    db: &DatabaseConnection,
+    article_id: i64,
+    order: CommentOrder,
+    window: &Window,
+) -> Result<Page<comment::Model>> {
     let query = comment::Entity::find()
         .filter(comment::Column::ArticleId.eq(article_id))
         .filter(comment::Column::ParentId.is_null())
         .filter(comment::Column::Status.eq(CommentStatus::Approved));
     let total = TotalCount::of(db, query.clone());
-    fetch_page(db, query, &keyset(order == CommentOrder::NewestFirst), window, total, cursor).await
+    fetch_page(
+        db,
+        query,
+        &keyset(order == CommentOrder::NewestFirst),
+        window,
+        total,
+        cursor,
+    )
+    .await
 }
 
 /// Approved replies to a comment, oldest first. `total` is the approved reply count,
 /// which callers usually have from a batch already.
-pub async fn replies(db: &DatabaseConnection, parent_id: i64, window: &Window, total: TotalCount) -> Result<Page<comment::Model>> {
+pub async fn replies(
+    db: &DatabaseConnection,
+    parent_id: i64,
+    window: &Window,
+    total: TotalCount,
+) -> Result<Page<comment::Model>> {
     let query = comment::Entity::find()
         .filter(comment::Column::ParentId.eq(parent_id))
         .filter(comment::Column::Status.eq(CommentStatus::Approved));
@@ -51,7 +70,11 @@ pub async fn replies(db: &DatabaseConnection, parent_id: i64, window: &Window, t
 
 /// The first approved replies of many comments in one query: at most `limit + 1` rows
 /// each, so a caller can tell whether more follow.
-pub async fn first_replies(db: &DatabaseConnection, parent_ids: &[i64], limit: u64) -> Result<HashMap<i64, Vec<comment::Model>>> {
+pub async fn first_replies(
+    db: &DatabaseConnection,
+    parent_ids: &[i64],
+    limit: u64,
+) -> Result<HashMap<i64, Vec<comment::Model>>> {
     if parent_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -60,7 +83,10 @@ pub async fn first_replies(db: &DatabaseConnection, parent_ids: &[i64], limit: u
         sea_orm::DbBackend::Postgres => format!("${n}"),
         _ => "?".to_owned(),
     };
-    let ids = (1..=parent_ids.len()).map(placeholder).collect::<Vec<_>>().join(", ");
+    let ids = (1..=parent_ids.len())
+        .map(placeholder)
+        .collect::<Vec<_>>()
+        .join(", ");
     let status = placeholder(parent_ids.len() + 1);
     let limit_param = placeholder(parent_ids.len() + 2);
     let sql = format!(
@@ -71,9 +97,10 @@ pub async fn first_replies(db: &DatabaseConnection, parent_ids: &[i64], limit: u
     let mut values: Vec<sea_orm::Value> = parent_ids.iter().map(|id| (*id).into()).collect();
     values.push("APPROVED".into());
     values.push(((limit + 1) as i64).into());
-    let rows = comment::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await?;
+    let rows =
+        comment::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?;
     let mut by_parent: HashMap<i64, Vec<comment::Model>> = HashMap::new();
     for row in rows {
         if let Some(parent) = row.parent_id {
@@ -84,11 +111,21 @@ pub async fn first_replies(db: &DatabaseConnection, parent_ids: &[i64], limit: u
 }
 
 /// Turns up to `limit + 1` first rows into the first page of a forward window.
-pub fn first_page(mut rows: Vec<comment::Model>, limit: u64, total: TotalCount) -> Page<comment::Model> {
+pub fn first_page(
+    mut rows: Vec<comment::Model>,
+    limit: u64,
+    total: TotalCount,
+) -> Page<comment::Model> {
     let has_next_page = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Page {
-        edges: rows.into_iter().map(|c| Edge { cursor: cursor(&c).encode(), node: c }).collect(),
+        edges: rows
+            .into_iter()
+            .map(|c| Edge {
+                cursor: cursor(&c).encode(),
+                node: c,
+            })
+            .collect(),
         has_next_page,
         has_previous_page: false,
         total,
@@ -96,7 +133,11 @@ pub fn first_page(mut rows: Vec<comment::Model>, limit: u64, total: TotalCount) 
 }
 
 /// Counts of approved comments grouped by `group` (the article or the parent comment).
-pub async fn approved_counts(db: &DatabaseConnection, group: comment::Column, ids: &[i64]) -> Result<HashMap<i64, i64>> {
+pub async fn approved_counts(
+    db: &DatabaseConnection,
+    group: comment::Column,
+    ids: &[i64],
+) -> Result<HashMap<i64, i64>> {
     #[derive(FromQueryResult)]
     struct Count {
         group_id: i64,
@@ -105,7 +146,10 @@ pub async fn approved_counts(db: &DatabaseConnection, group: comment::Column, id
     let rows = comment::Entity::find()
         .select_only()
         .column_as(group, "group_id")
-        .column_as(Expr::col((comment::Entity, comment::Column::Id)).count(), "count")
+        .column_as(
+            Expr::col((comment::Entity, comment::Column::Id)).count(),
+            "count",
+        )
         .filter(group.is_in(ids.iter().copied()))
         .filter(comment::Column::Status.eq(CommentStatus::Approved))
         .group_by(group)
@@ -116,12 +160,21 @@ pub async fn approved_counts(db: &DatabaseConnection, group: comment::Column, id
 }
 
 /// Comments awaiting a decision (or of another status), oldest first. Editors and up.
-pub async fn moderation_queue(db: &DatabaseConnection, viewer: &Viewer, status: CommentStatus, window: &Window) -> Result<Page<comment::Model>> {
+pub async fn moderation_queue(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    status: CommentStatus,
+    window: &Window,
+) -> Result<Page<comment::Model>> {
     if !viewer.is_staff() {
-        return Err(Error::Unauthenticated("the moderation queue is for signed-in editors".into()));
+        return Err(Error::Unauthenticated(
+            "the moderation queue is for signed-in editors".into(),
+        ));
     }
     if !viewer.is_editor() {
-        return Err(Error::Forbidden("the moderation queue is for editors and admins".into()));
+        return Err(Error::Forbidden(
+            "the moderation queue is for editors and admins".into(),
+        ));
     }
     let query = comment::Entity::find().filter(comment::Column::Status.eq(status));
     let total = TotalCount::of(db, query.clone());
@@ -130,15 +183,23 @@ pub async fn moderation_queue(db: &DatabaseConnection, viewer: &Viewer, status: 
 
 /// A comment the viewer may see: editors see every comment; others approved comments on
 /// articles they may see.
-pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<comment::Model>> {
-    let Some(found) = comment::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+pub async fn find(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Option<comment::Model>> {
+    let Some(found) = comment::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
     if viewer.is_editor() {
         return Ok(Some(found));
     }
     if found.status != CommentStatus::Approved {
         return Ok(None);
     }
-    let article_visible = articles::find_by_id(db, viewer, found.article_id).await?.is_some();
+    let article_visible = articles::find_by_id(db, viewer, found.article_id)
+        .await?
+        .is_some();
     Ok(article_visible.then_some(found))
 }
 
@@ -150,7 +211,12 @@ pub fn body_html(body: &str) -> String {
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", html_escape::encode_safe(p).replace('\n', "<br>")))
+        .map(|p| {
+            format!(
+                "<p>{}</p>",
+                html_escape::encode_safe(p).replace('\n', "<br>")
+            )
+        })
         .collect()
 }
 

@@ -10,8 +10,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Value};
 use sea_orm::{
-    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 use super::{Error, Result};
@@ -30,7 +30,11 @@ pub struct PageArgs {
 
 impl PageArgs {
     pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
-        PageArgs { first, after, ..Default::default() }
+        PageArgs {
+            first,
+            after,
+            ..Default::default()
+        }
     }
 }
 
@@ -47,9 +51,10 @@ impl Window {
             match value {
                 None => Ok(DEFAULT_PAGE_SIZE),
                 Some(n) if n < 0 => Err(Error::bad_input(field, "must not be negative")),
-                Some(n) if n as u64 > MAX_PAGE_SIZE => {
-                    Err(Error::bad_input(field, format!("must be at most {MAX_PAGE_SIZE}, got {n}")))
-                }
+                Some(n) if n as u64 > MAX_PAGE_SIZE => Err(Error::bad_input(
+                    field,
+                    format!("must be at most {MAX_PAGE_SIZE}, got {n}"),
+                )),
                 Some(n) => Ok(n as u64),
             }
         };
@@ -64,12 +69,20 @@ impl Window {
         if backward {
             Ok(Window::Backward {
                 limit: size("last", args.last)?,
-                before: args.before.as_deref().map(|c| Cursor::decode("before", c)).transpose()?,
+                before: args
+                    .before
+                    .as_deref()
+                    .map(|c| Cursor::decode("before", c))
+                    .transpose()?,
             })
         } else {
             Ok(Window::Forward {
                 limit: size("first", args.first)?,
-                after: args.after.as_deref().map(|c| Cursor::decode("after", c)).transpose()?,
+                after: args
+                    .after
+                    .as_deref()
+                    .map(|c| Cursor::decode("after", c))
+                    .transpose()?,
             })
         }
     }
@@ -98,12 +111,19 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn time(at: DateTime<Utc>, id: i64) -> Self {
-        Cursor { key: SortValue::Time(at), id }
+        Cursor {
+            key: SortValue::Time(at),
+            id,
+        }
     }
 
     pub fn encode(&self) -> String {
         let text = match &self.key {
-            SortValue::Time(at) => format!("t|{}|{}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), self.id),
+            SortValue::Time(at) => format!(
+                "t|{}|{}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                self.id
+            ),
             SortValue::Float(value) => format!("f|{value}|{}", self.id),
             SortValue::None => format!("n||{}", self.id),
         };
@@ -113,7 +133,9 @@ impl Cursor {
     /// `field` names the argument in the error a client gets for a cursor that is not ours.
     pub fn decode(field: &str, text: &str) -> Result<Cursor> {
         let invalid = || Error::bad_input(field, "is not a valid cursor");
-        let bytes = URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).map_err(|_| invalid())?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(text.trim_end_matches('='))
+            .map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = text.splitn(3, '|');
         let (kind, key, id) = match (parts.next(), parts.next(), parts.next()) {
@@ -122,8 +144,17 @@ impl Cursor {
         };
         let id = id.parse::<i64>().map_err(|_| invalid())?;
         let key = match kind {
-            "t" => SortValue::Time(DateTime::parse_from_rfc3339(key).map_err(|_| invalid())?.to_utc()),
-            "f" => SortValue::Float(key.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(invalid)?),
+            "t" => SortValue::Time(
+                DateTime::parse_from_rfc3339(key)
+                    .map_err(|_| invalid())?
+                    .to_utc(),
+            ),
+            "f" => SortValue::Float(
+                key.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(invalid)?,
+            ),
             "n" if key.is_empty() => SortValue::None,
             _ => return Err(invalid()),
         };
@@ -131,10 +162,19 @@ impl Cursor {
     }
 }
 
-/// How a list is ordered: by `key` (when there is one), then by `id`, both in one direction.
+/// What a list is ordered by before its id; a cursor must carry a key of the same kind.
+#[derive(Debug, Clone)]
+pub enum SortKey {
+    Time(Expr),
+    Float(Expr),
+    /// The id alone.
+    None,
+}
+
+/// How a list is ordered: by `key`, then by `id`, both in one direction.
 #[derive(Debug, Clone)]
 pub struct Keyset {
-    pub key: Option<Expr>,
+    pub key: SortKey,
     pub id: Expr,
     pub descending: bool,
 }
@@ -142,19 +182,30 @@ pub struct Keyset {
 impl Keyset {
     /// Rows that come after `cursor` in the direction given.
     fn after(&self, cursor: &Cursor, descending: bool, field: &str) -> Result<Condition> {
-        let past = |column: Expr, value: Value| if descending { column.lt(value) } else { column.gt(value) };
-        let key_value = match (&self.key, &cursor.key) {
-            (None, SortValue::None) => None,
-            (Some(_), SortValue::Time(at)) => Some(Value::from(*at)),
-            (Some(_), SortValue::Float(value)) => Some(Value::from(*value)),
-            _ => return Err(Error::bad_input(field, "is a cursor of another list or ordering")),
+        let past = |column: Expr, value: Value| {
+            if descending {
+                column.lt(value)
+            } else {
+                column.gt(value)
+            }
+        };
+        let key = match (&self.key, &cursor.key) {
+            (SortKey::None, SortValue::None) => None,
+            (SortKey::Time(key), SortValue::Time(at)) => Some((key, Value::from(*at))),
+            (SortKey::Float(key), SortValue::Float(value)) => Some((key, Value::from(*value))),
+            _ => {
+                return Err(Error::bad_input(
+                    field,
+                    "is a cursor of another list or ordering",
+                ));
+            }
         };
         let id_past = past(self.id.clone(), cursor.id.into());
-        Ok(match (&self.key, key_value) {
-            (Some(key), Some(value)) => Condition::any()
+        Ok(match key {
+            Some((key, value)) => Condition::any()
                 .add(past(key.clone(), value.clone()))
                 .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
-            _ => Condition::all().add(id_past),
+            None => Condition::all().add(id_past),
         })
     }
 }
@@ -203,7 +254,14 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
         Page {
-            edges: self.edges.into_iter().map(|e| Edge { cursor: e.cursor, node: f(e.node) }).collect(),
+            edges: self
+                .edges
+                .into_iter()
+                .map(|e| Edge {
+                    cursor: e.cursor,
+                    node: f(e.node),
+                })
+                .collect(),
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
             total: self.total,
@@ -228,14 +286,16 @@ where
 {
     let (limit, cursor, descending, field) = match window {
         Window::Forward { limit, after } => (*limit, after.as_ref(), keyset.descending, "after"),
-        Window::Backward { limit, before } => (*limit, before.as_ref(), !keyset.descending, "before"),
+        Window::Backward { limit, before } => {
+            (*limit, before.as_ref(), !keyset.descending, "before")
+        }
     };
     let mut query = query;
     if let Some(cursor) = cursor {
         query = query.filter(keyset.after(cursor, descending, field)?);
     }
     let order = if descending { Order::Desc } else { Order::Asc };
-    if let Some(key) = &keyset.key {
+    if let SortKey::Time(key) | SortKey::Float(key) = &keyset.key {
         query = query.order_by(key.clone(), order.clone());
     }
     let mut rows: Vec<M> = query
@@ -254,7 +314,13 @@ where
         }
     };
     Ok(Page {
-        edges: rows.into_iter().map(|node| Edge { cursor: cursor_of(&node).encode(), node }).collect(),
+        edges: rows
+            .into_iter()
+            .map(|node| Edge {
+                cursor: cursor_of(&node).encode(),
+                node,
+            })
+            .collect(),
         has_next_page,
         has_previous_page,
         total,
@@ -267,11 +333,19 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z")
+            .unwrap()
+            .to_utc();
         for cursor in [
             Cursor::time(at, 42),
-            Cursor { key: SortValue::Float(-1.25e-7), id: 7 },
-            Cursor { key: SortValue::None, id: 9 },
+            Cursor {
+                key: SortValue::Float(-1.25e-7),
+                id: 7,
+            },
+            Cursor {
+                key: SortValue::None,
+                id: 9,
+            },
         ] {
             assert_eq!(Cursor::decode("after", &cursor.encode()).unwrap(), cursor);
         }
@@ -279,14 +353,29 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_cursor() {
-        for text in ["", "!!!", "dA", &URL_SAFE_NO_PAD.encode("t|yesterday|1"), &URL_SAFE_NO_PAD.encode("f|NaN|1")] {
-            assert!(matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })), "{text}");
+        for text in [
+            "",
+            "!!!",
+            "dA",
+            &URL_SAFE_NO_PAD.encode("t|yesterday|1"),
+            &URL_SAFE_NO_PAD.encode("f|NaN|1"),
+        ] {
+            assert!(
+                matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn page_sizes_are_bounded() {
-        let window = |first, last| Window::parse(PageArgs { first, last, ..Default::default() });
+        let window = |first, last| {
+            Window::parse(PageArgs {
+                first,
+                last,
+                ..Default::default()
+            })
+        };
         assert_eq!(window(None, None).unwrap().limit(), 20);
         assert_eq!(window(Some(100), None).unwrap().limit(), 100);
         assert!(window(Some(101), None).is_err());

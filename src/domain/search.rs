@@ -4,9 +4,12 @@
 
 use entity::article;
 use sea_orm::sea_query::{Expr, JoinType};
-use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait};
+use sea_orm::{
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait,
+};
 
-use super::pagination::{Cursor, Keyset, Page, SortValue, TotalCount, Window, fetch_page};
+use super::pagination::{Cursor, Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::{Error, Result, Viewer, articles};
 
 pub const MAX_QUERY_LEN: usize = 500;
@@ -25,24 +28,41 @@ impl FromQueryResult for RankedArticle {
     }
 }
 
-/// The words of a reader's query, each quoted for FTS5 so that no input is read as
-/// FTS5 syntax. Empty when the query has no word at all.
-fn fts5_terms(query: &str) -> String {
-    query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| format!("\"{word}\""))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The words of a reader's query. Nothing in it is syntax: every word is required, on
+/// both databases alike. A letter standing alone after an apostrophe ("Parliament's",
+/// "don't") is dropped, as it carries no meaning of its own.
+fn query_words(query: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (index, c) in query.char_indices().chain([(query.len(), ' ')]) {
+        if c.is_alphanumeric() {
+            start.get_or_insert(index);
+        } else if let Some(from) = start.take() {
+            let word = &query[from..index];
+            let after_apostrophe = query[..from].ends_with(['\'', '\u{2019}']);
+            if !(after_apostrophe && word.chars().count() == 1) {
+                words.push(word);
+            }
+        }
+    }
+    words
 }
 
-pub async fn search(db: &DatabaseConnection, viewer: &Viewer, text: &str, window: &Window) -> Result<Page<article::Model>> {
+pub async fn search(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    text: &str,
+    window: &Window,
+) -> Result<Page<article::Model>> {
     let text = text.trim();
     if text.chars().count() > MAX_QUERY_LEN {
-        return Err(Error::bad_input("query", format!("must be at most {MAX_QUERY_LEN} characters")));
+        return Err(Error::bad_input(
+            "query",
+            format!("must be at most {MAX_QUERY_LEN} characters"),
+        ));
     }
-    let terms = fts5_terms(text);
-    if terms.is_empty() {
+    let words = query_words(text);
+    if words.is_empty() {
         return Err(Error::bad_input("query", "must contain at least one word"));
     }
     let mut query = article::Entity::find().filter(articles::visible_to(viewer, super::now()));
@@ -53,26 +73,37 @@ pub async fn search(db: &DatabaseConnection, viewer: &Viewer, text: &str, window
                 "article_search",
                 Expr::cust("article_search.rowid = articles.id"),
             );
-            query = query.filter(Expr::cust_with_values("article_search MATCH ?", [terms]));
+            let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+            query = query.filter(Expr::cust_with_values(
+                "article_search MATCH ?",
+                [terms.join(" ")],
+            ));
             Expr::cust("bm25(article_search, 10.0, 4.0, 1.0)")
         }
         _ => {
+            let words = words.join(" ");
             query = query.filter(Expr::cust_with_values(
-                "articles.search_vector @@ websearch_to_tsquery('english', $1)",
-                [text.to_owned()],
+                "articles.search_vector @@ plainto_tsquery('english', $1)",
+                [words.clone()],
             ));
             Expr::cust_with_values(
-                "CAST(-ts_rank_cd(articles.search_vector, websearch_to_tsquery('english', $1), 32) AS DOUBLE PRECISION)",
-                [text.to_owned()],
+                "CAST(-ts_rank_cd(articles.search_vector, plainto_tsquery('english', $1), 32) AS DOUBLE PRECISION)",
+                [words],
             )
         }
     };
     let total = TotalCount::of(db, query.clone());
     let query = query.expr_as(score.clone(), "search_score");
-    let keyset = Keyset { key: Some(score), id: Expr::col((article::Entity, article::Column::Id)), descending: false };
-    let page = fetch_page(db, query, &keyset, window, total, |r: &RankedArticle| Cursor {
-        key: SortValue::Float(r.score),
-        id: r.article.id,
+    let keyset = Keyset {
+        key: SortKey::Float(score),
+        id: Expr::col((article::Entity, article::Column::Id)),
+        descending: false,
+    };
+    let page = fetch_page(db, query, &keyset, window, total, |r: &RankedArticle| {
+        Cursor {
+            key: SortValue::Float(r.score),
+            id: r.article.id,
+        }
     })
     .await?;
     Ok(page.map(|r| r.article))
@@ -80,11 +111,18 @@ pub async fn search(db: &DatabaseConnection, viewer: &Viewer, text: &str, window
 
 #[cfg(test)]
 mod tests {
-    use super::fts5_terms;
+    use super::query_words;
 
     #[test]
-    fn reader_input_is_never_fts5_syntax() {
-        assert_eq!(fts5_terms("Taliban AND \"terror* -list"), "\"Taliban\" \"AND\" \"terror\" \"list\"");
-        assert_eq!(fts5_terms("  ***  "), "");
+    fn reader_input_is_only_words() {
+        assert_eq!(
+            query_words("Taliban AND \"terror* -list"),
+            ["Taliban", "AND", "terror", "list"]
+        );
+        assert_eq!(
+            query_words("Parliament's budget, don\u{2019}t"),
+            ["Parliament", "budget", "don"]
+        );
+        assert_eq!(query_words("  ***  "), Vec::<&str>::new());
     }
 }

@@ -43,7 +43,12 @@ impl SectionTree {
     }
 
     pub fn children(&self, id: Option<i64>) -> Vec<&section::Model> {
-        self.children.get(&id).into_iter().flatten().filter_map(|id| self.by_id.get(id)).collect()
+        self.children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.by_id.get(id))
+            .collect()
     }
 
     /// From the root down to `id`, `id` included. A broken parent chain (a cycle) stops
@@ -64,7 +69,11 @@ impl SectionTree {
 
     /// Slugs from the root down, joined by '/'.
     pub fn path(&self, id: i64) -> String {
-        self.breadcrumbs(id).iter().map(|s| s.slug.as_str()).collect::<Vec<_>>().join("/")
+        self.breadcrumbs(id)
+            .iter()
+            .map(|s| s.slug.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// `id` and every section below it.
@@ -122,9 +131,18 @@ mod tests {
             section(4, "sport", None),
         ]);
         assert_eq!(tree.path(3), "world/international-news/asia");
-        assert_eq!(tree.breadcrumbs(2).iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            tree.breadcrumbs(2).iter().map(|s| s.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
         assert_eq!(tree.subtree_ids(1), [1, 2, 3]);
-        assert_eq!(tree.all_roots_first().iter().map(|s| s.id).collect::<Vec<_>>(), [1, 4, 2, 3]);
+        assert_eq!(
+            tree.all_roots_first()
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>(),
+            [1, 4, 2, 3]
+        );
         assert_eq!(tree.by_slug("sport").map(|s| s.id), Some(4));
     }
 

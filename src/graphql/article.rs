@@ -14,7 +14,7 @@ use super::section::Section;
 use crate::domain::comments::{self, CommentOrder as DomainCommentOrder};
 use crate::domain::markdown::{self, ImageSource};
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{articles, Error};
+use crate::domain::{Error, articles};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::article::ArticleStatus")]
@@ -105,7 +105,7 @@ pub struct HeadingBlock {
 #[derive(SimpleObject)]
 pub struct ImageBlock {
     /// The stored image, when the Markdown names one as ![alt](image:ID).
-    image: Option<Image>,
+    image: Option<Box<Image>>,
     url: String,
     alt_text: String,
     caption: Option<String>,
@@ -168,8 +168,14 @@ impl ArticleRevision {
     }
 
     async fn editor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = self.0.editor_id else { return Ok(None) };
-        Ok(super::loaders(ctx)?.load_one(UserId(id)).await.gql()?.map(User))
+        let Some(id) = self.0.editor_id else {
+            return Ok(None);
+        };
+        Ok(super::loaders(ctx)?
+            .load_one(UserId(id))
+            .await
+            .gql()?
+            .map(User))
     }
 }
 
@@ -192,12 +198,23 @@ fn image_ref_id(reference: &str) -> Option<i64> {
 
 impl Article {
     /// The stored images the body refers to, by the reference text written in the body.
-    async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
+    async fn referenced_images(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<HashMap<String, entity::image::Model>> {
         let references = markdown::stored_image_refs(&self.0.body_markdown);
-        let wanted: Vec<(String, i64)> =
-            references.into_iter().filter_map(|r| image_ref_id(&r).map(|id| (r, id))).collect();
-        let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
-        Ok(wanted.into_iter().filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone()))).collect())
+        let wanted: Vec<(String, i64)> = references
+            .into_iter()
+            .filter_map(|r| image_ref_id(&r).map(|id| (r, id)))
+            .collect();
+        let loaded = super::loaders(ctx)?
+            .load_many(wanted.iter().map(|(_, id)| ImageId(*id)))
+            .await
+            .gql()?;
+        Ok(wanted
+            .into_iter()
+            .filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone())))
+            .collect())
     }
 }
 
@@ -225,7 +242,9 @@ impl Article {
 
     async fn body_html(&self, ctx: &Context<'_>) -> Result<String> {
         let images = self.referenced_images(ctx).await?;
-        Ok(markdown::render_html(&self.0.body_markdown, |reference| images.get(reference).map(|i| i.url.clone())))
+        Ok(markdown::render_html(&self.0.body_markdown, |reference| {
+            images.get(reference).map(|i| i.url.clone())
+        }))
     }
 
     async fn body_text(&self) -> String {
@@ -238,20 +257,44 @@ impl Article {
             .into_iter()
             .filter_map(|block| {
                 Some(match block {
-                    markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
-                    markdown::Block::Heading { level, text } => Block::Heading(HeadingBlock { level: level.into(), text }),
-                    markdown::Block::Quote { html, text } => Block::Quote(QuoteBlock { html, text }),
-                    markdown::Block::List { ordered, items } => Block::List(ListBlock { ordered, items }),
-                    markdown::Block::Image { source: ImageSource::External(url), alt_text, caption } => {
-                        Block::Image(ImageBlock { image: None, url, alt_text, caption })
+                    markdown::Block::Paragraph { html, text } => {
+                        Block::Paragraph(ParagraphBlock { html, text })
                     }
-                    markdown::Block::Image { source: ImageSource::Stored(reference), alt_text, caption } => {
+                    markdown::Block::Heading { level, text } => Block::Heading(HeadingBlock {
+                        level: level.into(),
+                        text,
+                    }),
+                    markdown::Block::Quote { html, text } => {
+                        Block::Quote(QuoteBlock { html, text })
+                    }
+                    markdown::Block::List { ordered, items } => {
+                        Block::List(ListBlock { ordered, items })
+                    }
+                    markdown::Block::Image {
+                        source: ImageSource::External(url),
+                        alt_text,
+                        caption,
+                    } => Block::Image(ImageBlock {
+                        image: None,
+                        url,
+                        alt_text,
+                        caption,
+                    }),
+                    markdown::Block::Image {
+                        source: ImageSource::Stored(reference),
+                        alt_text,
+                        caption,
+                    } => {
                         let stored = images.get(&reference)?.clone();
                         Block::Image(ImageBlock {
                             url: stored.url.clone(),
-                            alt_text: if alt_text.is_empty() { stored.alt_text.clone() } else { alt_text },
+                            alt_text: if alt_text.is_empty() {
+                                stored.alt_text.clone()
+                            } else {
+                                alt_text
+                            },
                             caption: caption.or_else(|| stored.caption.clone()),
-                            image: Some(Image(stored)),
+                            image: Some(Box::new(Image(stored))),
                         })
                     }
                 })
@@ -284,21 +327,38 @@ impl Article {
             .await?
             .get(self.0.section_id)
             .map(Section::from)
-            .ok_or_else(|| error::to_gql(&Error::NotFound(format!("section of article {}", self.0.slug))))
+            .ok_or_else(|| {
+                error::to_gql(&Error::NotFound(format!(
+                    "section of article {}",
+                    self.0.slug
+                )))
+            })
     }
 
     async fn lead_image(&self, ctx: &Context<'_>) -> Result<Option<Image>> {
-        let Some(id) = self.0.lead_image_id else { return Ok(None) };
-        Ok(super::loaders(ctx)?.load_one(ImageId(id)).await.gql()?.map(Image))
+        let Some(id) = self.0.lead_image_id else {
+            return Ok(None);
+        };
+        Ok(super::loaders(ctx)?
+            .load_one(ImageId(id))
+            .await
+            .gql()?
+            .map(Image))
     }
 
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
-        let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
+        let found = super::loaders(ctx)?
+            .load_one(AuthorsOf(self.0.id))
+            .await
+            .gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Author).collect())
     }
 
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        let found = super::loaders(ctx)?.load_one(TagsOf(self.0.id)).await.gql()?;
+        let found = super::loaders(ctx)?
+            .load_one(TagsOf(self.0.id))
+            .await
+            .gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Tag).collect())
     }
 
@@ -307,13 +367,23 @@ impl Article {
     }
 
     async fn reading_time_minutes(&self) -> i32 {
-        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(&self.0.body_markdown))) as i32
+        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(
+            &self.0.body_markdown,
+        ))) as i32
     }
 
     async fn seo(&self) -> Seo {
         Seo {
-            title: self.0.seo_title.clone().unwrap_or_else(|| self.0.headline.clone()),
-            description: self.0.seo_description.clone().or_else(|| self.0.standfirst.clone()),
+            title: self
+                .0
+                .seo_title
+                .clone()
+                .unwrap_or_else(|| self.0.headline.clone()),
+            description: self
+                .0
+                .seo_description
+                .clone()
+                .or_else(|| self.0.standfirst.clone()),
             canonical_url: self.0.canonical_url.clone(),
         }
     }
@@ -324,7 +394,11 @@ impl Article {
 
     /// Approved comments, replies included.
     async fn comment_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(super::loaders(ctx)?.load_one(CommentCountOf(self.0.id)).await.gql()?.unwrap_or(0) as i32)
+        Ok(super::loaders(ctx)?
+            .load_one(CommentCountOf(self.0.id))
+            .await
+            .gql()?
+            .unwrap_or(0) as i32)
     }
 
     /// Approved top-level comments; replies hang under each.
@@ -340,16 +414,29 @@ impl Article {
             Some(CommentOrder::NewestFirst) => DomainCommentOrder::NewestFirst,
             _ => DomainCommentOrder::OldestFirst,
         };
-        Ok(comments::thread(super::db(ctx)?, self.0.id, order, &window).await.gql()?.into())
+        Ok(comments::thread(super::db(ctx)?, self.0.id, order, &window)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Every saved version, newest first. Editors only.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<ArticleRevision>> {
         if !super::viewer(ctx).is_editor() {
-            return Err(error::coded("revisions are for editors and admins", error::FORBIDDEN));
+            return Err(error::coded(
+                "revisions are for editors and admins",
+                error::FORBIDDEN,
+            ));
         }
-        let found = super::loaders(ctx)?.load_one(RevisionsOf(self.0.id)).await.gql()?;
-        Ok(found.unwrap_or_default().into_iter().map(ArticleRevision).collect())
+        let found = super::loaders(ctx)?
+            .load_one(RevisionsOf(self.0.id))
+            .await
+            .gql()?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(ArticleRevision)
+            .collect())
     }
 }
 

@@ -38,12 +38,20 @@ impl Comment {
             .await
             .gql()?
             .map(Article)
-            .ok_or_else(|| super::error::coded("the comment's article is gone", super::error::NOT_FOUND))
+            .ok_or_else(|| {
+                super::error::coded("the comment's article is gone", super::error::NOT_FOUND)
+            })
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Comment>> {
-        let Some(parent) = self.0.parent_id else { return Ok(None) };
-        Ok(super::loaders(ctx)?.load_one(CommentId(parent)).await.gql()?.map(Comment))
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(super::loaders(ctx)?
+            .load_one(CommentId(parent))
+            .await
+            .gql()?
+            .map(Comment))
     }
 
     async fn author_name(&self) -> &str {
@@ -52,7 +60,11 @@ impl Comment {
 
     /// The commenter's email: editors and admins only, null for everyone else.
     async fn author_email(&self, ctx: &Context<'_>) -> Option<&str> {
-        if super::viewer(ctx).is_editor() { self.0.author_email.as_deref() } else { None }
+        if super::viewer(ctx).is_editor() {
+            self.0.author_email.as_deref()
+        } else {
+            None
+        }
     }
 
     /// As submitted, plain text.
@@ -75,21 +87,43 @@ impl Comment {
 
     /// Approved replies.
     async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(super::loaders(ctx)?.load_one(ReplyCountOf(self.0.id)).await.gql()?.unwrap_or(0) as i32)
+        Ok(super::loaders(ctx)?
+            .load_one(ReplyCountOf(self.0.id))
+            .await
+            .gql()?
+            .unwrap_or(0) as i32)
     }
 
     /// Approved replies, oldest first.
-    async fn replies(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CommentConnection> {
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CommentConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
         let loaders = super::loaders(ctx)?;
-        let count = loaders.load_one(ReplyCountOf(self.0.id)).await.gql()?.unwrap_or(0);
+        let count = loaders
+            .load_one(ReplyCountOf(self.0.id))
+            .await
+            .gql()?
+            .unwrap_or(0);
         let total = TotalCount::known(count.max(0) as u64);
         let page = match window {
             Window::Forward { limit, after: None } => {
-                let rows = loaders.load_one(FirstReplies { parent: self.0.id, limit }).await.gql()?.unwrap_or_default();
+                let rows = loaders
+                    .load_one(FirstReplies {
+                        parent: self.0.id,
+                        limit,
+                    })
+                    .await
+                    .gql()?
+                    .unwrap_or_default();
                 comments::first_page(rows, limit, total)
             }
-            _ => comments::replies(super::db(ctx)?, self.0.id, &window, total).await.gql()?,
+            _ => comments::replies(super::db(ctx)?, self.0.id, &window, total)
+                .await
+                .gql()?,
         };
         Ok(page.into())
     }

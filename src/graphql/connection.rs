@@ -55,7 +55,14 @@ macro_rules! connection {
             fn from(page: $crate::domain::pagination::Page<T>) -> Self {
                 let page_info = $crate::graphql::connection::PageInfo::of(&page);
                 $connection {
-                    edges: page.edges.into_iter().map(|e| $edge { cursor: e.cursor, node: <$node>::from(e.node) }).collect(),
+                    edges: page
+                        .edges
+                        .into_iter()
+                        .map(|e| $edge {
+                            cursor: e.cursor,
+                            node: <$node>::from(e.node),
+                        })
+                        .collect(),
                     page_info,
                     total: page.total,
                 }

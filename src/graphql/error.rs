@@ -1,9 +1,13 @@
 //! Turning errors into GraphQL errors: every error a client sees carries `extensions.code`,
 //! and nothing of the database's own text reaches it.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
+};
 use std::sync::Arc;
 
 use crate::domain::Error;
@@ -31,7 +35,8 @@ pub fn to_gql(error: &Error) -> async_graphql::Error {
         Error::NotFound(_) => coded(error.to_string(), NOT_FOUND),
         Error::BadInput { field, .. } => {
             let field = field.clone();
-            coded(error.to_string(), BAD_USER_INPUT).extend_with(move |_, e| e.set("field", field.as_str()))
+            coded(error.to_string(), BAD_USER_INPUT)
+                .extend_with(move |_, e| e.set("field", field.as_str()))
         }
         Error::Conflict(m) => coded(m.clone(), CONFLICT),
         Error::Database(cause) => {
@@ -83,7 +88,9 @@ impl Extension for ErrorCodes {
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
             .map(|error| {
-                let code = if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+                let code = if error.message.starts_with("Failed to parse")
+                    || error.message.starts_with("Invalid value")
+                {
                     BAD_USER_INPUT
                 } else {
                     INTERNAL_SERVER_ERROR
@@ -101,15 +108,23 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, GRAPHQL_PARSE_FAILED))
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, GRAPHQL_PARSE_FAILED))
     }
 
-    async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
         next.run(ctx).await.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {
-                    let code = if e.message.contains("too complex") || e.message.contains("nested too deep") {
+                    let code = if e.message.contains("too complex")
+                        || e.message.contains("nested too deep")
+                    {
                         QUERY_TOO_COMPLEX
                     } else {
                         GRAPHQL_VALIDATION_FAILED

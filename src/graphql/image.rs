@@ -51,7 +51,12 @@ impl Image {
 
     async fn credit(&self) -> Option<ImageCredit> {
         let m = &self.0;
-        let credit = Credit::from_parts(m.photographer.clone(), m.agency.clone(), m.distributor.clone(), m.license.clone())?;
+        let credit = Credit::from_parts(
+            m.photographer.clone(),
+            m.agency.clone(),
+            m.distributor.clone(),
+            m.license.clone(),
+        )?;
         let credit_line = credit.credit_line();
         Some(ImageCredit {
             photographer: credit.photographer,

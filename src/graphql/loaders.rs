@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{article, article_author, article_revision, article_tag, author, comment, image, tag, user};
+use entity::{
+    article, article_author, article_revision, article_tag, author, comment, image, tag, user,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::domain::Error;
 use crate::domain::comments;
 use crate::domain::sections::SectionTree;
-use crate::domain::Error;
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
@@ -109,10 +111,14 @@ impl Loader<AuthorsOf> for DbLoader {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for link in links {
             if let Some(found) = authors.get(&link.author_id) {
-                by_article.entry(AuthorsOf(link.article_id)).or_default().push(found.clone());
+                by_article
+                    .entry(AuthorsOf(link.article_id))
+                    .or_default()
+                    .push(found.clone());
             }
         }
         Ok(by_article)
@@ -138,10 +144,14 @@ impl Loader<TagsOf> for DbLoader {
             .into_iter()
             .map(|t| (t.id, t))
             .collect();
-        let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_article: HashMap<TagsOf, Vec<tag::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for link in links {
             if let Some(found) = tags.get(&link.tag_id) {
-                by_article.entry(TagsOf(link.article_id)).or_default().push(found.clone());
+                by_article
+                    .entry(TagsOf(link.article_id))
+                    .or_default()
+                    .push(found.clone());
             }
         }
         for list in by_article.values_mut() {
@@ -157,8 +167,13 @@ impl Loader<CommentCountOf> for DbLoader {
 
     async fn load(&self, keys: &[CommentCountOf]) -> LoadResult<CommentCountOf, i64> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let counts = comments::approved_counts(&self.db, comment::Column::ArticleId, &ids).await.map_err(Arc::new)?;
-        Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
+        let counts = comments::approved_counts(&self.db, comment::Column::ArticleId, &ids)
+            .await
+            .map_err(Arc::new)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
+            .collect())
     }
 }
 
@@ -168,8 +183,13 @@ impl Loader<ReplyCountOf> for DbLoader {
 
     async fn load(&self, keys: &[ReplyCountOf]) -> LoadResult<ReplyCountOf, i64> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let counts = comments::approved_counts(&self.db, comment::Column::ParentId, &ids).await.map_err(Arc::new)?;
-        Ok(keys.iter().map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0))).collect())
+        let counts = comments::approved_counts(&self.db, comment::Column::ParentId, &ids)
+            .await
+            .map_err(Arc::new)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
+            .collect())
     }
 }
 
@@ -184,9 +204,14 @@ impl Loader<FirstReplies> for DbLoader {
         }
         let mut result = HashMap::new();
         for (limit, parents) in by_limit {
-            let mut rows = comments::first_replies(&self.db, &parents, limit).await.map_err(Arc::new)?;
+            let mut rows = comments::first_replies(&self.db, &parents, limit)
+                .await
+                .map_err(Arc::new)?;
             for parent in parents {
-                result.insert(FirstReplies { parent, limit }, rows.remove(&parent).unwrap_or_default());
+                result.insert(
+                    FirstReplies { parent, limit },
+                    rows.remove(&parent).unwrap_or_default(),
+                );
             }
         }
         Ok(result)
@@ -201,16 +226,23 @@ impl Loader<RevisionsOf> for DbLoader {
     type Value = Vec<article_revision::Model>;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[RevisionsOf]) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
+    async fn load(
+        &self,
+        keys: &[RevisionsOf],
+    ) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
         let rows = article_revision::Entity::find()
             .filter(article_revision::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(article_revision::Column::Number)
             .all(&self.db)
             .await
             .map_err(failed)?;
-        let mut by_article: HashMap<RevisionsOf, Vec<article_revision::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_article: HashMap<RevisionsOf, Vec<article_revision::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
-            by_article.entry(RevisionsOf(row.article_id)).or_default().push(row);
+            by_article
+                .entry(RevisionsOf(row.article_id))
+                .or_default()
+                .push(row);
         }
         Ok(by_article)
     }

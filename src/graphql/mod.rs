@@ -36,7 +36,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 12, max_complexity: 5000 }
+        Limits {
+            max_depth: 12,
+            max_complexity: 5000,
+        }
     }
 }
 
@@ -65,12 +68,18 @@ pub fn sdl() -> String {
 
 /// The caller of this request; anonymous when none was attached.
 pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    ctx.data_opt::<Viewer>().copied().unwrap_or(Viewer::Anonymous)
+    ctx.data_opt::<Viewer>()
+        .copied()
+        .unwrap_or(Viewer::Anonymous)
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {
-    ctx.data::<Services>()
-        .map_err(|_| error::coded("the server is not connected to a database", error::INTERNAL_SERVER_ERROR))
+    ctx.data::<Services>().map_err(|_| {
+        error::coded(
+            "the server is not connected to a database",
+            error::INTERNAL_SERVER_ERROR,
+        )
+    })
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
@@ -78,11 +87,19 @@ pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
-    ctx.data::<Loaders>()
-        .map_err(|_| error::coded("the request has no loaders attached", error::INTERNAL_SERVER_ERROR))
+    ctx.data::<Loaders>().map_err(|_| {
+        error::coded(
+            "the request has no loaders attached",
+            error::INTERNAL_SERVER_ERROR,
+        )
+    })
 }
 
 pub async fn section_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<SectionTree>> {
     use error::GqlResult;
-    Ok(loaders(ctx)?.load_one(AllSections).await.gql()?.unwrap_or_default())
+    Ok(loaders(ctx)?
+        .load_one(AllSections)
+        .await
+        .gql()?
+        .unwrap_or_default())
 }

@@ -7,9 +7,9 @@ use super::article::ArticleConnection;
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::scalars::DateTime;
+use crate::domain::Viewer;
 use crate::domain::articles::{self, ArticleFilter, ArticleOrder};
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::Viewer;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::user::Role")]
@@ -62,12 +62,24 @@ impl From<author::Model> for Author {
 }
 
 /// Published articles matching `filter`, newest first, as the public sees them.
-async fn published(ctx: &Context<'_>, filter: ArticleFilter, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+async fn published(
+    ctx: &Context<'_>,
+    filter: ArticleFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<ArticleConnection> {
     let window = Window::parse(PageArgs::forward(first, after)).gql()?;
     let tree = super::section_tree(ctx).await?;
-    let page = articles::list(super::db(ctx)?, &Viewer::Anonymous, &filter, ArticleOrder::default(), &window, &tree)
-        .await
-        .gql()?;
+    let page = articles::list(
+        super::db(ctx)?,
+        &Viewer::Anonymous,
+        &filter,
+        ArticleOrder::default(),
+        &window,
+        &tree,
+    )
+    .await
+    .gql()?;
     Ok(page.into())
 }
 
@@ -90,8 +102,22 @@ impl Author {
     }
 
     /// Published articles with this author in the byline, newest first.
-    async fn articles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
-        published(ctx, ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() }, first, after).await
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ArticleConnection> {
+        published(
+            ctx,
+            ArticleFilter {
+                author: Some(self.0.slug.clone()),
+                ..Default::default()
+            },
+            first,
+            after,
+        )
+        .await
     }
 }
 
@@ -118,7 +144,21 @@ impl Tag {
     }
 
     /// Published articles with this tag, newest first.
-    async fn articles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
-        published(ctx, ArticleFilter { tag: Some(self.0.slug.clone()), ..Default::default() }, first, after).await
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ArticleConnection> {
+        published(
+            ctx,
+            ArticleFilter {
+                tag: Some(self.0.slug.clone()),
+                ..Default::default()
+            },
+            first,
+            after,
+        )
+        .await
     }
 }

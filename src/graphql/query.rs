@@ -9,7 +9,9 @@ use super::ids::{self, Kind};
 use super::image::{Image, ImageConnection};
 use super::people::{Author, Tag, User};
 use super::section::Section;
-use crate::domain::pagination::{Cursor, Keyset, PageArgs, TotalCount, Window, fetch_page};
+use crate::domain::pagination::{
+    Cursor, Keyset, PageArgs, SortKey, TotalCount, Window, fetch_page,
+};
 use crate::domain::{Error, articles, comments, search, users};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
@@ -30,26 +32,58 @@ pub struct Query;
 #[Object]
 impl Query {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        let Some((kind, id)) = ids::decode(&id) else { return Ok(None) };
+        let Some((kind, id)) = ids::decode(&id) else {
+            return Ok(None);
+        };
         let db = super::db(ctx)?;
         let viewer = super::viewer(ctx);
         Ok(match kind {
-            Kind::Article => articles::find_by_id(db, &viewer, id).await.gql()?.map(|a| Node::Article(Article(a))),
-            Kind::Section => super::section_tree(ctx).await?.get(id).map(|s| Node::Section(s.into())),
-            Kind::Image => image::Entity::find_by_id(id).one(db).await.map_err(Error::from).gql()?.map(|i| Node::Image(Image(i))),
-            Kind::Author => author::Entity::find_by_id(id).one(db).await.map_err(Error::from).gql()?.map(|a| Node::Author(Author(a))),
-            Kind::Tag => tag::Entity::find_by_id(id).one(db).await.map_err(Error::from).gql()?.map(|t| Node::Tag(Tag(t))),
-            Kind::Comment => comments::find(db, &viewer, id).await.gql()?.map(|c| Node::Comment(Comment(c))),
-            Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),
+            Kind::Article => articles::find_by_id(db, &viewer, id)
+                .await
+                .gql()?
+                .map(|a| Node::Article(Article(a))),
+            Kind::Section => super::section_tree(ctx)
+                .await?
+                .get(id)
+                .map(|s| Node::Section(s.into())),
+            Kind::Image => image::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .map_err(Error::from)
+                .gql()?
+                .map(|i| Node::Image(Image(i))),
+            Kind::Author => author::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .map_err(Error::from)
+                .gql()?
+                .map(|a| Node::Author(Author(a))),
+            Kind::Tag => tag::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .map_err(Error::from)
+                .gql()?
+                .map(|t| Node::Tag(Tag(t))),
+            Kind::Comment => comments::find(db, &viewer, id)
+                .await
+                .gql()?
+                .map(|c| Node::Comment(Comment(c))),
+            Kind::User => users::find_visible(db, &viewer, id)
+                .await
+                .gql()?
+                .map(|u| Node::User(User(u))),
         })
     }
 
     /// A published article by slug (or any article, for contributors and up); an old slug still finds it.
     async fn article(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Article>> {
-        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug).await.gql()?;
+        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug)
+            .await
+            .gql()?;
         Ok(found.map(Article))
     }
 
+    #[allow(clippy::too_many_arguments)] // one per argument of the GraphQL field
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -60,56 +94,109 @@ impl Query {
         filter: Option<ArticleFilter>,
         order_by: Option<ArticleOrder>,
     ) -> Result<ArticleConnection> {
-        let window = Window::parse(PageArgs { first, after, last, before }).gql()?;
+        let window = Window::parse(PageArgs {
+            first,
+            after,
+            last,
+            before,
+        })
+        .gql()?;
         let filter = filter.unwrap_or_default().into();
         let order = order_by.map(Into::into).unwrap_or_default();
         let tree = super::section_tree(ctx).await?;
-        let page = articles::list(super::db(ctx)?, &super::viewer(ctx), &filter, order, &window, &tree).await.gql()?;
+        let page = articles::list(
+            super::db(ctx)?,
+            &super::viewer(ctx),
+            &filter,
+            order,
+            &window,
+            &tree,
+        )
+        .await
+        .gql()?;
         Ok(page.into())
     }
 
     /// Full-text search over headline, standfirst and body, best match first.
-    async fn search_articles(&self, ctx: &Context<'_>, query: String, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+    async fn search_articles(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(search::search(super::db(ctx)?, &super::viewer(ctx), &query, &window).await.gql()?.into())
+        Ok(
+            search::search(super::db(ctx)?, &super::viewer(ctx), &query, &window)
+                .await
+                .gql()?
+                .into(),
+        )
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Section>> {
-        Ok(super::section_tree(ctx).await?.by_slug(&slug).map(Section::from))
+        Ok(super::section_tree(ctx)
+            .await?
+            .by_slug(&slug)
+            .map(Section::from))
     }
 
     /// Every section, roots first.
     async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx).await?.all_roots_first().into_iter().map(Section::from).collect())
+        Ok(super::section_tree(ctx)
+            .await?
+            .all_roots_first()
+            .into_iter()
+            .map(Section::from)
+            .collect())
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Author>> {
-        let found = author::Entity::find().filter(author::Column::Slug.eq(slug)).one(super::db(ctx)?).await;
+        let found = author::Entity::find()
+            .filter(author::Column::Slug.eq(slug))
+            .one(super::db(ctx)?)
+            .await;
         Ok(found.map_err(Error::from).gql()?.map(Author))
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
-        let found = tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(super::db(ctx)?).await;
+        let found = tag::Entity::find()
+            .filter(tag::Column::Slug.eq(slug))
+            .one(super::db(ctx)?)
+            .await;
         Ok(found.map_err(Error::from).gql()?.map(Tag))
     }
 
     /// The media library, newest first. Contributors and up.
-    async fn images(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ImageConnection> {
+    async fn images(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImageConnection> {
         if !super::viewer(ctx).is_staff() {
-            return Err(error::coded("the media library is for signed-in staff", error::UNAUTHENTICATED));
+            return Err(error::coded(
+                "the media library is for signed-in staff",
+                error::UNAUTHENTICATED,
+            ));
         }
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
         let db = super::db(ctx)?;
         let query = image::Entity::find();
         let keyset = Keyset {
-            key: Some(sea_orm::sea_query::Expr::col((image::Entity, image::Column::CreatedAt))),
+            key: SortKey::Time(sea_orm::sea_query::Expr::col((
+                image::Entity,
+                image::Column::CreatedAt,
+            ))),
             id: sea_orm::sea_query::Expr::col((image::Entity, image::Column::Id)),
             descending: true,
         };
         let total = TotalCount::of(db, query.clone());
-        let page = fetch_page(db, query, &keyset, &window, total, |i: &image::Model| Cursor::time(i.created_at, i.id))
-            .await
-            .gql()?;
+        let page = fetch_page(db, query, &keyset, &window, total, |i: &image::Model| {
+            Cursor::time(i.created_at, i.id)
+        })
+        .await
+        .gql()?;
         Ok(page.into())
     }
 
@@ -122,13 +209,22 @@ impl Query {
         status: Option<CommentStatus>,
     ) -> Result<CommentConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        let status = status.map(Into::into).unwrap_or(entity::comment::CommentStatus::Pending);
-        Ok(comments::moderation_queue(super::db(ctx)?, &super::viewer(ctx), status, &window).await.gql()?.into())
+        let status = status
+            .map(Into::into)
+            .unwrap_or(entity::comment::CommentStatus::Pending);
+        Ok(
+            comments::moderation_queue(super::db(ctx)?, &super::viewer(ctx), status, &window)
+                .await
+                .gql()?
+                .into(),
+        )
     }
 
     /// The signed-in user, or null.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(id) = super::viewer(ctx).user_id() else { return Ok(None) };
+        let Some(id) = super::viewer(ctx).user_id() else {
+            return Ok(None);
+        };
         Ok(users::find(super::db(ctx)?, id).await.gql()?.map(User))
     }
 }

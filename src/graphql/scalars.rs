@@ -12,7 +12,11 @@ impl ScalarType for DateTime {
         match &value {
             Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
                 .map(|at| DateTime(at.to_utc()))
-                .map_err(|_| InputValueError::custom(format!("{text:?} is not an RFC 3339 date-time like 2024-08-14T09:30:00Z"))),
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "{text:?} is not an RFC 3339 date-time like 2024-08-14T09:30:00Z"
+                    ))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -4,9 +4,9 @@ use entity::section;
 use super::article::ArticleConnection;
 use super::error::GqlResult;
 use super::ids::{self, Kind};
+use crate::domain::Viewer;
 use crate::domain::articles::{self, ArticleFilter, ArticleOrder};
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::Viewer;
 
 #[derive(Clone)]
 pub struct Section(pub section::Model);
@@ -47,27 +47,57 @@ impl Section {
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Section>> {
-        let Some(parent) = self.0.parent_id else { return Ok(None) };
-        Ok(super::section_tree(ctx).await?.get(parent).map(Section::from))
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(super::section_tree(ctx)
+            .await?
+            .get(parent)
+            .map(Section::from))
     }
 
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx).await?.children(Some(self.0.id)).into_iter().map(Section::from).collect())
+        Ok(super::section_tree(ctx)
+            .await?
+            .children(Some(self.0.id))
+            .into_iter()
+            .map(Section::from)
+            .collect())
     }
 
     /// From the root section down to this one, this one included.
     async fn breadcrumbs(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx).await?.breadcrumbs(self.0.id).into_iter().map(Section::from).collect())
+        Ok(super::section_tree(ctx)
+            .await?
+            .breadcrumbs(self.0.id)
+            .into_iter()
+            .map(Section::from)
+            .collect())
     }
 
     /// Published articles of this section and its subsections, newest first.
-    async fn articles(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ArticleConnection> {
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
+        let filter = ArticleFilter {
+            section: Some(self.0.slug.clone()),
+            ..Default::default()
+        };
         let tree = super::section_tree(ctx).await?;
-        let page = articles::list(super::db(ctx)?, &Viewer::Anonymous, &filter, ArticleOrder::default(), &window, &tree)
-            .await
-            .gql()?;
+        let page = articles::list(
+            super::db(ctx)?,
+            &Viewer::Anonymous,
+            &filter,
+            ArticleOrder::default(),
+            &window,
+            &tree,
+        )
+        .await
+        .gql()?;
         Ok(page.into())
     }
 }

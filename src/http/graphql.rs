@@ -32,14 +32,33 @@ impl IntoResponse for BadRequest {
             ParseRequestError::PayloadTooLarge => BAD_USER_INPUT,
             _ => GRAPHQL_PARSE_FAILED,
         };
-        error_response(StatusCode::BAD_REQUEST, &format!("not a GraphQL request: {}", self.0), code, false)
+        error_response(
+            StatusCode::BAD_REQUEST,
+            &format!("not a GraphQL request: {}", self.0),
+            code,
+            false,
+        )
     }
 }
 
-fn error_response(status: StatusCode, message: &str, code: &str, graphql_response: bool) -> Response {
+fn error_response(
+    status: StatusCode,
+    message: &str,
+    code: &str,
+    graphql_response: bool,
+) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
-    (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
+    let content_type = if graphql_response {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -52,52 +71,113 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
 /// The viewer of a request: anonymous without an `Authorization` header, else the user
 /// its bearer token names. A header that does not hold a valid token is refused.
 async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::Anonymous) };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
     auth::authenticate(&state.db, &state.tokens, token).await
+}
+
+/// Whether a request carries a NUL character, written raw or as an escape, in its
+/// document or its variables. No text the API stores or looks up may hold one
+/// (PostgreSQL cannot), so such a request is refused before it runs.
+fn carries_nul(request: &Request) -> bool {
+    let escaped_nul = |text: &str| {
+        text.contains('\0')
+            || text.contains("\\u0000")
+            || text.match_indices("\\u{").any(|(at, _)| {
+                let digits = &text[at + 3..];
+                let end = digits.find('}').unwrap_or(0);
+                end > 0 && digits[..end].chars().all(|c| c == '0')
+            })
+    };
+    escaped_nul(&request.query)
+        || serde_json::to_string(&request.variables).is_ok_and(|v| escaped_nul(&v))
 }
 
 async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Response {
     let graphql_response = wants_graphql_response(headers);
+    if carries_nul(&request) {
+        let message = "strings may not contain NUL characters";
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            message,
+            BAD_USER_INPUT,
+            graphql_response,
+        );
+    }
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
-            return error_response(StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED, graphql_response);
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                &message,
+                UNAUTHENTICATED,
+                graphql_response,
+            );
         }
         Err(error) => {
             let gql = crate::graphql::error::to_gql(&error);
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &gql.message, "INTERNAL_SERVER_ERROR", graphql_response);
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &gql.message,
+                "INTERNAL_SERVER_ERROR",
+                graphql_response,
+            );
         }
     };
-    let request = request.data(viewer).data(loaders::per_request(state.db.clone()));
+    let request = request
+        .data(viewer)
+        .data(loaders::per_request(state.db.clone()));
     let response = state.schema.execute(request).await;
     // With the graphql-response media type a request that never ran (parse or validation
     // failure) is answered 400; plain JSON clients always get 200.
-    let status = if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
-        StatusCode::BAD_REQUEST
+    let status =
+        if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+    let content_type = if graphql_response {
+        GRAPHQL_RESPONSE
     } else {
-        StatusCode::OK
+        "application/json"
     };
-    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
-    let body = serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.into());
+    let body = serde_json::to_string(&response)
+        .unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.into());
     let mut answer = (status, body).into_response();
-    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    answer
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     answer
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
     execute(&state, &headers, request.into_inner()).await
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
 /// link can never change anything.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
     let request = request.into_inner();
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
         let operation = match &document.operations {
@@ -108,14 +188,19 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: Gra
                 None => None,
             },
         };
-        if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
+        if matches!(
+            operation,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        ) {
             let mut answer = error_response(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "only queries may be sent with GET; send mutations with POST",
                 BAD_USER_INPUT,
                 wants_graphql_response(&headers),
             );
-            answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            answer
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
             return answer;
         }
     }
@@ -123,9 +208,17 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: Gra
 }
 
 pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("newsroom GraphiQL")
+            .finish(),
+    )
 }
 
 pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.schema.sdl())
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        state.schema.sdl(),
+    )
 }

@@ -39,7 +39,10 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/readyz", get(health::ready))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())

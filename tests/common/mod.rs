@@ -1,0 +1,229 @@
+//! The test harness: a fresh database (a SQLite file, or a PostgreSQL database when
+//! `NEWSROOM_TEST_POSTGRES_URL` is set) with the real router in front of it, driven with
+//! real GraphQL documents over in-process HTTP.
+#![allow(dead_code)]
+
+pub mod fixtures;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use entity::user::Role;
+use http_body_util::BodyExt;
+use newsroom::auth::TokenService;
+use newsroom::config::Config;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    pub tokens: Arc<TokenService>,
+    pub config: Config,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// The codes of the errors, in order.
+    pub fn codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        e["extensions"]["code"]
+                            .as_str()
+                            .unwrap_or("<none>")
+                            .to_owned()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}", dir.path().join("newsroom.db").display());
+        TestApp::start(Config::with_database(url), Some(dir)).await
+    }
+
+    /// A fresh PostgreSQL database, or `None` when no server is configured for tests.
+    pub async fn postgres() -> Option<TestApp> {
+        let base = std::env::var("NEWSROOM_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        let admin = newsroom::db::connect(&base, 1)
+            .await
+            .expect("NEWSROOM_TEST_POSTGRES_URL must be reachable");
+        let name = format!("newsroom_test_{}", rand_suffix());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let (prefix, query) = match base.split_once('?') {
+            Some((prefix, query)) => (prefix.to_owned(), format!("?{query}")),
+            None => (base.clone(), String::new()),
+        };
+        let server = prefix
+            .rsplit_once('/')
+            .map(|(server, _)| server)
+            .unwrap_or(&prefix);
+        let url = format!("{server}/{name}{query}");
+        Some(TestApp::start(Config::with_database(url), None).await)
+    }
+
+    pub async fn start(mut config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
+        config.db_max_connections = 4;
+        let (router, state) = newsroom::app::build(&config, true)
+            .await
+            .expect("app starts");
+        TestApp {
+            router,
+            db: state.db.clone(),
+            tokens: state.tokens.clone(),
+            config,
+            _dir: dir,
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.config.database_url.starts_with("postgres")
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// POSTs a GraphQL document, with a bearer token when one is given.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.request(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// An anonymous query that must succeed; returns its data.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        self.post(None, query, variables).await.assert_ok().clone()
+    }
+
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.post(Some(token), query, variables)
+            .await
+            .assert_ok()
+            .clone()
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.request(
+            Request::builder()
+                .method(Method::GET)
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A new staff account with a token for it.
+    pub async fn staff(&self, role: Role) -> (entity::user::Model, String) {
+        let user = fixtures::user(&self.db, role).await;
+        let (token, _) = self.tokens.issue(user.id, role, Duration::from_secs(3600));
+        (user, token)
+    }
+}
+
+fn rand_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
+}
+
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Runs one scenario on SQLite and on PostgreSQL: `on_both!(scenario)` makes the tests
+/// `scenario::sqlite` and `scenario::postgres` from `async fn scenario(app: TestApp)`. The PostgreSQL one only runs where
+/// `NEWSROOM_TEST_POSTGRES_URL` is set (CI sets it and fails without it).
+#[macro_export]
+macro_rules! on_both {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$scenario($crate::common::TestApp::sqlite().await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::common::TestApp::postgres().await {
+                    Some(app) => super::$scenario(app).await,
+                    None => eprintln!(
+                        "NEWSROOM_TEST_POSTGRES_URL is not set: PostgreSQL scenario not run"
+                    ),
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,125 @@
+//! The HTTP endpoints around GraphQL: health, readiness, SDL, GraphiQL, GET rules,
+//! content types, error codes of requests that never run.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use common::TestApp;
+use serde_json::json;
+
+async fn health_readiness_and_pages(app: TestApp) {
+    let live = app.get("/healthz").await;
+    assert_eq!(
+        (live.status, live.body.as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let ready = app.get("/readyz").await;
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
+
+    let sdl = app.get("/schema.graphql").await;
+    assert_eq!(sdl.status, StatusCode::OK);
+    assert!(
+        sdl.body
+            .as_str()
+            .unwrap()
+            .contains("searchArticles(query: String!")
+    );
+
+    let graphiql = app.get("/graphiql").await;
+    assert_eq!(graphiql.status, StatusCode::OK);
+    assert!(graphiql.body.as_str().unwrap().contains("/graphql"));
+}
+on_both!(health_readiness_and_pages);
+
+async fn get_answers_queries_and_refuses_mutations(app: TestApp) {
+    let ok = app.get("/graphql?query=%7Bsections%7Bslug%7D%7D").await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.body, json!({ "data": { "sections": [] } }));
+
+    let mutation = app.get("/graphql?query=mutation%7Blogin(email%3A%22a%40b.c%22%2Cpassword%3A%22x%22)%7Btoken%7D%7D").await;
+    assert_eq!(mutation.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(mutation.headers.get(header::ALLOW).unwrap(), "POST");
+    assert_eq!(mutation.codes(), ["BAD_USER_INPUT"]);
+}
+on_both!(get_answers_queries_and_refuses_mutations);
+
+async fn requests_that_never_run_carry_codes(app: TestApp) {
+    let parse = app.post(None, "{ sections { slug }", json!({})).await;
+    assert_eq!(parse.codes(), ["GRAPHQL_PARSE_FAILED"]);
+
+    let validation = app.post(None, "{ sections { nope } }", json!({})).await;
+    assert_eq!(validation.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
+
+    let deep = format!(
+        "{{ sections {{ {} slug {} }} }}",
+        "parent { ".repeat(12),
+        "} ".repeat(12)
+    );
+    assert_eq!(
+        app.post(None, &deep, json!({})).await.codes(),
+        ["QUERY_TOO_COMPLEX"]
+    );
+
+    let not_json = app
+        .request(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{not json"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_json.codes(), ["GRAPHQL_PARSE_FAILED"]);
+}
+on_both!(requests_that_never_run_carry_codes);
+
+async fn graphql_response_media_type_when_asked(app: TestApp) {
+    let request = |accept: &str, query: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, accept)
+            .body(Body::from(json!({ "query": query }).to_string()))
+            .unwrap()
+    };
+    let asked = app
+        .request(request(
+            "application/graphql-response+json",
+            "{ me { id } }",
+        ))
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert_eq!(
+        asked.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/graphql-response+json"
+    );
+    let plain = app
+        .request(request("application/json", "{ me { id } }"))
+        .await;
+    assert_eq!(
+        plain.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
+    let invalid = app
+        .request(request("application/graphql-response+json", "{ nope }"))
+        .await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+}
+on_both!(graphql_response_media_type_when_asked);
+
+#[test]
+fn schema_file_matches_the_live_schema() {
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql exists");
+    assert!(
+        file == newsroom::graphql::sdl(),
+        "schema.graphql differs from the live schema: run `cargo run -- export-schema`"
+    );
+}
