@@ -412,9 +412,13 @@ async fn node_resolves_every_type(app: TestApp) {
     let image = fixtures::image(db, Some("A"), None, None, None).await;
     let author = fixtures::author(db, "ines-moreau", "Ines Moreau").await;
     let tag = fixtures::tag(db, "arts", "Arts").await;
+    let unused = fixtures::image(db, Some("B"), None, None, None).await;
     let article = fixtures::article(
         db,
-        ArticleSpec::published("gallery-opens", &section, ago(3)),
+        ArticleSpec {
+            lead_image: Some(&image),
+            ..ArticleSpec::published("gallery-opens", &section, ago(3))
+        },
     )
     .await;
     let approved = fixtures::comment(
@@ -456,6 +460,17 @@ async fn node_resolves_every_type(app: TestApp) {
         app.query_as(&token, query, json!({ "id": user_id.as_str() }))
             .await["node"]["email"],
         user.email.as_str()
+    );
+    let unused_id = encode(Kind::Image, unused.id);
+    assert_eq!(
+        app.query(query, json!({ "id": unused_id.as_str() })).await["node"],
+        Value::Null,
+        "only images readers are shown"
+    );
+    assert_eq!(
+        app.query_as(&token, query, json!({ "id": unused_id.as_str() }))
+            .await["node"]["url"],
+        unused.url.as_str()
     );
     let pending_id = encode(Kind::Comment, pending.id);
     assert_eq!(

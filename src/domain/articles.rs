@@ -6,7 +6,15 @@ use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
-use super::pagination::{Cursor, Keyset, Page, SortKey, TotalCount, Window, fetch_page};
+use std::collections::HashMap;
+
+use sea_orm::QueryTrait;
+use sea_orm::sea_query::{IntoColumnRef, JoinType};
+
+use super::pagination::{
+    Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page,
+    first_of_each_group,
+};
 use super::sections::SectionTree;
 use super::{Error, Result, Viewer};
 
@@ -75,8 +83,13 @@ fn sort_time(article: &article::Model, field: OrderField) -> DateTime<Utc> {
     }
 }
 
-fn keyset(order: ArticleOrder) -> Keyset {
+/// The ordering of a list. When it can hold only published articles, `published_at` alone
+/// is the key, so the `(status, published_at, id)` indexes serve it.
+fn keyset(order: ArticleOrder, published_only: bool) -> Keyset {
     let key = match order.field {
+        OrderField::PublishedAt if published_only => {
+            Expr::col((article::Entity, article::Column::PublishedAt))
+        }
         OrderField::PublishedAt => Func::coalesce([
             Expr::col((article::Entity, article::Column::PublishedAt)),
             Expr::col((article::Entity, article::Column::CreatedAt)),
@@ -84,7 +97,14 @@ fn keyset(order: ArticleOrder) -> Keyset {
         .into(),
         OrderField::UpdatedAt => Expr::col((article::Entity, article::Column::UpdatedAt)),
     };
+    let list = match (order.field, order.descending) {
+        (OrderField::PublishedAt, true) => "articles:published:desc",
+        (OrderField::PublishedAt, false) => "articles:published:asc",
+        (OrderField::UpdatedAt, true) => "articles:updated:desc",
+        (OrderField::UpdatedAt, false) => "articles:updated:asc",
+    };
     Keyset {
+        list,
         key: SortKey::Time(key),
         id: Expr::col((article::Entity, article::Column::Id)),
         descending: order.descending,
@@ -180,10 +200,13 @@ pub async fn list(
     fetch_page(
         db,
         query,
-        &keyset(order),
+        &keyset(
+            order,
+            !viewer.is_staff() || filter.status == Some(ArticleStatus::Published),
+        ),
         window,
         total,
-        |a: &article::Model| Cursor::time(sort_time(a, order.field), a.id),
+        |a: &article::Model| (SortValue::Time(sort_time(a, order.field)), a.id),
     )
     .await
 }
@@ -222,4 +245,143 @@ pub async fn find_by_id(
         .one(db)
         .await?
         .filter(|a| is_visible(viewer, a, now)))
+}
+
+/// A public list of articles that many parents on one page each have: a section's front
+/// (subsections included), an author's page, a tag's page. Always published articles,
+/// newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shelf {
+    Section(i64),
+    Author(i64),
+    Tag(i64),
+}
+
+impl Shelf {
+    fn id(self) -> i64 {
+        let (Shelf::Section(id) | Shelf::Author(id) | Shelf::Tag(id)) = self;
+        id
+    }
+}
+
+fn published() -> Select<article::Entity> {
+    article::Entity::find().filter(visible_to(&Viewer::Anonymous, super::now()))
+}
+
+/// Published articles on shelves of one kind, with the column that says which shelf a
+/// row is on. Section shelves are grouped by the article's own section and gathered into
+/// their subtrees afterwards, since one article can be on several section shelves.
+fn on_shelves(
+    shelves: &[Shelf],
+    sections: &SectionTree,
+) -> Option<(Select<article::Entity>, sea_orm::sea_query::ColumnRef)> {
+    let ids: Vec<i64> = shelves.iter().map(|s| s.id()).collect();
+    let mut query = published();
+    let group = match shelves.first()? {
+        Shelf::Section(_) => {
+            let all: Vec<i64> = ids
+                .iter()
+                .flat_map(|id| sections.subtree_ids(*id))
+                .collect();
+            query = query.filter(article::Column::SectionId.is_in(all));
+            (article::Entity, article::Column::SectionId).into_column_ref()
+        }
+        Shelf::Author(_) => {
+            QueryTrait::query(&mut query).join(
+                JoinType::InnerJoin,
+                article_author::Entity,
+                Expr::col((article_author::Entity, article_author::Column::ArticleId))
+                    .equals((article::Entity, article::Column::Id)),
+            );
+            query = query.filter(article_author::Column::AuthorId.is_in(ids));
+            (article_author::Entity, article_author::Column::AuthorId).into_column_ref()
+        }
+        Shelf::Tag(_) => {
+            QueryTrait::query(&mut query).join(
+                JoinType::InnerJoin,
+                article_tag::Entity,
+                Expr::col((article_tag::Entity, article_tag::Column::ArticleId))
+                    .equals((article::Entity, article::Column::Id)),
+            );
+            query = query.filter(article_tag::Column::TagId.is_in(ids));
+            (article_tag::Entity, article_tag::Column::TagId).into_column_ref()
+        }
+    };
+    Some((query, group))
+}
+
+/// The ids whose groups make up a shelf: a section's subtree, else the shelf itself.
+fn shelf_groups(shelf: Shelf, sections: &SectionTree) -> Vec<i64> {
+    match shelf {
+        Shelf::Section(id) => sections.subtree_ids(id),
+        Shelf::Author(id) | Shelf::Tag(id) => vec![id],
+    }
+}
+
+fn shelf_keyset() -> Keyset {
+    keyset(ArticleOrder::default(), true)
+}
+
+/// The first `limit + 1` articles of each shelf (all of one kind), in one query.
+pub async fn first_on_shelves(
+    db: &DatabaseConnection,
+    shelves: &[Shelf],
+    sections: &SectionTree,
+    limit: u64,
+) -> Result<HashMap<Shelf, Vec<article::Model>>> {
+    let Some((query, group)) = on_shelves(shelves, sections) else {
+        return Ok(HashMap::new());
+    };
+    let groups =
+        first_of_each_group::<_, article::Model, _>(db, query, group, &shelf_keyset(), limit)
+            .await?;
+    Ok(shelves
+        .iter()
+        .map(|shelf| {
+            let mut rows: Vec<article::Model> = shelf_groups(*shelf, sections)
+                .iter()
+                .filter_map(|g| groups.get(g))
+                .flatten()
+                .cloned()
+                .collect();
+            rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+            rows.truncate(limit as usize + 1);
+            (*shelf, rows)
+        })
+        .collect())
+}
+
+/// How many articles each shelf (all of one kind) holds.
+pub async fn count_on_shelves(
+    db: &DatabaseConnection,
+    shelves: &[Shelf],
+    sections: &SectionTree,
+) -> Result<HashMap<Shelf, i64>> {
+    let Some((query, group)) = on_shelves(shelves, sections) else {
+        return Ok(HashMap::new());
+    };
+    let counts = count_each_group(db, query, group).await?;
+    Ok(shelves
+        .iter()
+        .map(|shelf| {
+            (
+                *shelf,
+                shelf_groups(*shelf, sections)
+                    .iter()
+                    .filter_map(|g| counts.get(g))
+                    .sum(),
+            )
+        })
+        .collect())
+}
+
+/// The first page of a shelf from the rows `first_on_shelves` found.
+pub fn shelf_page(
+    rows: Vec<article::Model>,
+    limit: u64,
+    total: TotalCount,
+) -> Page<article::Model> {
+    shelf_keyset().first_page(rows, limit, total, |a| {
+        (SortValue::Time(sort_time(a, OrderField::PublishedAt)), a.id)
+    })
 }

@@ -2,9 +2,11 @@
 //! how credits read. Knows nothing about GraphQL or HTTP.
 
 pub mod articles;
+pub mod bylines;
 pub mod comments;
 pub mod credit;
 pub mod error;
+pub mod images;
 pub mod markdown;
 pub mod pagination;
 pub mod search;

@@ -1,6 +1,7 @@
 //! Relay cursor pagination over keyset conditions: a cursor names the sort key and id of
 //! an item, so pages stay stable while rows are inserted.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -8,10 +9,10 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Value};
+use sea_orm::sea_query::{Asterisk, ColumnRef, Expr, ExprTrait, Query, Value, WindowStatement};
 use sea_orm::{
     Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::{Error, Result};
@@ -62,7 +63,11 @@ impl Window {
         let forward = args.first.is_some() || args.after.is_some();
         if forward && backward {
             return Err(Error::bad_input(
-                "last",
+                if args.first.is_some() {
+                    "first"
+                } else {
+                    "after"
+                },
                 "page forward with first/after or backward with last/before, not both",
             ));
         }
@@ -95,39 +100,31 @@ impl Window {
 }
 
 /// The sort key of one item.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SortValue {
     Time(DateTime<Utc>),
     Float(f64),
-    /// Items ordered by id alone.
-    None,
 }
 
+/// A position in one list: the list's name (a list and its ordering), the sort key and
+/// the id of an item. A cursor is only ever accepted by the list that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
+    pub list: String,
     pub key: SortValue,
     pub id: i64,
 }
 
 impl Cursor {
-    pub fn time(at: DateTime<Utc>, id: i64) -> Self {
-        Cursor {
-            key: SortValue::Time(at),
-            id,
-        }
-    }
-
     pub fn encode(&self) -> String {
-        let text = match &self.key {
+        let key = match &self.key {
             SortValue::Time(at) => format!(
-                "t|{}|{}",
-                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                self.id
+                "t|{}",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
             ),
-            SortValue::Float(value) => format!("f|{value}|{}", self.id),
-            SortValue::None => format!("n||{}", self.id),
+            SortValue::Float(value) => format!("f|{value}"),
         };
-        URL_SAFE_NO_PAD.encode(text)
+        URL_SAFE_NO_PAD.encode(format!("{}|{key}|{}", self.list, self.id))
     }
 
     /// `field` names the argument in the error a client gets for a cursor that is not ours.
@@ -137,10 +134,11 @@ impl Cursor {
             .decode(text.trim_end_matches('='))
             .map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let mut parts = text.splitn(3, '|');
-        let (kind, key, id) = match (parts.next(), parts.next(), parts.next()) {
-            (Some(kind), Some(key), Some(id)) => (kind, key, id),
-            _ => return Err(invalid()),
+        let mut parts = text.splitn(4, '|');
+        let (Some(list), Some(kind), Some(key), Some(id)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
         };
         let id = id.parse::<i64>().map_err(|_| invalid())?;
         let key = match kind {
@@ -155,25 +153,28 @@ impl Cursor {
                     .filter(|v| v.is_finite())
                     .ok_or_else(invalid)?,
             ),
-            "n" if key.is_empty() => SortValue::None,
             _ => return Err(invalid()),
         };
-        Ok(Cursor { key, id })
+        Ok(Cursor {
+            list: list.to_owned(),
+            key,
+            id,
+        })
     }
 }
 
-/// What a list is ordered by before its id; a cursor must carry a key of the same kind.
+/// What a list is ordered by before its id.
 #[derive(Debug, Clone)]
 pub enum SortKey {
     Time(Expr),
     Float(Expr),
-    /// The id alone.
-    None,
 }
 
-/// How a list is ordered: by `key`, then by `id`, both in one direction.
+/// How a list is ordered: by `key`, then by `id`, both in one direction. `list` names the
+/// list and ordering in its cursors.
 #[derive(Debug, Clone)]
 pub struct Keyset {
+    pub list: &'static str,
     pub key: SortKey,
     pub id: Expr,
     pub descending: bool,
@@ -189,24 +190,56 @@ impl Keyset {
                 column.gt(value)
             }
         };
-        let key = match (&self.key, &cursor.key) {
-            (SortKey::None, SortValue::None) => None,
-            (SortKey::Time(key), SortValue::Time(at)) => Some((key, Value::from(*at))),
-            (SortKey::Float(key), SortValue::Float(value)) => Some((key, Value::from(*value))),
-            _ => {
+        let (key, value) = match (&self.key, &cursor.key) {
+            _ if cursor.list != self.list => {
                 return Err(Error::bad_input(
                     field,
                     "is a cursor of another list or ordering",
                 ));
             }
+            (SortKey::Time(key), SortValue::Time(at)) => (key, Value::from(*at)),
+            (SortKey::Float(key), SortValue::Float(value)) => (key, Value::from(*value)),
+            _ => return Err(Error::bad_input(field, "is not a valid cursor")),
         };
-        let id_past = past(self.id.clone(), cursor.id.into());
-        Ok(match key {
-            Some((key, value)) => Condition::any()
-                .add(past(key.clone(), value.clone()))
-                .add(Condition::all().add(key.clone().eq(value)).add(id_past)),
-            None => Condition::all().add(id_past),
-        })
+        Ok(Condition::any().add(past(key.clone(), value.clone())).add(
+            Condition::all()
+                .add(key.clone().eq(value))
+                .add(past(self.id.clone(), cursor.id.into())),
+        ))
+    }
+
+    fn cursor(&self, (key, id): (SortValue, i64)) -> String {
+        Cursor {
+            list: self.list.to_owned(),
+            key,
+            id,
+        }
+        .encode()
+    }
+
+    /// The first page of a forward window from rows fetched elsewhere (a batch): at most
+    /// `limit + 1` rows in this keyset's order.
+    pub fn first_page<M>(
+        &self,
+        mut rows: Vec<M>,
+        limit: u64,
+        total: TotalCount,
+        key_of: impl Fn(&M) -> (SortValue, i64),
+    ) -> Page<M> {
+        let has_next_page = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        Page {
+            edges: rows
+                .into_iter()
+                .map(|node| Edge {
+                    cursor: self.cursor(key_of(&node)),
+                    node,
+                })
+                .collect(),
+            has_next_page,
+            has_previous_page: false,
+            total,
+        }
     }
 }
 
@@ -270,14 +303,14 @@ impl<T> Page<T> {
 }
 
 /// Runs `query` (already filtered) for one page of `window`, ordered by `keyset`.
-/// `cursor_of` must read the same key that `keyset.key` orders by.
+/// `key_of` must read the same key that `keyset.key` orders by.
 pub async fn fetch_page<E, M, C>(
     db: &C,
     query: Select<E>,
     keyset: &Keyset,
     window: &Window,
     total: TotalCount,
-    cursor_of: impl Fn(&M) -> Cursor,
+    key_of: impl Fn(&M) -> (SortValue, i64),
 ) -> Result<Page<M>>
 where
     E: EntityTrait,
@@ -295,9 +328,8 @@ where
         query = query.filter(keyset.after(cursor, descending, field)?);
     }
     let order = if descending { Order::Desc } else { Order::Asc };
-    if let SortKey::Time(key) | SortKey::Float(key) = &keyset.key {
-        query = query.order_by(key.clone(), order.clone());
-    }
+    let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
+    query = query.order_by(key.clone(), order.clone());
     let mut rows: Vec<M> = query
         .order_by(keyset.id.clone(), order)
         .limit(limit + 1)
@@ -317,7 +349,7 @@ where
         edges: rows
             .into_iter()
             .map(|node| Edge {
-                cursor: cursor_of(&node).encode(),
+                cursor: keyset.cursor(key_of(&node)),
                 node,
             })
             .collect(),
@@ -325,6 +357,96 @@ where
         has_previous_page,
         total,
     })
+}
+
+/// A row of a batched query, with the group it was fetched for.
+struct Grouped<M> {
+    group: i64,
+    row: M,
+}
+
+impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
+    fn from_query_result(result: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Grouped {
+            group: result.try_get(prefix, "page_group")?,
+            row: M::from_query_result(result, prefix)?,
+        })
+    }
+}
+
+/// The first `limit + 1` rows of every group of `query` (already filtered to the groups
+/// wanted), in `keyset` order, in one statement: a window function numbers the rows of
+/// each group, so a list of parents costs one query whatever its length.
+pub async fn first_of_each_group<E, M, C>(
+    db: &C,
+    query: Select<E>,
+    group: ColumnRef,
+    keyset: &Keyset,
+    limit: u64,
+) -> Result<HashMap<i64, Vec<M>>>
+where
+    E: EntityTrait,
+    M: FromQueryResult + Send + Sync,
+    C: ConnectionTrait,
+{
+    let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
+    let order = if keyset.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut window = WindowStatement::partition_by(group.clone());
+    window
+        .order_by_expr(key.clone(), order.clone())
+        .order_by_expr(keyset.id.clone(), order);
+    let mut numbered = query.into_query();
+    numbered
+        .expr_as(Expr::col(group), "page_group")
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "page_rank");
+    let statement = Query::select()
+        .column(Asterisk)
+        .from_subquery(numbered, "numbered")
+        .and_where(Expr::col("page_rank").lte(limit as i64 + 1))
+        .order_by("page_group", Order::Asc)
+        .order_by("page_rank", Order::Asc)
+        .to_owned();
+    let rows = Grouped::<M>::find_by_statement(db.get_database_backend().build(&statement))
+        .all(db)
+        .await?;
+    let mut groups: HashMap<i64, Vec<M>> = HashMap::new();
+    for Grouped { group, row } in rows {
+        groups.entry(group).or_default().push(row);
+    }
+    Ok(groups)
+}
+
+/// The number of rows of `query` in each group.
+pub async fn count_each_group<E, C>(
+    db: &C,
+    query: Select<E>,
+    group: ColumnRef,
+) -> Result<HashMap<i64, i64>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    #[derive(FromQueryResult)]
+    struct GroupCount {
+        page_group: i64,
+        page_count: i64,
+    }
+    let counts = query
+        .select_only()
+        .column_as(Expr::col(group.clone()), "page_group")
+        .column_as(Expr::cust("COUNT(*)"), "page_count")
+        .group_by(Expr::col(group))
+        .into_model::<GroupCount>()
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|c| (c.page_group, c.page_count))
+        .collect())
 }
 
 #[cfg(test)]
@@ -336,17 +458,15 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z")
             .unwrap()
             .to_utc();
-        for cursor in [
-            Cursor::time(at, 42),
-            Cursor {
-                key: SortValue::Float(-1.25e-7),
-                id: 7,
-            },
-            Cursor {
-                key: SortValue::None,
-                id: 9,
-            },
+        for (list, key) in [
+            ("articles", SortValue::Time(at)),
+            ("search", SortValue::Float(-1.25e-7)),
         ] {
+            let cursor = Cursor {
+                list: list.into(),
+                key,
+                id: 42,
+            };
             assert_eq!(Cursor::decode("after", &cursor.encode()).unwrap(), cursor);
         }
     }
@@ -357,14 +477,35 @@ mod tests {
             "",
             "!!!",
             "dA",
-            &URL_SAFE_NO_PAD.encode("t|yesterday|1"),
-            &URL_SAFE_NO_PAD.encode("f|NaN|1"),
+            &URL_SAFE_NO_PAD.encode("articles|t|yesterday|1"),
+            &URL_SAFE_NO_PAD.encode("search|f|NaN|1"),
+            &URL_SAFE_NO_PAD.encode("articles|x|1|1"),
         ] {
             assert!(
                 matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })),
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_cursor_is_refused_by_another_list() {
+        let keyset = |list| Keyset {
+            list,
+            key: SortKey::Float(Expr::col("score")),
+            id: Expr::col("id"),
+            descending: false,
+        };
+        let cursor = Cursor {
+            list: "search".into(),
+            key: SortValue::Float(1.0),
+            id: 1,
+        };
+        assert!(keyset("search").after(&cursor, false, "after").is_ok());
+        assert!(matches!(
+            keyset("articles").after(&cursor, false, "after"),
+            Err(Error::BadInput { .. })
+        ));
     }
 
     #[test]

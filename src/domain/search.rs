@@ -9,7 +9,7 @@ use sea_orm::{
     QuerySelect, QueryTrait,
 };
 
-use super::pagination::{Cursor, Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
+use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::{Error, Result, Viewer, articles};
 
 pub const MAX_QUERY_LEN: usize = 500;
@@ -95,15 +95,13 @@ pub async fn search(
     let total = TotalCount::of(db, query.clone());
     let query = query.expr_as(score.clone(), "search_score");
     let keyset = Keyset {
+        list: "search",
         key: SortKey::Float(score),
         id: Expr::col((article::Entity, article::Column::Id)),
         descending: false,
     };
     let page = fetch_page(db, query, &keyset, window, total, |r: &RankedArticle| {
-        Cursor {
-            key: SortValue::Float(r.score),
-            id: r.article.id,
-        }
+        (SortValue::Float(r.score), r.article.id)
     })
     .await?;
     Ok(page.map(|r| r.article))

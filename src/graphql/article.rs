@@ -3,18 +3,19 @@ use std::collections::HashMap;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
 use entity::{article, article_revision};
 
-use super::comment::CommentConnection;
+use super::comment::{CommentConnection, thread_connection};
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
-use super::loaders::{AuthorsOf, CommentCountOf, ImageId, RevisionsOf, TagsOf, UserId};
+use super::loaders::{AuthorsOf, FirstArticles, ImageId, RevisionsOf, ShelfSize, TagsOf, UserId};
 use super::people::{Author, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
-use crate::domain::comments::{self, CommentOrder as DomainCommentOrder};
+use crate::domain::articles::Shelf;
+use crate::domain::comments::{CommentOrder as DomainCommentOrder, Tally, Thread};
 use crate::domain::markdown::{self, ImageSource};
-use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{Error, articles};
+use crate::domain::pagination::{PageArgs, TotalCount, Window};
+use crate::domain::{Error, Viewer, articles};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::article::ArticleStatus")]
@@ -395,13 +396,14 @@ impl Article {
     /// Approved comments, replies included.
     async fn comment_count(&self, ctx: &Context<'_>) -> Result<i32> {
         Ok(super::loaders(ctx)?
-            .load_one(CommentCountOf(self.0.id))
+            .load_one(Tally::Article(self.0.id))
             .await
             .gql()?
             .unwrap_or(0) as i32)
     }
 
     /// Approved top-level comments; replies hang under each.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn comments(
         &self,
         ctx: &Context<'_>,
@@ -409,20 +411,32 @@ impl Article {
         after: Option<String>,
         order: Option<CommentOrder>,
     ) -> Result<CommentConnection> {
-        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
         let order = match order {
             Some(CommentOrder::NewestFirst) => DomainCommentOrder::NewestFirst,
             _ => DomainCommentOrder::OldestFirst,
         };
-        Ok(comments::thread(super::db(ctx)?, self.0.id, order, &window)
-            .await
-            .gql()?
-            .into())
+        thread_connection(
+            ctx,
+            Thread::TopLevel {
+                article: self.0.id,
+                order,
+            },
+            first,
+            after,
+        )
+        .await
     }
 
     /// Every saved version, newest first. Editors only.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<ArticleRevision>> {
-        if !super::viewer(ctx).is_editor() {
+        let viewer = super::viewer(ctx);
+        if !viewer.is_staff() {
+            return Err(error::coded(
+                "revisions are for signed-in editors",
+                error::UNAUTHENTICATED,
+            ));
+        }
+        if !viewer.is_editor() {
             return Err(error::coded(
                 "revisions are for editors and admins",
                 error::FORBIDDEN,
@@ -441,3 +455,46 @@ impl Article {
 }
 
 super::connection::connection!(ArticleConnection, ArticleEdge, Article);
+
+/// The published articles of a shelf (a section front, an author's or a tag's page). The
+/// first page of every shelf in a request comes from one batched query; later pages
+/// (`after`) are read with `filter`.
+pub async fn shelf_connection(
+    ctx: &Context<'_>,
+    shelf: Shelf,
+    filter: articles::ArticleFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<ArticleConnection> {
+    let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+    let loaders = super::loaders(ctx)?;
+    let page = match window {
+        Window::Forward { limit, after: None } => {
+            let total = match super::connection::wants_total(ctx) {
+                true => loaders.load_one(ShelfSize(shelf)).await.gql()?.unwrap_or(0),
+                false => 0,
+            };
+            let rows = loaders
+                .load_one(FirstArticles { shelf, limit })
+                .await
+                .gql()?
+                .unwrap_or_default();
+            articles::shelf_page(rows, limit, TotalCount::known(total.max(0) as u64))
+        }
+        _ => {
+            let tree = super::section_tree(ctx).await?;
+            let order = articles::ArticleOrder::default();
+            articles::list(
+                super::db(ctx)?,
+                &Viewer::Anonymous,
+                &filter,
+                order,
+                &window,
+                &tree,
+            )
+            .await
+            .gql()?
+        }
+    };
+    Ok(page.into())
+}

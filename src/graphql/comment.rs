@@ -4,9 +4,9 @@ use entity::comment;
 use super::article::Article;
 use super::error::GqlResult;
 use super::ids::{self, Kind};
-use super::loaders::{ArticleId, CommentId, FirstReplies, ReplyCountOf};
+use super::loaders::{ArticleId, CommentId, FirstComments};
 use super::scalars::DateTime;
-use crate::domain::comments;
+use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pagination::{PageArgs, TotalCount, Window};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -47,10 +47,12 @@ impl Comment {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(super::loaders(ctx)?
+        let found = super::loaders(ctx)?
             .load_one(CommentId(parent))
             .await
-            .gql()?
+            .gql()?;
+        Ok(found
+            .filter(|p| comments::parent_visible_to(&super::viewer(ctx), p))
             .map(Comment))
     }
 
@@ -88,45 +90,58 @@ impl Comment {
     /// Approved replies.
     async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
         Ok(super::loaders(ctx)?
-            .load_one(ReplyCountOf(self.0.id))
+            .load_one(Tally::Replies(self.0.id))
             .await
             .gql()?
             .unwrap_or(0) as i32)
     }
 
     /// Approved replies, oldest first.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn replies(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<CommentConnection> {
-        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        let loaders = super::loaders(ctx)?;
-        let count = loaders
-            .load_one(ReplyCountOf(self.0.id))
-            .await
-            .gql()?
-            .unwrap_or(0);
-        let total = TotalCount::known(count.max(0) as u64);
-        let page = match window {
-            Window::Forward { limit, after: None } => {
-                let rows = loaders
-                    .load_one(FirstReplies {
-                        parent: self.0.id,
-                        limit,
-                    })
-                    .await
-                    .gql()?
-                    .unwrap_or_default();
-                comments::first_page(rows, limit, total)
-            }
-            _ => comments::replies(super::db(ctx)?, self.0.id, &window, total)
-                .await
-                .gql()?,
-        };
-        Ok(page.into())
+        thread_connection(ctx, Thread::Replies { parent: self.0.id }, first, after).await
     }
+}
+
+/// One page of a thread. The first page of every thread in a request comes from one
+/// batched query, and so do their sizes.
+pub async fn thread_connection(
+    ctx: &Context<'_>,
+    thread: Thread,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<CommentConnection> {
+    let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+    let loaders = super::loaders(ctx)?;
+    let total = if super::connection::wants_total(ctx) {
+        let tally = match thread {
+            Thread::TopLevel { article, .. } => Tally::TopLevel(article),
+            Thread::Replies { parent } => Tally::Replies(parent),
+        };
+        loaders.load_one(tally).await.gql()?.unwrap_or(0).max(0) as u64
+    } else {
+        0
+    };
+    let total = TotalCount::known(total);
+    let page = match window {
+        Window::Forward { limit, after: None } => {
+            let rows = loaders
+                .load_one(FirstComments { thread, limit })
+                .await
+                .gql()?
+                .unwrap_or_default();
+            thread.page(rows, limit, total)
+        }
+        _ => comments::page(super::db(ctx)?, thread, &window, total)
+            .await
+            .gql()?,
+    };
+    Ok(page.into())
 }
 
 super::connection::connection!(CommentConnection, CommentEdge, Comment);

@@ -23,6 +23,12 @@ impl PageInfo {
     }
 }
 
+/// Whether the client asked for `totalCount` of the connection being resolved, so that
+/// nobody pays for counting a list whose size is not shown.
+pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
 /// Declares `$connection` and `$edge` for node type `$node`, built from a domain `Page`.
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {

@@ -11,7 +11,8 @@ use entity::{
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::Error;
-use crate::domain::comments;
+use crate::domain::articles::{self, Shelf};
+use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::sections::SectionTree;
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
@@ -45,19 +46,6 @@ pub struct CommentId(pub i64);
 pub struct AuthorsOf(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TagsOf(pub i64);
-/// Approved comments on an article, replies included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CommentCountOf(pub i64);
-/// Approved replies to a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReplyCountOf(pub i64);
-/// The first `limit` (+1, to tell whether more follow) approved replies to a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FirstReplies {
-    pub parent: i64,
-    pub limit: u64,
-}
-
 impl Loader<AllSections> for DbLoader {
     type Value = Arc<SectionTree>;
     type Error = Arc<Error>;
@@ -161,60 +149,134 @@ impl Loader<TagsOf> for DbLoader {
     }
 }
 
-impl Loader<CommentCountOf> for DbLoader {
+/// Keys split by `kind`: each batched query serves keys of one kind.
+fn by_kind<K: Copy, G: std::hash::Hash + Eq>(
+    keys: &[K],
+    kind: impl Fn(&K) -> G,
+) -> HashMap<G, Vec<K>> {
+    let mut groups: HashMap<G, Vec<K>> = HashMap::new();
+    for key in keys {
+        groups.entry(kind(key)).or_default().push(*key);
+    }
+    groups
+}
+
+impl Loader<Tally> for DbLoader {
     type Value = i64;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[CommentCountOf]) -> LoadResult<CommentCountOf, i64> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let counts = comments::approved_counts(&self.db, comment::Column::ArticleId, &ids)
-            .await
-            .map_err(Arc::new)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
-            .collect())
+    async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
+        let mut counts = HashMap::new();
+        for tallies in by_kind(keys, |t| std::mem::discriminant(t)).into_values() {
+            counts.extend(
+                comments::tally(&self.db, &tallies)
+                    .await
+                    .map_err(Arc::new)?,
+            );
+        }
+        Ok(counts)
     }
 }
 
-impl Loader<ReplyCountOf> for DbLoader {
-    type Value = i64;
-    type Error = Arc<Error>;
-
-    async fn load(&self, keys: &[ReplyCountOf]) -> LoadResult<ReplyCountOf, i64> {
-        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let counts = comments::approved_counts(&self.db, comment::Column::ParentId, &ids)
-            .await
-            .map_err(Arc::new)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, counts.get(&k.0).copied().unwrap_or(0)))
-            .collect())
-    }
+/// The first `limit` (+1, to tell whether more follow) comments of a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FirstComments {
+    pub thread: Thread,
+    pub limit: u64,
 }
 
-impl Loader<FirstReplies> for DbLoader {
+impl Loader<FirstComments> for DbLoader {
     type Value = Vec<comment::Model>;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[FirstReplies]) -> LoadResult<FirstReplies, Vec<comment::Model>> {
-        let mut by_limit: HashMap<u64, Vec<i64>> = HashMap::new();
-        for key in keys {
-            by_limit.entry(key.limit).or_default().push(key.parent);
-        }
-        let mut result = HashMap::new();
-        for (limit, parents) in by_limit {
-            let mut rows = comments::first_replies(&self.db, &parents, limit)
+    async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<comment::Model>> {
+        let kind = |key: &FirstComments| match key.thread {
+            Thread::TopLevel { order, .. } => (Some(order), key.limit),
+            Thread::Replies { .. } => (None, key.limit),
+        };
+        let mut pages = HashMap::new();
+        for group in by_kind(keys, kind).into_values() {
+            let limit = group[0].limit;
+            let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
+            let rows = comments::first_of_threads(&self.db, &threads, limit)
                 .await
                 .map_err(Arc::new)?;
-            for parent in parents {
-                result.insert(
-                    FirstReplies { parent, limit },
-                    rows.remove(&parent).unwrap_or_default(),
-                );
-            }
+            pages.extend(
+                rows.into_iter()
+                    .map(|(thread, rows)| (FirstComments { thread, limit }, rows)),
+            );
         }
-        Ok(result)
+        Ok(pages)
+    }
+}
+
+/// The first `limit` (+1) articles of a shelf: a section front, an author's or a tag's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FirstArticles {
+    pub shelf: Shelf,
+    pub limit: u64,
+}
+
+/// The number of articles on a shelf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShelfSize(pub Shelf);
+
+impl DbLoader {
+    /// The section tree, read only when section shelves need it.
+    async fn tree_for(&self, shelves: &[Shelf]) -> Result<SectionTree, Arc<Error>> {
+        if shelves.iter().any(|s| matches!(s, Shelf::Section(_))) {
+            SectionTree::load(&self.db).await.map_err(Arc::new)
+        } else {
+            Ok(SectionTree::default())
+        }
+    }
+}
+
+impl Loader<FirstArticles> for DbLoader {
+    type Value = Vec<article::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[FirstArticles]) -> LoadResult<FirstArticles, Vec<article::Model>> {
+        let tree = self
+            .tree_for(&keys.iter().map(|k| k.shelf).collect::<Vec<_>>())
+            .await?;
+        let mut pages = HashMap::new();
+        for group in by_kind(keys, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
+            let limit = group[0].limit;
+            let shelves: Vec<Shelf> = group.iter().map(|k| k.shelf).collect();
+            let rows = articles::first_on_shelves(&self.db, &shelves, &tree, limit)
+                .await
+                .map_err(Arc::new)?;
+            pages.extend(
+                rows.into_iter()
+                    .map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)),
+            );
+        }
+        Ok(pages)
+    }
+}
+
+impl Loader<ShelfSize> for DbLoader {
+    type Value = i64;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[ShelfSize]) -> LoadResult<ShelfSize, i64> {
+        let tree = self
+            .tree_for(&keys.iter().map(|k| k.0).collect::<Vec<_>>())
+            .await?;
+        let mut sizes = HashMap::new();
+        for group in by_kind(keys, |k| std::mem::discriminant(&k.0)).into_values() {
+            let shelves: Vec<Shelf> = group.iter().map(|k| k.0).collect();
+            let counts = articles::count_on_shelves(&self.db, &shelves, &tree)
+                .await
+                .map_err(Arc::new)?;
+            sizes.extend(
+                counts
+                    .into_iter()
+                    .map(|(shelf, count)| (ShelfSize(shelf), count)),
+            );
+        }
+        Ok(sizes)
     }
 }
 

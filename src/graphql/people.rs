@@ -3,13 +3,10 @@
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::{author, tag, user};
 
-use super::article::ArticleConnection;
-use super::error::GqlResult;
+use super::article::{ArticleConnection, shelf_connection};
 use super::ids::{self, Kind};
 use super::scalars::DateTime;
-use crate::domain::Viewer;
-use crate::domain::articles::{self, ArticleFilter, ArticleOrder};
-use crate::domain::pagination::{PageArgs, Window};
+use crate::domain::articles::{ArticleFilter, Shelf};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::user::Role")]
@@ -61,28 +58,6 @@ impl From<author::Model> for Author {
     }
 }
 
-/// Published articles matching `filter`, newest first, as the public sees them.
-async fn published(
-    ctx: &Context<'_>,
-    filter: ArticleFilter,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<ArticleConnection> {
-    let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-    let tree = super::section_tree(ctx).await?;
-    let page = articles::list(
-        super::db(ctx)?,
-        &Viewer::Anonymous,
-        &filter,
-        ArticleOrder::default(),
-        &window,
-        &tree,
-    )
-    .await
-    .gql()?;
-    Ok(page.into())
-}
-
 #[Object]
 impl Author {
     pub async fn id(&self) -> ID {
@@ -108,8 +83,9 @@ impl Author {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ArticleConnection> {
-        published(
+        shelf_connection(
             ctx,
+            Shelf::Author(self.0.id),
             ArticleFilter {
                 author: Some(self.0.slug.clone()),
                 ..Default::default()
@@ -150,8 +126,9 @@ impl Tag {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ArticleConnection> {
-        published(
+        shelf_connection(
             ctx,
+            Shelf::Tag(self.0.id),
             ArticleFilter {
                 tag: Some(self.0.slug.clone()),
                 ..Default::default()

@@ -1,18 +1,14 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
-use entity::{author, image, tag};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::article::{Article, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::comment::{Comment, CommentConnection, CommentStatus};
-use super::error::{self, GqlResult};
+use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::{Image, ImageConnection};
 use super::people::{Author, Tag, User};
 use super::section::Section;
-use crate::domain::pagination::{
-    Cursor, Keyset, PageArgs, SortKey, TotalCount, Window, fetch_page,
-};
-use crate::domain::{Error, articles, comments, search, users};
+use crate::domain::pagination::{PageArgs, Window};
+use crate::domain::{articles, bylines, comments, images, search, users};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
 #[derive(Interface)]
@@ -25,6 +21,13 @@ pub enum Node {
     Tag(Tag),
     Comment(Comment),
     User(User),
+}
+
+/// The complexity of a connection field: its items (the page size asked for, default
+/// 20, at most 100) times the cost of one item.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, per_item: usize) -> usize {
+    let size = first.or(last).unwrap_or(20).clamp(0, 100) as usize;
+    size.max(1) * per_item
 }
 
 pub struct Query;
@@ -41,27 +44,21 @@ impl Query {
             Kind::Article => articles::find_by_id(db, &viewer, id)
                 .await
                 .gql()?
-                .map(|a| Node::Article(Article(a))),
+                .map(|a| Node::Article(a.into())),
             Kind::Section => super::section_tree(ctx)
                 .await?
                 .get(id)
                 .map(|s| Node::Section(s.into())),
-            Kind::Image => image::Entity::find_by_id(id)
-                .one(db)
+            Kind::Image => images::find(db, &viewer, id)
                 .await
-                .map_err(Error::from)
                 .gql()?
                 .map(|i| Node::Image(Image(i))),
-            Kind::Author => author::Entity::find_by_id(id)
-                .one(db)
+            Kind::Author => bylines::author_by_id(db, id)
                 .await
-                .map_err(Error::from)
                 .gql()?
                 .map(|a| Node::Author(Author(a))),
-            Kind::Tag => tag::Entity::find_by_id(id)
-                .one(db)
+            Kind::Tag => bylines::tag_by_id(db, id)
                 .await
-                .map_err(Error::from)
                 .gql()?
                 .map(|t| Node::Tag(Tag(t))),
             Kind::Comment => comments::find(db, &viewer, id)
@@ -80,10 +77,11 @@ impl Query {
         let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug)
             .await
             .gql()?;
-        Ok(found.map(Article))
+        Ok(found.map(Article::from))
     }
 
     #[allow(clippy::too_many_arguments)] // one per argument of the GraphQL field
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -117,7 +115,9 @@ impl Query {
         Ok(page.into())
     }
 
-    /// Full-text search over headline, standfirst and body, best match first.
+    /// Full-text search over headline, standfirst and body, best match first. Every word
+    /// of the query must occur (in any form: "elections" finds "election").
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
     async fn search_articles(
         &self,
         ctx: &Context<'_>,
@@ -152,55 +152,36 @@ impl Query {
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Author>> {
-        let found = author::Entity::find()
-            .filter(author::Column::Slug.eq(slug))
-            .one(super::db(ctx)?)
-            .await;
-        Ok(found.map_err(Error::from).gql()?.map(Author))
+        Ok(bylines::author_by_slug(super::db(ctx)?, &slug)
+            .await
+            .gql()?
+            .map(Author))
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
-        let found = tag::Entity::find()
-            .filter(tag::Column::Slug.eq(slug))
-            .one(super::db(ctx)?)
-            .await;
-        Ok(found.map_err(Error::from).gql()?.map(Tag))
+        Ok(bylines::tag_by_slug(super::db(ctx)?, &slug)
+            .await
+            .gql()?
+            .map(Tag))
     }
 
     /// The media library, newest first. Contributors and up.
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
     async fn images(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ImageConnection> {
-        if !super::viewer(ctx).is_staff() {
-            return Err(error::coded(
-                "the media library is for signed-in staff",
-                error::UNAUTHENTICATED,
-            ));
-        }
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        let db = super::db(ctx)?;
-        let query = image::Entity::find();
-        let keyset = Keyset {
-            key: SortKey::Time(sea_orm::sea_query::Expr::col((
-                image::Entity,
-                image::Column::CreatedAt,
-            ))),
-            id: sea_orm::sea_query::Expr::col((image::Entity, image::Column::Id)),
-            descending: true,
-        };
-        let total = TotalCount::of(db, query.clone());
-        let page = fetch_page(db, query, &keyset, &window, total, |i: &image::Model| {
-            Cursor::time(i.created_at, i.id)
-        })
-        .await
-        .gql()?;
-        Ok(page.into())
+        Ok(images::list(super::db(ctx)?, &super::viewer(ctx), &window)
+            .await
+            .gql()?
+            .into())
     }
 
     /// Comments awaiting a decision, oldest first. Editors and up.
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
     async fn moderation_queue(
         &self,
         ctx: &Context<'_>,

@@ -1,12 +1,9 @@
 use async_graphql::{Context, ID, Object, Result};
 use entity::section;
 
-use super::article::ArticleConnection;
-use super::error::GqlResult;
+use super::article::{ArticleConnection, shelf_connection};
 use super::ids::{self, Kind};
-use crate::domain::Viewer;
-use crate::domain::articles::{self, ArticleFilter, ArticleOrder};
-use crate::domain::pagination::{PageArgs, Window};
+use crate::domain::articles::{ArticleFilter, Shelf};
 
 #[derive(Clone)]
 pub struct Section(pub section::Model);
@@ -76,28 +73,17 @@ impl Section {
     }
 
     /// Published articles of this section and its subsections, newest first.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ArticleConnection> {
-        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
         let filter = ArticleFilter {
             section: Some(self.0.slug.clone()),
             ..Default::default()
         };
-        let tree = super::section_tree(ctx).await?;
-        let page = articles::list(
-            super::db(ctx)?,
-            &Viewer::Anonymous,
-            &filter,
-            ArticleOrder::default(),
-            &window,
-            &tree,
-        )
-        .await
-        .gql()?;
-        Ok(page.into())
+        shelf_connection(ctx, Shelf::Section(self.0.id), filter, first, after).await
     }
 }
