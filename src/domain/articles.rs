@@ -344,7 +344,7 @@ pub async fn first_on_shelves(
                 .flatten()
                 .cloned()
                 .collect();
-            rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+            rows.sort_by_key(|a| std::cmp::Reverse((a.published_at, a.id)));
             rows.truncate(limit as usize + 1);
             (*shelf, rows)
         })

@@ -3,6 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -17,8 +24,66 @@ use crate::domain::sections::SectionTree;
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
-pub fn per_request(db: DatabaseConnection) -> Loaders {
-    DataLoader::with_cache(DbLoader { db }, tokio::spawn, HashMapCache::default())
+/// Runs `request` with loaders of its own.
+///
+/// The loaders' batches run inside the request's own task, and only once the request
+/// has settled: every resolver of a level of the query has asked for its keys and none
+/// can go on without an answer. So each level costs one query per relation whatever the
+/// page size. (Batches spawned on other threads after a fixed delay are split whenever
+/// the resolvers take longer than the delay to ask, which on a busy machine they do.)
+pub async fn execute(
+    schema: &super::NewsroomSchema,
+    request: async_graphql::Request,
+    db: DatabaseConnection,
+) -> async_graphql::Response {
+    let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+    let loaders = DataLoader::with_cache(
+        DbLoader { db },
+        move |batch| {
+            let _ = batches.send(batch);
+        },
+        HashMapCache::default(),
+    )
+    .delay(Duration::ZERO);
+    let mut response = std::pin::pin!(schema.execute(request.data(loaders)));
+    let mut running = FuturesUnordered::new();
+    std::future::poll_fn(|cx| {
+        let settled = Arc::new(SettleWatch {
+            woken: AtomicBool::new(false),
+            task: cx.waker().clone(),
+        });
+        let watched = Waker::from(settled.clone());
+        if let Poll::Ready(answer) = response.as_mut().poll(&mut Context::from_waker(&watched)) {
+            return Poll::Ready(answer);
+        }
+        // A response that woke itself while being polled has more to do before it needs
+        // the batches (a large list yields part-way through its items).
+        if !settled.woken.load(Ordering::SeqCst) {
+            while let Poll::Ready(Some(batch)) = pending.poll_recv(cx) {
+                running.push(batch);
+            }
+            while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// A waker that notes whether it was woken, then wakes the request's task.
+struct SettleWatch {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for SettleWatch {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        self.task.wake_by_ref();
+    }
 }
 
 pub struct DbLoader {
@@ -167,7 +232,7 @@ impl Loader<Tally> for DbLoader {
 
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
         let mut counts = HashMap::new();
-        for tallies in by_kind(keys, |t| std::mem::discriminant(t)).into_values() {
+        for tallies in by_kind(keys, std::mem::discriminant).into_values() {
             counts.extend(
                 comments::tally(&self.db, &tallies)
                     .await

@@ -137,10 +137,8 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
             );
         }
     };
-    let request = request
-        .data(viewer)
-        .data(loaders::per_request(state.db.clone()));
-    let response = state.schema.execute(request).await;
+    let request = request.data(viewer);
+    let response = loaders::execute(&state.schema, request, state.db.clone()).await;
     // With the graphql-response media type a request that never ran (parse or validation
     // failure) is answered 400; plain JSON clients always get 200.
     let status =

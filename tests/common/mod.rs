@@ -6,6 +6,7 @@
 pub mod fixtures;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -20,6 +21,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub struct TestApp {
+    /// SQL statements run so far, counted by a hook on the connection.
+    pub statements: Arc<AtomicUsize>,
     pub router: Router,
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenService>,
@@ -101,16 +104,32 @@ impl TestApp {
 
     pub async fn start(mut config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
         config.db_max_connections = 4;
-        let (router, state) = newsroom::app::build(&config, true)
+        let mut db = newsroom::db::connect(&config.database_url, config.db_max_connections)
             .await
-            .expect("app starts");
+            .expect("database opens");
+        newsroom::db::migrate(&db).await.expect("migrations run");
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let state = newsroom::app::state(db, &config).await.expect("app starts");
+        let router = newsroom::app::router(state.clone(), &config);
         TestApp {
+            statements,
             router,
             db: state.db.clone(),
             tokens: state.tokens.clone(),
             config,
             _dir: dir,
         }
+    }
+
+    /// The SQL statements one request runs, and its answer.
+    pub async fn count_statements(&self, query: &str, variables: Value) -> (usize, Value) {
+        let before = self.statements.load(Ordering::SeqCst);
+        let data = self.query(query, variables).await;
+        (self.statements.load(Ordering::SeqCst) - before, data)
     }
 
     pub fn is_postgres(&self) -> bool {

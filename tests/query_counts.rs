@@ -1,0 +1,222 @@
+//! No N+1: the SQL statements a request runs do not grow with the page size. A hook on
+//! the database connection counts them.
+
+mod common;
+
+use common::TestApp;
+use common::fixtures::{self, ArticleSpec, ago};
+use entity::comment::CommentStatus;
+use serde_json::json;
+
+const ARTICLE_PAGE: &str = r#"query($slug: String!, $comments: Int!) {
+  article(slug: $slug) {
+    headline standfirst publishedAt bodyHtml wordCount readingTimeMinutes
+    section { name path breadcrumbs { name slug } }
+    leadImage { url altText caption credit { creditLine } }
+    authors { name slug } tags { name slug }
+    blocks { __typename ... on ImageBlock { url image { id credit { creditLine } } } ... on ParagraphBlock { html } }
+    commentCount
+    comments(first: $comments) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { authorName bodyHtml createdAt replyCount replies(first: 5) { totalCount nodes { authorName bodyHtml } } }
+    }
+  }
+}"#;
+
+const SECTION_FRONT: &str = r#"query($slug: String!, $first: Int!) {
+  section(slug: $slug) {
+    name breadcrumbs { name }
+    articles(first: $first) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { headline slug publishedAt standfirst leadImage { url credit { creditLine } } authors { name } tags { name } commentCount section { name path } }
+    }
+  }
+}"#;
+
+const HOME: &str = r#"query($first: Int!) {
+  sections { name path articles(first: 3) { totalCount nodes { headline authors { name } leadImage { url } } } }
+  articles(first: $first) { totalCount nodes { headline section { name } authors { name } tags { name } leadImage { credit { creditLine } } commentCount comments(first: 2) { totalCount nodes { body replies(first: 1) { nodes { body } } } } } }
+}"#;
+
+/// An article with `top_level` approved comments, each with two approved replies and a
+/// pending one, and an image in its body.
+async fn article_with_comments(app: &TestApp, slug: &str, top_level: usize) {
+    let db = &app.db;
+    let section = fixtures::section(db, &format!("{slug}-desk"), "Desk", None).await;
+    let lead = fixtures::image(
+        db,
+        Some("Wakil Kohsar"),
+        Some("AFP"),
+        Some("Getty Images"),
+        None,
+    )
+    .await;
+    let inline = fixtures::image(db, Some("Ana Ruiz"), None, None, None).await;
+    let author = fixtures::author(db, &format!("{slug}-author"), "Mira Hale").await;
+    let tag = fixtures::tag(db, &format!("{slug}-tag"), "Diplomacy").await;
+    let body = format!(
+        "## Heading\n\nA paragraph.\n\n![Inline](image:{})\n\nMore text.\n",
+        inline.id
+    );
+    let article = fixtures::article(
+        db,
+        ArticleSpec {
+            body,
+            lead_image: Some(&lead),
+            authors: vec![&author],
+            tags: vec![&tag],
+            ..ArticleSpec::published(slug, &section, ago(600))
+        },
+    )
+    .await;
+    for n in 0..top_level {
+        let minutes = 500 - n as i64 * 3;
+        let comment = fixtures::comment(
+            db,
+            &article,
+            None,
+            CommentStatus::Approved,
+            "Top",
+            ago(minutes),
+        )
+        .await;
+        fixtures::comment(
+            db,
+            &article,
+            Some(&comment),
+            CommentStatus::Approved,
+            "Reply",
+            ago(minutes - 1),
+        )
+        .await;
+        fixtures::comment(
+            db,
+            &article,
+            Some(&comment),
+            CommentStatus::Approved,
+            "Reply",
+            ago(minutes - 1),
+        )
+        .await;
+        fixtures::comment(
+            db,
+            &article,
+            Some(&comment),
+            CommentStatus::Pending,
+            "Held",
+            ago(minutes - 2),
+        )
+        .await;
+    }
+}
+
+async fn article_page_runs_a_fixed_number_of_statements(app: TestApp) {
+    article_with_comments(&app, "small", 5).await;
+    article_with_comments(&app, "large", 40).await;
+    let (small, data) = app
+        .count_statements(ARTICLE_PAGE, json!({ "slug": "small", "comments": 5 }))
+        .await;
+    assert_eq!(
+        data["article"]["comments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let (large, data) = app
+        .count_statements(ARTICLE_PAGE, json!({ "slug": "large", "comments": 40 }))
+        .await;
+    assert_eq!(
+        data["article"]["comments"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        40
+    );
+    assert_eq!(data["article"]["commentCount"], 120);
+    assert_eq!(small, large, "statements for 5 and for 40 comments");
+    assert!(large <= 12, "the article page ran {large} statements");
+}
+on_both!(article_page_runs_a_fixed_number_of_statements);
+
+async fn section_front_runs_a_fixed_number_of_statements(app: TestApp) {
+    let db = &app.db;
+    let world = fixtures::section(db, "world", "World", None).await;
+    let europe = fixtures::section(db, "europe", "Europe", Some(&world)).await;
+    let author = fixtures::author(db, "mira-hale", "Mira Hale").await;
+    let tag = fixtures::tag(db, "climate", "Climate").await;
+    for n in 0..60 {
+        let image = fixtures::image(db, Some("A"), Some("B"), None, None).await;
+        let section = if n % 2 == 0 { &world } else { &europe };
+        let spec = ArticleSpec {
+            lead_image: Some(&image),
+            authors: vec![&author],
+            tags: vec![&tag],
+            ..ArticleSpec::published(&format!("story-{n}"), section, ago(n + 1))
+        };
+        fixtures::article(db, spec).await;
+    }
+    let (five, data) = app
+        .count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 5 }))
+        .await;
+    assert_eq!(
+        data["section"]["articles"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    let (hundred, data) = app
+        .count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 100 }))
+        .await;
+    assert_eq!(data["section"]["articles"]["totalCount"], 60);
+    assert_eq!(
+        data["section"]["articles"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
+    assert_eq!(five, hundred, "statements for 5 and for 100 articles");
+    assert!(hundred <= 12, "the section front ran {hundred} statements");
+}
+on_both!(section_front_runs_a_fixed_number_of_statements);
+
+async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
+    let db = &app.db;
+    for s in 0..6 {
+        let section = fixtures::section(db, &format!("section-{s}"), "Section", None).await;
+        let author = fixtures::author(db, &format!("author-{s}"), "Author").await;
+        for n in 0..8 {
+            let spec = ArticleSpec {
+                authors: vec![&author],
+                ..ArticleSpec::published(&format!("s{s}-a{n}"), &section, ago(s * 10 + n + 1))
+            };
+            let article = fixtures::article(db, spec).await;
+            let comment =
+                fixtures::comment(db, &article, None, CommentStatus::Approved, "Top", ago(1)).await;
+            fixtures::comment(
+                db,
+                &article,
+                Some(&comment),
+                CommentStatus::Approved,
+                "Reply",
+                ago(1),
+            )
+            .await;
+        }
+    }
+    let (few, _) = app.count_statements(HOME, json!({ "first": 3 })).await;
+    let (many, data) = app.count_statements(HOME, json!({ "first": 40 })).await;
+    assert_eq!(data["articles"]["nodes"].as_array().unwrap().len(), 40);
+    assert_eq!(data["sections"][5]["articles"]["totalCount"], 8);
+    assert_eq!(
+        data["articles"]["nodes"][0]["comments"]["nodes"][0]["replies"]["nodes"][0]["body"],
+        "Reply"
+    );
+    assert_eq!(
+        few, many,
+        "statements for 3 and for 40 articles, each with comments and replies"
+    );
+}
+on_both!(nested_lists_on_a_home_page_are_batched);
