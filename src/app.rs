@@ -47,7 +47,7 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
     };
     Ok(AppState {
         db,
-        schema: graphql::build_schema(Some(services), limits),
+        api: graphql::Api::new(services, limits),
         tokens,
     })
 }

@@ -99,8 +99,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// The longest lifetime a token or a setting may be given: ten years.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (write it like 30s, 15m, 12h or 7d)"))
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e} (write it like 30s, 15m, 12h or 7d)"))?;
+    if duration > MAX_DURATION {
+        return Err("must be at most 10 years".into());
+    }
+    Ok(duration)
 }
 
 impl Config {

@@ -190,7 +190,8 @@ fn read_password() -> Result<String, String> {
         return Ok(password);
     }
     if std::io::stdin().is_terminal() {
-        eprint!("password: ");
+        return rpassword::prompt_password("password: ")
+            .map_err(|e| format!("cannot read the password: {e}"));
     }
     let mut line = String::new();
     std::io::stdin()

@@ -552,3 +552,81 @@ async fn sections_authors_and_tags(app: TestApp) {
     assert_eq!(data["nobody"], Value::Null);
 }
 on_both!(sections_authors_and_tags);
+
+async fn replies_under_a_hidden_comment_stay_hidden(app: TestApp) {
+    let db = &app.db;
+    let section = fixtures::section(db, "news", "News", None).await;
+    let body =
+        "Before.\n\n![trap](javascript:alert(1))\n\n![relative](/local.png)\n\nAfter.\n".to_owned();
+    let article = fixtures::article(
+        db,
+        ArticleSpec {
+            body,
+            ..ArticleSpec::published("story", &section, ago(60))
+        },
+    )
+    .await;
+    let rejected = fixtures::comment(
+        db,
+        &article,
+        None,
+        CommentStatus::Rejected,
+        "Rejected",
+        ago(50),
+    )
+    .await;
+    let reply = fixtures::comment(
+        db,
+        &article,
+        Some(&rejected),
+        CommentStatus::Approved,
+        "Approved reply",
+        ago(40),
+    )
+    .await;
+    fixtures::comment(
+        db,
+        &article,
+        None,
+        CommentStatus::Approved,
+        "Visible",
+        ago(30),
+    )
+    .await;
+
+    let data = app
+        .query(
+            r#"{ article(slug: "story") { commentCount comments { totalCount nodes { body } } blocks { __typename } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["article"]["commentCount"], 1,
+        "the reply to a rejected comment is not counted"
+    );
+    assert_eq!(
+        data["article"]["comments"]["nodes"],
+        json!([{ "body": "Visible" }])
+    );
+    assert_eq!(
+        data["article"]["blocks"],
+        json!([{ "__typename": "ParagraphBlock" }, { "__typename": "ParagraphBlock" }]),
+        "images off the web are dropped"
+    );
+
+    let id = newsroom::graphql::ids::encode(newsroom::graphql::ids::Kind::Comment, reply.id);
+    let node = "query($id: ID!) { node(id: $id) { ... on Comment { body parent { body } } } }";
+    assert_eq!(
+        app.query(node, json!({ "id": id.as_str() })).await["node"],
+        Value::Null
+    );
+    let (_, editor) = app.staff(Role::Editor).await;
+    let seen = app
+        .query_as(&editor, node, json!({ "id": id.as_str() }))
+        .await;
+    assert_eq!(
+        seen["node"],
+        json!({ "body": "Approved reply", "parent": { "body": "Rejected" } })
+    );
+}
+on_both!(replies_under_a_hidden_comment_stay_hidden);

@@ -224,6 +224,10 @@ async fn staff_only_fields(app: TestApp) {
     let revisions =
         r#"{ article(slug: "story") { revisions { number headline editor { email } } } }"#;
     assert_eq!(
+        app.post(None, revisions, json!({})).await.codes(),
+        ["UNAUTHENTICATED"]
+    );
+    assert_eq!(
         app.post(Some(&contributor), revisions, json!({}))
             .await
             .codes(),

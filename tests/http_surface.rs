@@ -123,3 +123,108 @@ fn schema_file_matches_the_live_schema() {
         "schema.graphql differs from the live schema: run `cargo run -- export-schema`"
     );
 }
+
+/// The introspection query GraphiQL and code generators send (graphql-js
+/// `getIntrospectionQuery`), which nests deeper than ordinary queries.
+const INTROSPECTION: &str = r#"query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#;
+
+async fn graphiql_can_load_the_schema(app: TestApp) {
+    let answer = app.post(None, INTROSPECTION, json!({})).await;
+    let data = answer.assert_ok();
+    let types = data["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "Article"));
+    assert_eq!(data["__schema"]["queryType"]["name"], "Query");
+}
+on_both!(graphiql_can_load_the_schema);
+
+async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
+    let huge = format!(
+        r#"{{"query": "{{ sections {{ slug }} }}", "variables": {{"pad": "{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let too_large = app
+        .request(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(too_large.codes(), ["BAD_USER_INPUT"]);
+
+    let unknown = app
+        .request(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({ "query": "query A { me { id } }", "operationName": "B" }).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(unknown.codes(), ["BAD_USER_INPUT"]);
+
+    let year_zero = app
+        .post(
+            None,
+            "query($t: DateTime) { articles(filter: { publishedBefore: $t }) { totalCount } }",
+            json!({ "t": "0000-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(year_zero.codes(), ["BAD_USER_INPUT"]);
+
+    let nul = app
+        .post(
+            None,
+            "query($s: String!) { article(slug: $s) { slug } }",
+            json!({ "s": "a\u{0}b" }),
+        )
+        .await;
+    assert_eq!(nul.codes(), ["BAD_USER_INPUT"]);
+
+    // A field error leaves `data` in place: 200 even with the graphql-response media type.
+    let field_error = app
+        .request(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::ACCEPT, "application/graphql-response+json")
+                .body(Body::from(
+                    json!({ "query": "{ articles(first: 101) { totalCount } }" }).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(field_error.status, StatusCode::OK);
+    assert_eq!(field_error.codes(), ["BAD_USER_INPUT"]);
+    assert_eq!(
+        field_error.body["errors"][0]["extensions"]["field"],
+        "first"
+    );
+}
+on_both!(refusals_are_graphql_errors_with_codes);

@@ -108,6 +108,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_index(index("images", "created", &["created_at", "id"]))
+            .await?;
 
         manager
             .create_table(
@@ -255,6 +258,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_index(index("article_revisions", "editor", &["editor_id"]))
+            .await?;
 
         manager
             .create_table(
@@ -312,6 +318,7 @@ impl MigrationTrait for Migration {
             ("replies", &["parent_id", "status", "created_at", "id"][..]),
             ("queue", &["status", "created_at", "id"][..]),
             ("client", &["client_hash", "created_at"][..]),
+            ("user", &["user_id"][..]),
         ] {
             manager
                 .create_index(index("comments", name, columns))

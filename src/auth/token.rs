@@ -51,11 +51,12 @@ impl TokenService {
         }
     }
 
-    /// A token for `user_id` acting as `role`, valid for `ttl`.
+    /// A token for `user_id` acting as `role`, valid for `ttl` (at most ten years).
     pub fn issue(&self, user_id: i64, role: Role, ttl: Duration) -> (String, DateTime<Utc>) {
         let now = crate::domain::now();
-        let expires_at =
-            now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(3650));
+        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION))
+            .unwrap_or(chrono::Duration::zero());
+        let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
         let claims = Claims {
             sub: user_id.to_string(),
             role: role_name(role).to_owned(),

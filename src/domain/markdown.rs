@@ -507,8 +507,11 @@ fn image_node(dest_url: &str, title: &str, alt_text: &str) -> Option<Node> {
             return None;
         }
         ImageSource::Stored(id.to_owned())
-    } else {
+    } else if is_web_url(dest_url) {
         ImageSource::External(dest_url.to_owned())
+    } else {
+        // Only images on the web: no `javascript:`, `data:` or relative URLs for clients.
+        return None;
     };
     let caption = title.trim();
     Some(Node::Image {

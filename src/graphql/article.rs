@@ -374,18 +374,11 @@ impl Article {
     }
 
     async fn seo(&self) -> Seo {
+        let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
         Seo {
-            title: self
-                .0
-                .seo_title
-                .clone()
-                .unwrap_or_else(|| self.0.headline.clone()),
-            description: self
-                .0
-                .seo_description
-                .clone()
-                .or_else(|| self.0.standfirst.clone()),
-            canonical_url: self.0.canonical_url.clone(),
+            title: given(&self.0.seo_title).unwrap_or_else(|| self.0.headline.clone()),
+            description: given(&self.0.seo_description).or_else(|| self.0.standfirst.clone()),
+            canonical_url: given(&self.0.canonical_url),
         }
     }
 

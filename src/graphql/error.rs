@@ -90,6 +90,8 @@ impl Extension for ErrorCodes {
             .map(|error| {
                 let code = if error.message.starts_with("Failed to parse")
                     || error.message.starts_with("Invalid value")
+                    || error.message.starts_with("Unknown operation named")
+                    || error.message.starts_with("Operation name required")
                 {
                     BAD_USER_INPUT
                 } else {
@@ -108,9 +110,14 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, GRAPHQL_PARSE_FAILED))
+        next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if e.message.contains("recursion") {
+                QUERY_TOO_COMPLEX
+            } else {
+                GRAPHQL_PARSE_FAILED
+            };
+            with_code(e, code)
+        })
     }
 
     async fn validation(

@@ -11,10 +11,14 @@ impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
-                .map(|at| DateTime(at.to_utc()))
-                .map_err(|_| {
+                .ok()
+                .map(|at| at.to_utc())
+                // Outside these years the text form does not sort as time does.
+                .filter(|at| (1..=9999).contains(&chrono::Datelike::year(at)))
+                .map(DateTime)
+                .ok_or_else(|| {
                     InputValueError::custom(format!(
-                        "{text:?} is not an RFC 3339 date-time like 2024-08-14T09:30:00Z"
+                        "{text:?} is not an RFC 3339 date-time in the years 1 to 9999, like 2024-08-14T09:30:00Z"
                     ))
                 }),
             _ => Err(InputValueError::expected_type(value)),

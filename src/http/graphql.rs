@@ -1,7 +1,7 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ParseRequestError, Request};
 use async_graphql_axum::GraphQLRequest;
 use axum::extract::State;
@@ -12,8 +12,10 @@ use serde_json::json;
 use super::AppState;
 use crate::auth;
 use crate::domain::{Error, Viewer};
-use crate::graphql::error::{BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, UNAUTHENTICATED};
-use crate::graphql::loaders;
+use crate::graphql::error::{
+    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR,
+    QUERY_TOO_COMPLEX, UNAUTHENTICATED,
+};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -28,14 +30,14 @@ impl From<ParseRequestError> for BadRequest {
 
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
-        let code = match self.0 {
-            ParseRequestError::PayloadTooLarge => BAD_USER_INPUT,
-            _ => GRAPHQL_PARSE_FAILED,
-        };
+        // A body cut off by the size limit surfaces here as a read error.
+        if self.0.to_string().contains("length limit exceeded") {
+            return too_large(false);
+        }
         error_response(
             StatusCode::BAD_REQUEST,
             &format!("not a GraphQL request: {}", self.0),
-            code,
+            GRAPHQL_PARSE_FAILED,
             false,
         )
     }
@@ -61,6 +63,45 @@ fn error_response(
         .into_response()
 }
 
+fn too_large(graphql_response: bool) -> Response {
+    let message = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        message,
+        BAD_USER_INPUT,
+        graphql_response,
+    )
+}
+
+/// Refusals of the HTTP layers (body too large, request timed out) as GraphQL errors
+/// with a code, like every other error a client gets.
+pub async fn refusals_as_graphql(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let graphql_response = wants_graphql_response(request.headers());
+    let response = next.run(request).await;
+    let already_graphql = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with(GRAPHQL_RESPONSE));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !already_graphql => too_large(graphql_response),
+        StatusCode::REQUEST_TIMEOUT if !already_graphql => {
+            let message =
+                "the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)";
+            error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                message,
+                INTERNAL_SERVER_ERROR,
+                graphql_response,
+            )
+        }
+        _ => response,
+    }
+}
+
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -77,10 +118,9 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> 
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
@@ -132,21 +172,30 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &gql.message,
-                "INTERNAL_SERVER_ERROR",
+                INTERNAL_SERVER_ERROR,
                 graphql_response,
             );
         }
     };
     let request = request.data(viewer);
-    let response = loaders::execute(&state.schema, request, state.db.clone()).await;
-    // With the graphql-response media type a request that never ran (parse or validation
-    // failure) is answered 400; plain JSON clients always get 200.
-    let status =
-        if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+    let response = state.api.execute(request).await;
+    // With the graphql-response media type a request that never ran (it did not parse,
+    // validate or fit the limits) is answered 400; plain JSON clients always get 200.
+    let never_ran = response.errors.iter().any(|e| {
+        let code = e.extensions.as_ref().and_then(|x| x.get("code"));
+        [
+            GRAPHQL_PARSE_FAILED,
+            GRAPHQL_VALIDATION_FAILED,
+            QUERY_TOO_COMPLEX,
+        ]
+        .iter()
+        .any(|c| code == Some(&async_graphql::Value::from(*c)))
+    });
+    let status = if graphql_response && never_ran {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let content_type = if graphql_response {
         GRAPHQL_RESPONSE
     } else {
@@ -177,30 +226,21 @@ pub async fn get(
     request: GraphQLRequest<BadRequest>,
 ) -> Response {
     let request = request.into_inner();
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        let operation = match &document.operations {
-            DocumentOperations::Single(op) => Some(op.node.ty),
-            DocumentOperations::Multiple(ops) => match &request.operation_name {
-                Some(name) => ops.get(name.as_str()).map(|op| op.node.ty),
-                None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-                None => None,
-            },
-        };
-        if matches!(
-            operation,
-            Some(OperationType::Mutation | OperationType::Subscription)
-        ) {
-            let mut answer = error_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "only queries may be sent with GET; send mutations with POST",
-                BAD_USER_INPUT,
-                wants_graphql_response(&headers),
-            );
-            answer
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return answer;
-        }
+    let operation = crate::graphql::operation(&request).map(|op| op.ty);
+    if matches!(
+        operation,
+        Some(OperationType::Mutation | OperationType::Subscription)
+    ) {
+        let mut answer = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+            BAD_USER_INPUT,
+            wants_graphql_response(&headers),
+        );
+        answer
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return answer;
     }
     execute(&state, &headers, request).await
 }
@@ -217,6 +257,6 @@ pub async fn graphiql() -> Html<String> {
 pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        state.schema.sdl(),
+        state.api.sdl(),
     )
 }

@@ -16,12 +16,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenService;
-use crate::graphql::NewsroomSchema;
+use crate::graphql::Api;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
-    pub schema: NewsroomSchema,
+    pub api: Api,
     pub tokens: Arc<TokenService>,
 }
 
@@ -43,6 +43,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(graphql::refusals_as_graphql))
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
