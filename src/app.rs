@@ -14,8 +14,8 @@ use crate::http::{self, AppState, HttpLimits};
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] crate::db::DbError),
-    #[error("{0}")]
-    Setting(String),
+    #[error(transparent)]
+    Secret(#[from] auth::SecretError),
 }
 
 /// The token service for `config`, with the configured or stored signing secret.
@@ -23,9 +23,7 @@ pub async fn token_service(
     db: &DatabaseConnection,
     config: &Config,
 ) -> Result<TokenService, StartError> {
-    let secret = auth::signing_secret(db, config.jwt_secret.as_deref())
-        .await
-        .map_err(StartError::Setting)?;
+    let secret = auth::signing_secret(db, config.jwt_secret.as_deref()).await?;
     Ok(TokenService::new(
         &secret,
         &config.jwt_issuer,

@@ -228,3 +228,22 @@ async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
     );
 }
 on_both!(refusals_are_graphql_errors_with_codes);
+
+async fn introspection_that_fans_out_is_refused(app: TestApp) {
+    let fan_out = format!(
+        r#"{{ __type(name: "Node") {{ {} name {} }} }}"#,
+        "possibleTypes { interfaces { ".repeat(2),
+        "} } ".repeat(2)
+    );
+    let answer = app.post(None, &fan_out, json!({})).await;
+    assert_eq!(answer.codes(), ["QUERY_TOO_COMPLEX"], "{}", answer.body);
+    let shallow = app
+        .post(
+            None,
+            r#"{ __type(name: "Article") { name fields { name } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(shallow.assert_ok()["__type"]["name"], "Article");
+}
+on_both!(introspection_that_fans_out_is_refused);

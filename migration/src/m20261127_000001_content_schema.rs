@@ -166,6 +166,10 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut foreign_key("articles", "section_id", "sections"))
                     .foreign_key(&mut foreign_key("articles", "lead_image_id", "images"))
                     .foreign_key(&mut foreign_key("articles", "created_by", "users"))
+                    // A published article always has its publication time.
+                    .check(Expr::cust(
+                        "status <> 'PUBLISHED' OR published_at IS NOT NULL",
+                    ))
                     .to_owned(),
             )
             .await?;

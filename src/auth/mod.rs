@@ -74,12 +74,10 @@ pub const MIN_SECRET_LEN: usize = 32;
 pub async fn signing_secret(
     db: &DatabaseConnection,
     configured: Option<&str>,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, SecretError> {
     if let Some(secret) = configured {
         if secret.len() < MIN_SECRET_LEN {
-            return Err(format!(
-                "NEWSROOM_JWT_SECRET must be at least {MIN_SECRET_LEN} characters long"
-            ));
+            return Err(SecretError::TooShort);
         }
         return Ok(secret.as_bytes().to_vec());
     }
@@ -88,7 +86,14 @@ pub async fn signing_secret(
         let bytes: [u8; 48] = rand::random();
         base64::engine::general_purpose::STANDARD.encode(bytes)
     })
-    .await
-    .map_err(|e| format!("cannot read the token secret from the database: {e}"))?;
+    .await?;
     Ok(generated.into_bytes())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("NEWSROOM_JWT_SECRET must be at least {MIN_SECRET_LEN} characters long")]
+    TooShort,
+    #[error("cannot read the token secret from the database: {0}")]
+    Storage(#[from] Error),
 }

@@ -332,9 +332,14 @@ pub async fn first_on_shelves(
     let Some((query, group)) = on_shelves(shelves, sections) else {
         return Ok(HashMap::new());
     };
+    let mut ids: Vec<i64> = shelves
+        .iter()
+        .flat_map(|shelf| shelf_groups(*shelf, sections))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
     let groups =
-        first_of_each_group::<_, article::Model, _>(db, query, group, &shelf_keyset(), limit)
-            .await?;
+        first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit, shelf_key).await?;
     Ok(shelves
         .iter()
         .map(|shelf| {
@@ -344,11 +349,23 @@ pub async fn first_on_shelves(
                 .flatten()
                 .cloned()
                 .collect();
-            rows.sort_by_key(|a| std::cmp::Reverse((a.published_at, a.id)));
+            // Newest first, as the shelf keyset orders.
+            rows.sort_by(|a, b| {
+                shelf_key(b)
+                    .partial_cmp(&shelf_key(a))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
             rows.truncate(limit as usize + 1);
             (*shelf, rows)
         })
         .collect())
+}
+
+fn shelf_key(article: &article::Model) -> (SortValue, i64) {
+    (
+        SortValue::Time(sort_time(article, OrderField::PublishedAt)),
+        article.id,
+    )
 }
 
 /// How many articles each shelf (all of one kind) holds.
@@ -381,7 +398,5 @@ pub fn shelf_page(
     limit: u64,
     total: TotalCount,
 ) -> Page<article::Model> {
-    shelf_keyset().first_page(rows, limit, total, |a| {
-        (SortValue::Time(sort_time(a, OrderField::PublishedAt)), a.id)
-    })
+    shelf_keyset().first_page(rows, limit, total, shelf_key)
 }

@@ -165,8 +165,16 @@ pub async fn first_of_threads(
     };
     let parents: Vec<i64> = threads.iter().map(|t| t.parent_id()).collect();
     let group = (comment::Entity, first.group_column()).into_column_ref();
-    let mut rows =
-        first_of_each_group(db, first.query(&parents), group, &first.keyset(), limit).await?;
+    let mut rows = first_of_each_group(
+        db,
+        first.query(&parents),
+        group,
+        &parents,
+        &first.keyset(),
+        limit,
+        key,
+    )
+    .await?;
     Ok(threads
         .iter()
         .map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default()))

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, ColumnRef, Expr, ExprTrait, Query, Value, WindowStatement};
+use sea_orm::sea_query::{
+    Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value,
+};
 use sea_orm::{
     Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select,
@@ -100,14 +102,14 @@ impl Window {
 }
 
 /// The sort key of one item.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub enum SortValue {
     Time(DateTime<Utc>),
     Float(f64),
 }
 
-/// A position in one list: the list's name (a list and its ordering), the sort key and
-/// the id of an item. A cursor is only ever accepted by the list that made it.
+/// A position in a list: the name of the list's kind and ordering, the sort key and the
+/// id of an item. Lists of another kind or ordering refuse it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
     pub list: String,
@@ -374,15 +376,18 @@ impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
     }
 }
 
-/// The first `limit + 1` rows of every group of `query` (already filtered to the groups
-/// wanted), in `keyset` order, in one statement: a window function numbers the rows of
-/// each group, so a list of parents costs one query whatever its length.
+/// The first `limit + 1` rows of `query` in each of the `groups` (values of the `group`
+/// column), in `keyset` order, in one statement: a `UNION ALL` of one `LIMIT`ed branch
+/// per group, so each branch reads only its first rows along an index and a list of
+/// parents costs one query whatever its length.
 pub async fn first_of_each_group<E, M, C>(
     db: &C,
     query: Select<E>,
     group: ColumnRef,
+    groups: &[i64],
     keyset: &Keyset,
     limit: u64,
+    key_of: impl Fn(&M) -> (SortValue, i64),
 ) -> Result<HashMap<i64, Vec<M>>>
 where
     E: EntityTrait,
@@ -395,29 +400,52 @@ where
     } else {
         Order::Asc
     };
-    let mut window = WindowStatement::partition_by(group.clone());
-    window
-        .order_by_expr(key.clone(), order.clone())
-        .order_by_expr(keyset.id.clone(), order);
-    let mut numbered = query.into_query();
-    numbered
-        .expr_as(Expr::col(group), "page_group")
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "page_rank");
-    let statement = Query::select()
-        .column(Asterisk)
-        .from_subquery(numbered, "numbered")
-        .and_where(Expr::col("page_rank").lte(limit as i64 + 1))
-        .order_by("page_group", Order::Asc)
-        .order_by("page_rank", Order::Asc)
-        .to_owned();
+    let mut union: Option<SelectStatement> = None;
+    for (index, id) in groups.iter().enumerate() {
+        let branch = query
+            .clone()
+            .filter(Expr::col(group.clone()).eq(*id))
+            .expr_as(Expr::val(*id), "page_group")
+            .order_by(key.clone(), order.clone())
+            .order_by(keyset.id.clone(), order.clone())
+            .limit(limit + 1)
+            .into_query();
+        // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
+        let wrapped = Query::select()
+            .column(Asterisk)
+            .from_subquery(branch, format!("group_{index}"))
+            .to_owned();
+        match &mut union {
+            None => union = Some(wrapped),
+            Some(statement) => {
+                statement.union(UnionType::All, wrapped);
+            }
+        }
+    }
+    let Some(statement) = union else {
+        return Ok(HashMap::new());
+    };
     let rows = Grouped::<M>::find_by_statement(db.get_database_backend().build(&statement))
         .all(db)
         .await?;
-    let mut groups: HashMap<i64, Vec<M>> = HashMap::new();
+    let mut found: HashMap<i64, Vec<M>> = HashMap::new();
     for Grouped { group, row } in rows {
-        groups.entry(group).or_default().push(row);
+        found.entry(group).or_default().push(row);
     }
-    Ok(groups)
+    // A UNION promises no order; put each group back in keyset order.
+    for rows in found.values_mut() {
+        rows.sort_by(|a, b| {
+            let ordering = key_of(a)
+                .partial_cmp(&key_of(b))
+                .unwrap_or(std::cmp::Ordering::Equal);
+            if keyset.descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        });
+    }
+    Ok(found)
 }
 
 /// The number of rows of `query` in each group.

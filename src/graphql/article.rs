@@ -461,33 +461,40 @@ pub async fn shelf_connection(
 ) -> Result<ArticleConnection> {
     let window = Window::parse(PageArgs::forward(first, after)).gql()?;
     let loaders = super::loaders(ctx)?;
-    let page = match window {
-        Window::Forward { limit, after: None } => {
-            let total = match super::connection::wants_total(ctx) {
-                true => loaders.load_one(ShelfSize(shelf)).await.gql()?.unwrap_or(0),
-                false => 0,
-            };
-            let rows = loaders
+    let Window::Forward { limit, after: None } = window else {
+        let tree = super::section_tree(ctx).await?;
+        let order = articles::ArticleOrder::default();
+        let page = articles::list(
+            super::db(ctx)?,
+            &Viewer::Anonymous,
+            &filter,
+            order,
+            &window,
+            &tree,
+        )
+        .await
+        .gql()?;
+        return Ok(page.into());
+    };
+    // The size and the first page are asked for together, so they share one batch round.
+    let (total, rows) = futures_util::future::try_join(
+        async {
+            match super::connection::wants_total(ctx) {
+                true => loaders
+                    .load_one(ShelfSize(shelf))
+                    .await
+                    .map(|n| n.unwrap_or(0).max(0) as u64),
+                false => Ok(0),
+            }
+        },
+        async {
+            loaders
                 .load_one(FirstArticles { shelf, limit })
                 .await
-                .gql()?
-                .unwrap_or_default();
-            articles::shelf_page(rows, limit, TotalCount::known(total.max(0) as u64))
-        }
-        _ => {
-            let tree = super::section_tree(ctx).await?;
-            let order = articles::ArticleOrder::default();
-            articles::list(
-                super::db(ctx)?,
-                &Viewer::Anonymous,
-                &filter,
-                order,
-                &window,
-                &tree,
-            )
-            .await
-            .gql()?
-        }
-    };
-    Ok(page.into())
+                .map(|rows| rows.unwrap_or_default())
+        },
+    )
+    .await
+    .gql()?;
+    Ok(articles::shelf_page(rows, limit, TotalCount::known(total)).into())
 }

@@ -118,26 +118,41 @@ pub async fn thread_connection(
 ) -> Result<CommentConnection> {
     let window = Window::parse(PageArgs::forward(first, after)).gql()?;
     let loaders = super::loaders(ctx)?;
-    let total = if super::connection::wants_total(ctx) {
-        let tally = match thread {
-            Thread::TopLevel { article, .. } => Tally::TopLevel(article),
-            Thread::Replies { parent } => Tally::Replies(parent),
-        };
-        loaders.load_one(tally).await.gql()?.unwrap_or(0).max(0) as u64
-    } else {
-        0
+    let tally = match thread {
+        Thread::TopLevel { article, .. } => Tally::TopLevel(article),
+        Thread::Replies { parent } => Tally::Replies(parent),
     };
+    let first_page = match window {
+        Window::Forward { limit, after: None } => Some(limit),
+        _ => None,
+    };
+    // The size and the first page are asked for together, so they share one batch round.
+    let (total, rows) = futures_util::future::try_join(
+        async {
+            match super::connection::wants_total(ctx) {
+                true => loaders
+                    .load_one(tally)
+                    .await
+                    .map(|n| n.unwrap_or(0).max(0) as u64),
+                false => Ok(0),
+            }
+        },
+        async {
+            match first_page {
+                Some(limit) => loaders
+                    .load_one(FirstComments { thread, limit })
+                    .await
+                    .map(|rows| rows.unwrap_or_default()),
+                None => Ok(Vec::new()),
+            }
+        },
+    )
+    .await
+    .gql()?;
     let total = TotalCount::known(total);
-    let page = match window {
-        Window::Forward { limit, after: None } => {
-            let rows = loaders
-                .load_one(FirstComments { thread, limit })
-                .await
-                .gql()?
-                .unwrap_or_default();
-            thread.page(rows, limit, total)
-        }
-        _ => comments::page(super::db(ctx)?, thread, &window, total)
+    let page = match first_page {
+        Some(limit) => thread.page(rows, limit, total),
+        None => comments::page(super::db(ctx)?, thread, &window, total)
             .await
             .gql()?,
     };

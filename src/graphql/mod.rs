@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::{
-    DocumentOperations, OperationDefinition, OperationType, Selection,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
@@ -70,9 +71,25 @@ pub fn sdl() -> String {
     build_schema(None, Limits::default()).sdl()
 }
 
-/// The deepest an introspection-only query may nest: the standard introspection query of
+/// Introspection-only queries may nest this deep: the standard introspection query of
 /// GraphiQL and code generators nests 13 levels, deeper than the limit for content.
-const INTROSPECTION_DEPTH: usize = 32;
+const INTROSPECTION_DEPTH: usize = 15;
+
+/// Any query may nest list fields of the schema (`types`, `fields`, `possibleTypes`, ...)
+/// at most this many levels, as the standard query does (`types { fields { args } }`):
+/// a schema's lists multiply, so deeper nesting could ask for millions of objects.
+const INTROSPECTION_LIST_NESTING: usize = 3;
+
+const INTROSPECTION_LISTS: [&str; 8] = [
+    "types",
+    "fields",
+    "args",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "inputFields",
+    "directives",
+];
 
 /// The API as the HTTP layer calls it.
 #[derive(Clone)]
@@ -88,7 +105,7 @@ impl Api {
         let db = services.db.clone();
         let introspection_limits = Limits {
             max_depth: INTROSPECTION_DEPTH,
-            max_complexity: usize::MAX,
+            max_complexity: limits.max_complexity,
         };
         Api {
             schema: build_schema(Some(services.clone()), limits),
@@ -98,7 +115,26 @@ impl Api {
     }
 
     pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
-        let schema = if operation(&request).is_some_and(|op| only_introspection(&op)) {
+        let mut introspection_only = false;
+        if let Some((document, op)) = parse(&request) {
+            let nesting = list_nesting(&op.selection_set.node, &document, 0);
+            if nesting > INTROSPECTION_LIST_NESTING {
+                let message = format!(
+                    "the query nests schema lists (types, fields, possibleTypes, ...) {} deep; at most {INTROSPECTION_LIST_NESTING} are allowed",
+                    if nesting == usize::MAX {
+                        "too".to_owned()
+                    } else {
+                        nesting.to_string()
+                    }
+                );
+                let error = error::coded(message, error::QUERY_TOO_COMPLEX);
+                return async_graphql::Response::from_errors(vec![
+                    error.into_server_error(Default::default()),
+                ]);
+            }
+            introspection_only = only_introspection(&op);
+        }
+        let schema = if introspection_only {
             &self.introspection
         } else {
             &self.schema
@@ -113,15 +149,54 @@ impl Api {
 
 /// The operation a request will run, when its document parses and names one clearly.
 pub fn operation(request: &async_graphql::Request) -> Option<OperationDefinition> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    match document.operations {
+    parse(request).map(|(_, operation)| operation)
+}
+
+fn parse(request: &async_graphql::Request) -> Option<(ExecutableDocument, OperationDefinition)> {
+    let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let operations = std::mem::replace(
+        &mut document.operations,
+        DocumentOperations::Multiple(Default::default()),
+    );
+    let operation = match operations {
         DocumentOperations::Single(op) => Some(op.node),
         DocumentOperations::Multiple(mut ops) => match &request.operation_name {
             Some(name) => ops.remove(name.as_str()).map(|op| op.node),
             None if ops.len() == 1 => ops.into_values().next().map(|op| op.node),
             None => None,
         },
+    }?;
+    Some((document, operation))
+}
+
+/// How many schema list fields nest inside each other at most in `set`, following
+/// fragments. Past any sane depth (or in a fragment cycle) it answers `usize::MAX`.
+fn list_nesting(set: &SelectionSet, document: &ExecutableDocument, depth: usize) -> usize {
+    if depth > 2 * INTROSPECTION_DEPTH {
+        return usize::MAX;
     }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                let own = usize::from(INTROSPECTION_LISTS.contains(&field.node.name.node.as_str()));
+                list_nesting(&field.node.selection_set.node, document, depth + 1)
+                    .saturating_add(own)
+            }
+            Selection::InlineFragment(fragment) => {
+                list_nesting(&fragment.node.selection_set.node, document, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => {
+                match document.fragments.get(&spread.node.fragment_name.node) {
+                    Some(fragment) => {
+                        list_nesting(&fragment.node.selection_set.node, document, depth + 1)
+                    }
+                    None => 0,
+                }
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Whether an operation asks only for the schema (`__schema`, `__type`, `__typename`).

@@ -77,6 +77,7 @@ impl Author {
     }
 
     /// Published articles with this author in the byline, newest first.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -120,6 +121,7 @@ impl Tag {
     }
 
     /// Published articles with this tag, newest first.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,

@@ -73,33 +73,33 @@ fn too_large(graphql_response: bool) -> Response {
     )
 }
 
-/// Refusals of the HTTP layers (body too large, request timed out) as GraphQL errors
-/// with a code, like every other error a client gets.
+/// Refusals of the HTTP layers around `/graphql` (body too large, request timed out, a
+/// resolver that panicked) as GraphQL errors with a code, like every other error.
 pub async fn refusals_as_graphql(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let graphql_response = wants_graphql_response(request.headers());
+    let on_graphql = request.uri().path().starts_with("/graphql");
     let response = next.run(request).await;
     let already_graphql = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with(GRAPHQL_RESPONSE));
-    match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE if !already_graphql => too_large(graphql_response),
-        StatusCode::REQUEST_TIMEOUT if !already_graphql => {
-            let message =
-                "the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)";
-            error_response(
-                StatusCode::REQUEST_TIMEOUT,
-                message,
-                INTERNAL_SERVER_ERROR,
-                graphql_response,
-            )
-        }
-        _ => response,
+    if !on_graphql || already_graphql {
+        return response;
     }
+    let (message, code) = match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => return too_large(graphql_response),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)",
+            INTERNAL_SERVER_ERROR,
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => ("internal server error", INTERNAL_SERVER_ERROR),
+        _ => return response,
+    };
+    error_response(response.status(), message, code, graphql_response)
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -160,12 +160,16 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
-            return error_response(
+            let mut answer = error_response(
                 StatusCode::UNAUTHORIZED,
                 &message,
                 UNAUTHENTICATED,
                 graphql_response,
             );
+            answer
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return answer;
         }
         Err(error) => {
             let gql = crate::graphql::error::to_gql(&error);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -39,8 +40,9 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/readyz", get(health::ready))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
+        .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
         ))
         .layer(axum::middleware::from_fn(graphql::refusals_as_graphql))
