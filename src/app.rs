@@ -19,45 +19,21 @@ pub enum StartError {
 }
 
 /// The token service for `config`, with the configured or stored signing secret.
-pub async fn token_service(
-    db: &DatabaseConnection,
-    config: &Config,
-) -> Result<TokenService, StartError> {
+pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<TokenService, StartError> {
     let secret = auth::signing_secret(db, config.jwt_secret.as_deref()).await?;
-    Ok(TokenService::new(
-        &secret,
-        &config.jwt_issuer,
-        &config.jwt_audience,
-    ))
+    Ok(TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience))
 }
 
 /// The application over an open (and migrated) database.
 pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
     let tokens = Arc::new(token_service(&db, config).await?);
-    let services = Services {
-        db: db.clone(),
-        tokens: tokens.clone(),
-        login_ttl: config.login_ttl,
-    };
-    let limits = Limits {
-        max_depth: config.max_depth,
-        max_complexity: config.max_complexity,
-    };
-    Ok(AppState {
-        db,
-        api: graphql::Api::new(services, limits),
-        tokens,
-    })
+    let services = Services { db: db.clone(), tokens: tokens.clone(), login_ttl: config.login_ttl };
+    let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
+    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens })
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
-    http::router(
-        state,
-        HttpLimits {
-            body_limit: config.body_limit,
-            request_timeout: config.request_timeout,
-        },
-    )
+    http::router(state, HttpLimits { body_limit: config.body_limit, request_timeout: config.request_timeout })
 }
 
 /// Connects, migrates unless told not to, and returns the router with its state.

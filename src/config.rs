@@ -9,58 +9,28 @@ use clap::{Args, ValueEnum};
 pub struct Config {
     /// Database to use: a SQLite file (`sqlite:newsroom.db`, created on first start) or
     /// PostgreSQL (`postgres://user@host/db`).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:newsroom.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:newsroom.db", global = true)]
     pub database_url: String,
 
     /// Most database connections the server opens.
-    #[arg(
-        long,
-        env = "NEWSROOM_DB_MAX_CONNECTIONS",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
 
     /// Address the server listens on.
-    #[arg(
-        long,
-        env = "NEWSROOM_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: SocketAddr,
 
     /// Secret that signs HS256 tokens. When unset, a random secret is generated once and
     /// kept in the database, so tokens survive restarts.
-    #[arg(
-        long,
-        env = "NEWSROOM_JWT_SECRET",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
 
     /// `iss` claim tokens are issued with and must carry.
-    #[arg(
-        long,
-        env = "NEWSROOM_JWT_ISSUER",
-        default_value = "newsroom",
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_JWT_ISSUER", default_value = "newsroom", global = true)]
     pub jwt_issuer: String,
 
     /// `aud` claim tokens are issued with and must carry.
-    #[arg(
-        long,
-        env = "NEWSROOM_JWT_AUDIENCE",
-        default_value = "newsroom",
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_JWT_AUDIENCE", default_value = "newsroom", global = true)]
     pub jwt_audience: String,
 
     /// How long a token from the `login` mutation lasts (e.g. `12h`, `30m`).
@@ -72,12 +42,7 @@ pub struct Config {
     pub max_depth: usize,
 
     /// Highest query complexity accepted.
-    #[arg(
-        long,
-        env = "NEWSROOM_MAX_COMPLEXITY",
-        default_value_t = 5000,
-        global = true
-    )]
+    #[arg(long, env = "NEWSROOM_MAX_COMPLEXITY", default_value_t = 5000, global = true)]
     pub max_complexity: usize,
 
     /// Largest request body accepted, in bytes.
@@ -103,8 +68,7 @@ pub enum LogFormat {
 pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let duration = humantime::parse_duration(text)
-        .map_err(|e| format!("{e} (write it like 30s, 15m, 12h or 7d)"))?;
+    let duration = humantime::parse_duration(text).map_err(|e| format!("{e} (write it like 30s, 15m, 12h or 7d)"))?;
     if duration > MAX_DURATION {
         return Err("must be at most 10 years".into());
     }

@@ -4,9 +4,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlxSqliteConnector};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +27,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        Database::connect(options)
-            .await
-            .map_err(|e| DbError::Connect(e.to_string()))
+        Database::connect(options).await.map_err(|e| DbError::Connect(e.to_string()))
     } else {
         Err(DbError::UnsupportedUrl(url.to_owned()))
     }

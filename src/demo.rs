@@ -14,20 +14,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::article::ArticleStatus;
 use entity::comment::CommentStatus;
-use entity::{
-    article, article_author, article_revision, article_tag, author, comment, image, section, tag,
-};
+use entity::{article, article_author, article_revision, article_tag, author, comment, image, section, tag};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    Set, TransactionTrait,
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, Set,
+    TransactionTrait,
 };
 
 /// Loads the demo publication when the database holds no sections and no articles yet;
 /// returns whether it loaded anything. One transaction.
 pub async fn load(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let txn = db.begin().await?;
-    let empty = section::Entity::find().count(&txn).await? == 0
-        && article::Entity::find().count(&txn).await? == 0;
+    let empty = section::Entity::find().count(&txn).await? == 0 && article::Entity::find().count(&txn).await? == 0;
     if !empty {
         txn.rollback().await?;
         return Ok(false);
@@ -89,12 +86,7 @@ struct Credit {
 }
 
 impl Credit {
-    const EMPTY: Credit = Credit {
-        photographer: None,
-        agency: None,
-        distributor: None,
-        license: None,
-    };
+    const EMPTY: Credit = Credit { photographer: None, agency: None, distributor: None, license: None };
 }
 
 /// Where an article stands in its life.
@@ -237,38 +229,14 @@ const AUTHORS: &[AuthorData] = &[
 ];
 
 const TAGS: &[TagData] = &[
-    TagData {
-        slug: "afghanistan",
-        name: "Afghanistan",
-    },
-    TagData {
-        slug: "russia",
-        name: "Russia",
-    },
-    TagData {
-        slug: "diplomacy",
-        name: "Diplomacy",
-    },
-    TagData {
-        slug: "climate",
-        name: "Climate",
-    },
-    TagData {
-        slug: "economy",
-        name: "Economy",
-    },
-    TagData {
-        slug: "elections",
-        name: "Elections",
-    },
-    TagData {
-        slug: "technology",
-        name: "Technology",
-    },
-    TagData {
-        slug: "arts",
-        name: "Arts",
-    },
+    TagData { slug: "afghanistan", name: "Afghanistan" },
+    TagData { slug: "russia", name: "Russia" },
+    TagData { slug: "diplomacy", name: "Diplomacy" },
+    TagData { slug: "climate", name: "Climate" },
+    TagData { slug: "economy", name: "Economy" },
+    TagData { slug: "elections", name: "Elections" },
+    TagData { slug: "technology", name: "Technology" },
+    TagData { slug: "arts", name: "Arts" },
 ];
 
 const IMAGES: &[ImageData] = &[
@@ -292,11 +260,7 @@ const IMAGES: &[ImageData] = &[
         caption: "Kabul's old city. Moscow sees Afghanistan as a trade corridor to South Asia.",
         width: 1600,
         height: 1067,
-        credit: Credit {
-            agency: Some("AFP"),
-            distributor: Some("Getty Images"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { agency: Some("AFP"), distributor: Some("Getty Images"), ..Credit::EMPTY },
     },
     ImageData {
         key: "night-train",
@@ -304,11 +268,7 @@ const IMAGES: &[ImageData] = &[
         caption: "An overnight service prepares to leave for the coast.",
         width: 2048,
         height: 1365,
-        credit: Credit {
-            photographer: Some("Joris van Dijk"),
-            agency: Some("Meridian Press Photo"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { photographer: Some("Joris van Dijk"), agency: Some("Meridian Press Photo"), ..Credit::EMPTY },
     },
     ImageData {
         key: "danube-barges",
@@ -316,10 +276,7 @@ const IMAGES: &[ImageData] = &[
         caption: "Barges wait for the water to rise on a shallow stretch of the Danube.",
         width: 1600,
         height: 900,
-        credit: Credit {
-            agency: Some("Meridian Press Photo"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { agency: Some("Meridian Press Photo"), ..Credit::EMPTY },
     },
     ImageData {
         key: "polling-station",
@@ -327,10 +284,7 @@ const IMAGES: &[ImageData] = &[
         caption: "First-time voters queue outside a polling station.",
         width: 1200,
         height: 800,
-        credit: Credit {
-            photographer: Some("Sofia Brandner"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { photographer: Some("Sofia Brandner"), ..Credit::EMPTY },
     },
     ImageData {
         key: "container-port",
@@ -338,11 +292,7 @@ const IMAGES: &[ImageData] = &[
         caption: "Containers stacked at a port terminal awaiting onward transport.",
         width: 2048,
         height: 1365,
-        credit: Credit {
-            photographer: Some("Henrik Aalto"),
-            distributor: Some("Getty Images"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { photographer: Some("Henrik Aalto"), distributor: Some("Getty Images"), ..Credit::EMPTY },
     },
     ImageData {
         key: "trading-floor",
@@ -350,10 +300,7 @@ const IMAGES: &[ImageData] = &[
         caption: "Bond prices on screens at a trading desk.",
         width: 1600,
         height: 1067,
-        credit: Credit {
-            license: Some("CC0 1.0"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { license: Some("CC0 1.0"), ..Credit::EMPTY },
     },
     ImageData {
         key: "ice-core",
@@ -361,11 +308,7 @@ const IMAGES: &[ImageData] = &[
         caption: "A section of an Antarctic ice core, with trapped air bubbles visible.",
         width: 1200,
         height: 1600,
-        credit: Credit {
-            photographer: Some("Tomás Ferreira"),
-            license: Some("CC BY 4.0"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { photographer: Some("Tomás Ferreira"), license: Some("CC BY 4.0"), ..Credit::EMPTY },
     },
     ImageData {
         key: "quantum-lab",
@@ -373,11 +316,7 @@ const IMAGES: &[ImageData] = &[
         caption: "The cooling system of a superconducting quantum processor.",
         width: 1600,
         height: 1067,
-        credit: Credit {
-            photographer: Some("Ines Moreau"),
-            agency: Some("Meridian Press Photo"),
-            ..Credit::EMPTY
-        },
+        credit: Credit { photographer: Some("Ines Moreau"), agency: Some("Meridian Press Photo"), ..Credit::EMPTY },
     },
     ImageData {
         key: "bookshop-window",
@@ -994,10 +933,7 @@ struct Ids {
 
 impl Ids {
     fn new(kind: &'static str) -> Self {
-        Ids {
-            kind,
-            ids: HashMap::new(),
-        }
+        Ids { kind, ids: HashMap::new() }
     }
 
     fn add(&mut self, key: &'static str, id: i64) {
@@ -1005,9 +941,10 @@ impl Ids {
     }
 
     fn get(&self, key: &str) -> Result<i64, DbErr> {
-        self.ids.get(key).copied().ok_or_else(|| {
-            DbErr::Custom(format!("demo data names an unknown {} `{key}`", self.kind))
-        })
+        self.ids
+            .get(key)
+            .copied()
+            .ok_or_else(|| DbErr::Custom(format!("demo data names an unknown {} `{key}`", self.kind)))
     }
 }
 
@@ -1153,10 +1090,7 @@ async fn insert_articles(
     for data in ARTICLES {
         let dates = Dates::new(data.timing, now);
         let body = resolve_image_refs(data.body, &refs.images)?;
-        let lead_image_id = data
-            .lead_image
-            .map(|key| refs.images.get(key))
-            .transpose()?;
+        let lead_image_id = data.lead_image.map(|key| refs.images.get(key)).transpose()?;
         let model = article::ActiveModel {
             slug: Set(data.slug.to_owned()),
             headline: Set(data.headline.to_owned()),
@@ -1202,46 +1136,27 @@ async fn insert_articles(
             .await?;
         }
         for slug in data.tags {
-            article_tag::ActiveModel {
-                article_id: Set(model.id),
-                tag_id: Set(refs.tags.get(slug)?),
-            }
-            .insert(txn)
-            .await?;
+            article_tag::ActiveModel { article_id: Set(model.id), tag_id: Set(refs.tags.get(slug)?) }
+                .insert(txn)
+                .await?;
         }
 
-        inserted.insert(
-            data.slug,
-            Inserted {
-                id: model.id,
-                published_at: model.published_at,
-            },
-        );
+        inserted.insert(data.slug, Inserted { id: model.id, published_at: model.published_at });
     }
     Ok(inserted)
 }
 
-async fn insert_comments(
-    txn: &DatabaseTransaction,
-    articles: &HashMap<&'static str, Inserted>,
-) -> Result<(), DbErr> {
+async fn insert_comments(txn: &DatabaseTransaction, articles: &HashMap<&'static str, Inserted>) -> Result<(), DbErr> {
     let mut ids = Ids::new("comment");
     for data in COMMENTS {
-        let article = articles.get(data.article).ok_or_else(|| {
-            DbErr::Custom(format!(
-                "demo comment `{}` names an unknown article",
-                data.key
-            ))
-        })?;
-        let published_at = article.published_at.ok_or_else(|| {
-            DbErr::Custom(format!(
-                "demo comment `{}` is on an unpublished article",
-                data.key
-            ))
-        })?;
+        let article = articles
+            .get(data.article)
+            .ok_or_else(|| DbErr::Custom(format!("demo comment `{}` names an unknown article", data.key)))?;
+        let published_at = article
+            .published_at
+            .ok_or_else(|| DbErr::Custom(format!("demo comment `{}` is on an unpublished article", data.key)))?;
         let created_at = published_at + TimeDelta::minutes(data.minutes);
-        let moderated_at =
-            (data.status != CommentStatus::Pending).then_some(created_at + MODERATION_DELAY);
+        let moderated_at = (data.status != CommentStatus::Pending).then_some(created_at + MODERATION_DELAY);
         let model = comment::ActiveModel {
             article_id: Set(article.id),
             parent_id: Set(data.reply_to.map(|key| ids.get(key)).transpose()?),
@@ -1269,9 +1184,7 @@ fn resolve_image_refs(body: &str, images: &Ids) -> Result<String, DbErr> {
     let mut rest = body;
     while let Some(start) = rest.find(OPEN) {
         let after = &rest[start + OPEN.len()..];
-        let end = after
-            .find('}')
-            .ok_or_else(|| DbErr::Custom("demo body has an unclosed `image:{`".to_owned()))?;
+        let end = after.find('}').ok_or_else(|| DbErr::Custom("demo body has an unclosed `image:{`".to_owned()))?;
         resolved.push_str(&rest[..start]);
         resolved.push_str("image:");
         resolved.push_str(&global_image_id(images.get(&after[..end])?));

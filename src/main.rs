@@ -9,11 +9,7 @@ use newsroom::domain::users;
 use newsroom::{app, db, demo, graphql};
 
 #[derive(Parser)]
-#[command(
-    name = "newsroom",
-    version,
-    about = "A headless content API for news publishers, over GraphQL"
-)]
+#[command(name = "newsroom", version, about = "A headless content API for news publishers, over GraphQL")]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -101,9 +97,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { demo, no_migrate } => serve(&config, demo, !no_migrate).await,
         Command::Migrate => {
-            let db = db::connect(&config.database_url, 1)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = db::connect(&config.database_url, 1).await.map_err(|e| e.to_string())?;
             db::migrate(&db).await.map_err(|e| e.to_string())?;
             println!("migrations applied");
             Ok(())
@@ -114,36 +108,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User(UserCommand::Add { email, name, role }) => {
-            let role =
-                token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
+            let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
             let password = read_password()?;
             if password.chars().count() < password::MIN_PASSWORD_LEN {
-                return Err(format!(
-                    "the password must be at least {} characters",
-                    password::MIN_PASSWORD_LEN
-                ));
+                return Err(format!("the password must be at least {} characters", password::MIN_PASSWORD_LEN));
             }
             let db = open(&config).await?;
-            let password_hash = tokio::task::spawn_blocking(move || password::hash(&password))
+            let password_hash =
+                tokio::task::spawn_blocking(move || password::hash(&password)).await.map_err(|e| e.to_string())?;
+            let user = users::create(&db, users::NewUser { email, name, role, password_hash })
                 .await
                 .map_err(|e| e.to_string())?;
-            let user = users::create(
-                &db,
-                users::NewUser {
-                    email,
-                    name,
-                    role,
-                    password_hash,
-                },
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            println!(
-                "created user {} ({}) with id {}",
-                user.email,
-                token::role_name(user.role),
-                user.id
-            );
+            println!("created user {} ({}) with id {}", user.email, token::role_name(user.role), user.id);
             Ok(())
         }
         Command::Token { sub, role, ttl } => {
@@ -156,20 +132,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             .ok_or_else(|| format!("--sub: no user {sub}"))?;
             let role = match role {
                 None => user.role,
-                Some(name) => {
-                    token::parse_role(&name).ok_or("--role must be contributor, editor or admin")?
-                }
+                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor or admin")?,
             };
             if role > user.role {
-                return Err(format!(
-                    "--role: {} is only {}",
-                    user.email,
-                    token::role_name(user.role)
-                ));
+                return Err(format!("--role: {} is only {}", user.email, token::role_name(user.role)));
             }
-            let tokens = app::token_service(&db, &config)
-                .await
-                .map_err(|e| e.to_string())?;
+            let tokens = app::token_service(&db, &config).await.map_err(|e| e.to_string())?;
             let (token, _) = tokens.issue(user.id, role, ttl);
             println!("{token}");
             Ok(())
@@ -178,9 +146,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = db::connect(&config.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = db::connect(&config.database_url, 2).await.map_err(|e| e.to_string())?;
     db::migrate(&db).await.map_err(|e| e.to_string())?;
     Ok(db)
 }
@@ -190,26 +156,17 @@ fn read_password() -> Result<String, String> {
         return Ok(password);
     }
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("password: ")
-            .map_err(|e| format!("cannot read the password: {e}"));
+        return rpassword::prompt_password("password: ").map_err(|e| format!("cannot read the password: {e}"));
     }
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password: {e}"))?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String> {
-    let (router, state) = app::build(config, migrate)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (router, state) = app::build(config, migrate).await.map_err(|e| e.to_string())?;
     if demo {
-        if demo::load(&state.db)
-            .await
-            .map_err(|e| format!("cannot load the demo content: {e}"))?
-        {
+        if demo::load(&state.db).await.map_err(|e| format!("cannot load the demo content: {e}"))? {
             tracing::info!("loaded the demo content");
         } else {
             tracing::info!("the database has content already; demo content not loaded");
@@ -219,13 +176,10 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
     tracing::info!("newsroom listening on http://{}/graphql", config.listen);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| e.to_string())?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!("newsroom stopped");
     Ok(())
 }

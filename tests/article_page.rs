@@ -41,16 +41,8 @@ query ArticlePage($slug: String!) {
 async fn article_page_renders_everything(app: TestApp) {
     let db = &app.db;
     let world = fixtures::section(db, "world", "World", None).await;
-    let international =
-        fixtures::section(db, "international-news", "International News", Some(&world)).await;
-    let lead = fixtures::image(
-        db,
-        Some("Wakil Kohsar"),
-        Some("AFP"),
-        Some("Getty Images"),
-        None,
-    )
-    .await;
+    let international = fixtures::section(db, "international-news", "International News", Some(&world)).await;
+    let lead = fixtures::image(db, Some("Wakil Kohsar"), Some("AFP"), Some("Getty Images"), None).await;
     let inline = fixtures::image(db, Some("Ana Ruiz"), None, None, Some("CC BY 4.0")).await;
     let inline_id = newsroom::graphql::ids::encode(newsroom::graphql::ids::Kind::Image, inline.id);
     let reporter = fixtures::author(db, "mira-hale", "Mira Hale").await;
@@ -84,63 +76,20 @@ async fn article_page_renders_everything(app: TestApp) {
         ago(50),
     )
     .await;
-    fixtures::comment(
-        db,
-        &article,
-        Some(&first),
-        CommentStatus::Approved,
-        "A reply",
-        ago(40),
-    )
-    .await;
-    fixtures::comment(
-        db,
-        &article,
-        Some(&first),
-        CommentStatus::Pending,
-        "A pending reply",
-        ago(39),
-    )
-    .await;
-    fixtures::comment(
-        db,
-        &article,
-        None,
-        CommentStatus::Approved,
-        "Another view",
-        ago(30),
-    )
-    .await;
-    fixtures::comment(
-        db,
-        &article,
-        None,
-        CommentStatus::Pending,
-        "Held back",
-        ago(20),
-    )
-    .await;
+    fixtures::comment(db, &article, Some(&first), CommentStatus::Approved, "A reply", ago(40)).await;
+    fixtures::comment(db, &article, Some(&first), CommentStatus::Pending, "A pending reply", ago(39)).await;
+    fixtures::comment(db, &article, None, CommentStatus::Approved, "Another view", ago(30)).await;
+    fixtures::comment(db, &article, None, CommentStatus::Pending, "Held back", ago(20)).await;
     fixtures::comment(db, &article, None, CommentStatus::Spam, "Buy now", ago(10)).await;
 
-    let data = app
-        .query(ARTICLE_PAGE, json!({ "slug": "russia-taliban" }))
-        .await;
+    let data = app.query(ARTICLE_PAGE, json!({ "slug": "russia-taliban" })).await;
     let page = &data["article"];
-    assert_eq!(
-        page["headline"],
-        "Russia Moves to Drop Taliban from Banned List"
-    );
+    assert_eq!(page["headline"], "Russia Moves to Drop Taliban from Banned List");
     assert_eq!(page["status"], "PUBLISHED");
     assert!(page["publishedAt"].as_str().unwrap().ends_with('Z'));
     assert_eq!(page["section"]["path"], "world/international-news");
-    assert_eq!(
-        page["section"]["breadcrumbs"],
-        json!([{ "slug": "world" }, { "slug": "international-news" }])
-    );
-    assert_eq!(
-        page["leadImage"]["credit"]["creditLine"],
-        "Wakil Kohsar/AFP via Getty Images"
-    );
+    assert_eq!(page["section"]["breadcrumbs"], json!([{ "slug": "world" }, { "slug": "international-news" }]));
+    assert_eq!(page["leadImage"]["credit"]["creditLine"], "Wakil Kohsar/AFP via Getty Images");
     assert_eq!(page["leadImage"]["credit"]["license"], Value::Null);
     assert_eq!(
         page["authors"],
@@ -152,38 +101,13 @@ async fn article_page_renders_everything(app: TestApp) {
         json!({ "title": "Russia Moves to Drop Taliban from Banned List", "description": "Moscow seeks closer ties with Kabul.", "canonicalUrl": null })
     );
 
-    let types: Vec<&str> = page["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b["__typename"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        types,
-        [
-            "ParagraphBlock",
-            "HeadingBlock",
-            "ParagraphBlock",
-            "ImageBlock",
-            "QuoteBlock",
-            "ListBlock"
-        ]
-    );
+    let types: Vec<&str> =
+        page["blocks"].as_array().unwrap().iter().map(|b| b["__typename"].as_str().unwrap()).collect();
+    assert_eq!(types, ["ParagraphBlock", "HeadingBlock", "ParagraphBlock", "ImageBlock", "QuoteBlock", "ListBlock"]);
     let blocks = page["blocks"].as_array().unwrap();
-    assert_eq!(
-        blocks[0]["html"],
-        "Moscow says the decision is <em>nearly final</em>."
-    );
-    assert_eq!(
-        blocks[1],
-        json!({ "__typename": "HeadingBlock", "level": 2, "text": "A change of course" })
-    );
-    assert!(
-        blocks[2]["html"]
-            .as_str()
-            .unwrap()
-            .contains(r#"href="https://example.com/moscow""#)
-    );
+    assert_eq!(blocks[0]["html"], "Moscow says the decision is <em>nearly final</em>.");
+    assert_eq!(blocks[1], json!({ "__typename": "HeadingBlock", "level": 2, "text": "A change of course" }));
+    assert!(blocks[2]["html"].as_str().unwrap().contains(r#"href="https://example.com/moscow""#));
     assert_eq!(blocks[3]["url"], inline.url.as_str());
     assert_eq!(blocks[3]["caption"], "Kabul in August");
     assert_eq!(blocks[3]["image"]["id"], inline_id.as_str());
@@ -202,37 +126,21 @@ async fn article_page_renders_everything(app: TestApp) {
     assert!((15..=30).contains(&words), "{words}");
     assert_eq!(page["readingTimeMinutes"], 1);
 
-    assert_eq!(
-        page["commentCount"], 3,
-        "approved comments, replies included"
-    );
+    assert_eq!(page["commentCount"], 3, "approved comments, replies included");
     let comments = &page["comments"];
     assert_eq!(comments["totalCount"], 2, "approved top-level comments");
     let nodes = comments["nodes"].as_array().unwrap();
     assert_eq!(nodes[0]["body"], "Good <b>piece</b>\n\nSecond paragraph");
-    assert_eq!(
-        nodes[0]["bodyHtml"],
-        "<p>Good &lt;b&gt;piece&lt;&#x2F;b&gt;</p><p>Second paragraph</p>"
-    );
+    assert_eq!(nodes[0]["bodyHtml"], "<p>Good &lt;b&gt;piece&lt;&#x2F;b&gt;</p><p>Second paragraph</p>");
     assert_eq!(nodes[0]["authorEmail"], Value::Null, "emails are private");
     assert_eq!(nodes[0]["replyCount"], 1);
-    assert_eq!(
-        nodes[0]["replies"],
-        json!({ "totalCount": 1, "nodes": [{ "body": "A reply" }] })
-    );
+    assert_eq!(nodes[0]["replies"], json!({ "totalCount": 1, "nodes": [{ "body": "A reply" }] }));
     assert_eq!(nodes[1]["body"], "Another view");
     assert!(nodes.iter().all(|c| c["status"] == "APPROVED"));
 
     let (_, editor) = app.staff(Role::Editor).await;
-    let as_editor = app
-        .query_as(&editor, ARTICLE_PAGE, json!({ "slug": "russia-taliban" }))
-        .await;
-    assert!(
-        as_editor["article"]["comments"]["nodes"][0]["authorEmail"]
-            .as_str()
-            .unwrap()
-            .ends_with("@example.org")
-    );
+    let as_editor = app.query_as(&editor, ARTICLE_PAGE, json!({ "slug": "russia-taliban" })).await;
+    assert!(as_editor["article"]["comments"]["nodes"][0]["authorEmail"].as_str().unwrap().ends_with("@example.org"));
 }
 on_both!(article_page_renders_everything);
 
@@ -240,45 +148,20 @@ async fn credit_lines_leave_out_missing_parts(app: TestApp) {
     let db = &app.db;
     let section = fixtures::section(db, "news", "News", None).await;
     let cases = [
-        (
-            (
-                Some("Wakil Kohsar"),
-                Some("AFP"),
-                Some("Getty Images"),
-                None,
-            ),
-            Some("Wakil Kohsar/AFP via Getty Images"),
-        ),
-        (
-            (Some("Wakil Kohsar"), Some("AFP"), None, None),
-            Some("Wakil Kohsar/AFP"),
-        ),
-        (
-            (Some("Wakil Kohsar"), None, Some("Getty Images"), None),
-            Some("Wakil Kohsar via Getty Images"),
-        ),
-        (
-            (None, Some("AFP"), Some("Getty Images"), None),
-            Some("AFP via Getty Images"),
-        ),
+        ((Some("Wakil Kohsar"), Some("AFP"), Some("Getty Images"), None), Some("Wakil Kohsar/AFP via Getty Images")),
+        ((Some("Wakil Kohsar"), Some("AFP"), None, None), Some("Wakil Kohsar/AFP")),
+        ((Some("Wakil Kohsar"), None, Some("Getty Images"), None), Some("Wakil Kohsar via Getty Images")),
+        ((None, Some("AFP"), Some("Getty Images"), None), Some("AFP via Getty Images")),
         ((None, Some("Reuters"), None, None), Some("Reuters")),
-        (
-            (Some("Ana Ruiz"), None, None, Some("CC BY 4.0")),
-            Some("Ana Ruiz (CC BY 4.0)"),
-        ),
+        ((Some("Ana Ruiz"), None, None, Some("CC BY 4.0")), Some("Ana Ruiz (CC BY 4.0)")),
         ((None, None, None, None), None),
     ];
-    for (index, ((photographer, agency, distributor, license), expected)) in
-        cases.into_iter().enumerate()
-    {
+    for (index, ((photographer, agency, distributor, license), expected)) in cases.into_iter().enumerate() {
         let image = fixtures::image(db, photographer, agency, distributor, license).await;
         let slug = format!("credit-{index}");
         fixtures::article(
             db,
-            ArticleSpec {
-                lead_image: Some(&image),
-                ..ArticleSpec::published(&slug, &section, ago(5))
-            },
+            ArticleSpec { lead_image: Some(&image), ..ArticleSpec::published(&slug, &section, ago(5)) },
         )
         .await;
         let data = app
@@ -290,11 +173,7 @@ async fn credit_lines_leave_out_missing_parts(app: TestApp) {
         let line = &data["article"]["leadImage"]["credit"];
         match expected {
             Some(text) => assert_eq!(line["creditLine"], text, "case {index}"),
-            None => assert_eq!(
-                *line,
-                Value::Null,
-                "no credit at all is null (case {index})"
-            ),
+            None => assert_eq!(*line, Value::Null, "no credit at all is null (case {index})"),
         }
     }
 }
@@ -310,10 +189,7 @@ async fn drafts_and_scheduled_articles_are_hidden_from_the_public(app: TestApp) 
     let (_, editor) = app.staff(Role::Editor).await;
     let draft = fixtures::article(
         db,
-        ArticleSpec {
-            created_by: Some(contributor.id),
-            ..ArticleSpec::draft("own-draft", &section)
-        },
+        ArticleSpec { created_by: Some(contributor.id), ..ArticleSpec::draft("own-draft", &section) },
     )
     .await;
     fixtures::article(
@@ -326,82 +202,40 @@ async fn drafts_and_scheduled_articles_are_hidden_from_the_public(app: TestApp) 
         },
     )
     .await;
-    fixtures::article(
-        db,
-        ArticleSpec::published("future-dated", &section, now() + Duration::hours(3)),
-    )
-    .await;
+    fixtures::article(db, ArticleSpec::published("future-dated", &section, now() + Duration::hours(3))).await;
     fixtures::article(db, ArticleSpec::published("live", &section, ago(1))).await;
 
     for slug in ["own-draft", "scheduled", "future-dated"] {
         let answer = app.post(None, BY_SLUG, json!({ "s": slug })).await;
-        assert_eq!(
-            answer.assert_ok()["article"],
-            Value::Null,
-            "{slug} is null to anonymous, not an error"
-        );
-        assert_eq!(
-            app.query_as(&other_contributor, BY_SLUG, json!({ "s": slug }))
-                .await["article"],
-            Value::Null
-        );
-        assert_eq!(
-            app.query_as(&editor, BY_SLUG, json!({ "s": slug })).await["article"]["slug"],
-            slug
-        );
+        assert_eq!(answer.assert_ok()["article"], Value::Null, "{slug} is null to anonymous, not an error");
+        assert_eq!(app.query_as(&other_contributor, BY_SLUG, json!({ "s": slug })).await["article"], Value::Null);
+        assert_eq!(app.query_as(&editor, BY_SLUG, json!({ "s": slug })).await["article"]["slug"], slug);
     }
     assert_eq!(
-        app.query_as(&contributor_token, BY_SLUG, json!({ "s": "own-draft" }))
-            .await["article"]["status"],
+        app.query_as(&contributor_token, BY_SLUG, json!({ "s": "own-draft" })).await["article"]["status"],
         "DRAFT"
     );
-    assert_eq!(
-        app.query(BY_SLUG, json!({ "s": "live" })).await["article"]["slug"],
-        "live"
-    );
+    assert_eq!(app.query(BY_SLUG, json!({ "s": "live" })).await["article"]["slug"], "live");
 
     let list = "{ articles { totalCount nodes { slug } } }";
-    assert_eq!(
-        app.query(list, json!({})).await["articles"],
-        json!({ "totalCount": 1, "nodes": [{ "slug": "live" }] })
-    );
-    assert_eq!(
-        app.query_as(&editor, list, json!({})).await["articles"]["totalCount"],
-        4
-    );
-    assert_eq!(
-        app.query_as(&contributor_token, list, json!({})).await["articles"]["totalCount"],
-        2
-    );
+    assert_eq!(app.query(list, json!({})).await["articles"], json!({ "totalCount": 1, "nodes": [{ "slug": "live" }] }));
+    assert_eq!(app.query_as(&editor, list, json!({})).await["articles"]["totalCount"], 4);
+    assert_eq!(app.query_as(&contributor_token, list, json!({})).await["articles"]["totalCount"], 2);
 
     let draft_id = newsroom::graphql::ids::encode(newsroom::graphql::ids::Kind::Article, draft.id);
     let node = "query($id: ID!) { node(id: $id) { id } }";
-    assert_eq!(
-        app.query(node, json!({ "id": draft_id.as_str() })).await["node"],
-        Value::Null
-    );
-    assert_eq!(
-        app.query_as(&editor, node, json!({ "id": draft_id.as_str() }))
-            .await["node"]["id"],
-        draft_id.as_str()
-    );
+    assert_eq!(app.query(node, json!({ "id": draft_id.as_str() })).await["node"], Value::Null);
+    assert_eq!(app.query_as(&editor, node, json!({ "id": draft_id.as_str() })).await["node"]["id"], draft_id.as_str());
 }
 on_both!(drafts_and_scheduled_articles_are_hidden_from_the_public);
 
 async fn old_slugs_still_find_the_article(app: TestApp) {
     let section = fixtures::section(&app.db, "science", "Science", None).await;
-    let article = fixtures::article(
-        &app.db,
-        ArticleSpec::published("comet-returns", &section, ago(10)),
-    )
-    .await;
+    let article = fixtures::article(&app.db, ArticleSpec::published("comet-returns", &section, ago(10))).await;
     fixtures::old_slug(&app.db, &article, "comet-may-return").await;
     let data = app.query(BY_SLUG, json!({ "s": "comet-may-return" })).await;
     assert_eq!(data["article"]["slug"], "comet-returns");
-    assert_eq!(
-        app.query(BY_SLUG, json!({ "s": "no-such-slug" })).await["article"],
-        Value::Null
-    );
+    assert_eq!(app.query(BY_SLUG, json!({ "s": "no-such-slug" })).await["article"], Value::Null);
 }
 on_both!(old_slugs_still_find_the_article);
 
@@ -415,23 +249,11 @@ async fn node_resolves_every_type(app: TestApp) {
     let unused = fixtures::image(db, Some("B"), None, None, None).await;
     let article = fixtures::article(
         db,
-        ArticleSpec {
-            lead_image: Some(&image),
-            ..ArticleSpec::published("gallery-opens", &section, ago(3))
-        },
+        ArticleSpec { lead_image: Some(&image), ..ArticleSpec::published("gallery-opens", &section, ago(3)) },
     )
     .await;
-    let approved = fixtures::comment(
-        db,
-        &article,
-        None,
-        CommentStatus::Approved,
-        "Lovely",
-        ago(2),
-    )
-    .await;
-    let pending =
-        fixtures::comment(db, &article, None, CommentStatus::Pending, "Hidden", ago(1)).await;
+    let approved = fixtures::comment(db, &article, None, CommentStatus::Approved, "Lovely", ago(2)).await;
+    let pending = fixtures::comment(db, &article, None, CommentStatus::Pending, "Hidden", ago(1)).await;
     let (user, token) = app.staff(Role::Contributor).await;
 
     let query = r#"query($id: ID!) { node(id: $id) { __typename id
@@ -451,14 +273,9 @@ async fn node_resolves_every_type(app: TestApp) {
         assert_eq!(data["node"]["id"], id.as_str());
     }
     let user_id = encode(Kind::User, user.id);
+    assert_eq!(app.query(query, json!({ "id": user_id.as_str() })).await["node"], Value::Null, "users are not public");
     assert_eq!(
-        app.query(query, json!({ "id": user_id.as_str() })).await["node"],
-        Value::Null,
-        "users are not public"
-    );
-    assert_eq!(
-        app.query_as(&token, query, json!({ "id": user_id.as_str() }))
-            .await["node"]["email"],
+        app.query_as(&token, query, json!({ "id": user_id.as_str() })).await["node"]["email"],
         user.email.as_str()
     );
     let unused_id = encode(Kind::Image, unused.id);
@@ -468,21 +285,13 @@ async fn node_resolves_every_type(app: TestApp) {
         "only images readers are shown"
     );
     assert_eq!(
-        app.query_as(&token, query, json!({ "id": unused_id.as_str() }))
-            .await["node"]["url"],
+        app.query_as(&token, query, json!({ "id": unused_id.as_str() })).await["node"]["url"],
         unused.url.as_str()
     );
     let pending_id = encode(Kind::Comment, pending.id);
-    assert_eq!(
-        app.query(query, json!({ "id": pending_id.as_str() })).await["node"],
-        Value::Null
-    );
+    assert_eq!(app.query(query, json!({ "id": pending_id.as_str() })).await["node"], Value::Null);
     for garbage in ["", "nope", "QXJ0aWNsZTo5OTk5", "Rm9vOjE"] {
-        assert_eq!(
-            app.query(query, json!({ "id": garbage })).await["node"],
-            Value::Null,
-            "{garbage}"
-        );
+        assert_eq!(app.query(query, json!({ "id": garbage })).await["node"], Value::Null, "{garbage}");
     }
 }
 on_both!(node_resolves_every_type);
@@ -506,11 +315,7 @@ async fn sections_authors_and_tags(app: TestApp) {
     .await;
     fixtures::article(
         db,
-        ArticleSpec {
-            authors: vec![&author],
-            tags: vec![&tag],
-            ..ArticleSpec::draft("draft-in-europe", &europe)
-        },
+        ArticleSpec { authors: vec![&author], tags: vec![&tag], ..ArticleSpec::draft("draft-in-europe", &europe) },
     )
     .await;
 
@@ -525,22 +330,10 @@ async fn sections_authors_and_tags(app: TestApp) {
             json!({}),
         )
         .await;
-    let paths: Vec<&str> = data["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        paths,
-        ["sport", "world", "world/asia", "world/europe"],
-        "roots first"
-    );
+    let paths: Vec<&str> = data["sections"].as_array().unwrap().iter().map(|s| s["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["sport", "world", "world/asia", "world/europe"], "roots first");
     assert_eq!(data["world"]["parent"], Value::Null);
-    assert_eq!(
-        data["world"]["children"],
-        json!([{ "slug": "asia" }, { "slug": "europe" }])
-    );
+    assert_eq!(data["world"]["children"], json!([{ "slug": "asia" }, { "slug": "europe" }]));
     assert_eq!(
         data["world"]["articles"],
         json!({ "totalCount": 1, "nodes": [{ "slug": "in-europe" }] }),
@@ -556,43 +349,13 @@ on_both!(sections_authors_and_tags);
 async fn replies_under_a_hidden_comment_stay_hidden(app: TestApp) {
     let db = &app.db;
     let section = fixtures::section(db, "news", "News", None).await;
-    let body =
-        "Before.\n\n![trap](javascript:alert(1))\n\n![relative](/local.png)\n\nAfter.\n".to_owned();
-    let article = fixtures::article(
-        db,
-        ArticleSpec {
-            body,
-            ..ArticleSpec::published("story", &section, ago(60))
-        },
-    )
-    .await;
-    let rejected = fixtures::comment(
-        db,
-        &article,
-        None,
-        CommentStatus::Rejected,
-        "Rejected",
-        ago(50),
-    )
-    .await;
-    let reply = fixtures::comment(
-        db,
-        &article,
-        Some(&rejected),
-        CommentStatus::Approved,
-        "Approved reply",
-        ago(40),
-    )
-    .await;
-    fixtures::comment(
-        db,
-        &article,
-        None,
-        CommentStatus::Approved,
-        "Visible",
-        ago(30),
-    )
-    .await;
+    let body = "Before.\n\n![trap](javascript:alert(1))\n\n![relative](/local.png)\n\nAfter.\n".to_owned();
+    let article =
+        fixtures::article(db, ArticleSpec { body, ..ArticleSpec::published("story", &section, ago(60)) }).await;
+    let rejected = fixtures::comment(db, &article, None, CommentStatus::Rejected, "Rejected", ago(50)).await;
+    let reply =
+        fixtures::comment(db, &article, Some(&rejected), CommentStatus::Approved, "Approved reply", ago(40)).await;
+    fixtures::comment(db, &article, None, CommentStatus::Approved, "Visible", ago(30)).await;
 
     let data = app
         .query(
@@ -600,14 +363,8 @@ async fn replies_under_a_hidden_comment_stay_hidden(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(
-        data["article"]["commentCount"], 1,
-        "the reply to a rejected comment is not counted"
-    );
-    assert_eq!(
-        data["article"]["comments"]["nodes"],
-        json!([{ "body": "Visible" }])
-    );
+    assert_eq!(data["article"]["commentCount"], 1, "the reply to a rejected comment is not counted");
+    assert_eq!(data["article"]["comments"]["nodes"], json!([{ "body": "Visible" }]));
     assert_eq!(
         data["article"]["blocks"],
         json!([{ "__typename": "ParagraphBlock" }, { "__typename": "ParagraphBlock" }]),
@@ -616,17 +373,9 @@ async fn replies_under_a_hidden_comment_stay_hidden(app: TestApp) {
 
     let id = newsroom::graphql::ids::encode(newsroom::graphql::ids::Kind::Comment, reply.id);
     let node = "query($id: ID!) { node(id: $id) { ... on Comment { body parent { body } } } }";
-    assert_eq!(
-        app.query(node, json!({ "id": id.as_str() })).await["node"],
-        Value::Null
-    );
+    assert_eq!(app.query(node, json!({ "id": id.as_str() })).await["node"], Value::Null);
     let (_, editor) = app.staff(Role::Editor).await;
-    let seen = app
-        .query_as(&editor, node, json!({ "id": id.as_str() }))
-        .await;
-    assert_eq!(
-        seen["node"],
-        json!({ "body": "Approved reply", "parent": { "body": "Rejected" } })
-    );
+    let seen = app.query_as(&editor, node, json!({ "id": id.as_str() })).await;
+    assert_eq!(seen["node"], json!({ "body": "Approved reply", "parent": { "body": "Rejected" } }));
 }
 on_both!(replies_under_a_hidden_comment_stay_hidden);

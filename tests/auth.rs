@@ -31,54 +31,28 @@ async fn login_and_me(app: TestApp) {
     .unwrap();
     assert_eq!(user.email, "eda.editor@example.com");
 
-    let signed_in = app
-        .query(
-            LOGIN,
-            json!({ "e": "eda.editor@example.com", "p": "correct horse battery" }),
-        )
-        .await;
+    let signed_in = app.query(LOGIN, json!({ "e": "eda.editor@example.com", "p": "correct horse battery" })).await;
     let payload = &signed_in["login"];
-    assert_eq!(
-        payload["user"],
-        json!({ "email": "eda.editor@example.com", "name": "Eda Editor", "role": "EDITOR" })
-    );
+    assert_eq!(payload["user"], json!({ "email": "eda.editor@example.com", "name": "Eda Editor", "role": "EDITOR" }));
     assert!(payload["expiresAt"].as_str().unwrap().ends_with('Z'));
     let token = payload["token"].as_str().unwrap();
-    let me = app
-        .query_as(token, "{ me { email role } }", json!({}))
-        .await;
-    assert_eq!(
-        me["me"],
-        json!({ "email": "eda.editor@example.com", "role": "EDITOR" })
-    );
-    assert_eq!(
-        app.query("{ me { email } }", json!({})).await["me"],
-        Value::Null
-    );
+    let me = app.query_as(token, "{ me { email role } }", json!({})).await;
+    assert_eq!(me["me"], json!({ "email": "eda.editor@example.com", "role": "EDITOR" }));
+    assert_eq!(app.query("{ me { email } }", json!({})).await["me"], Value::Null);
 
-    for (email, password) in [
-        ("eda.editor@example.com", "wrong password"),
-        ("nobody@example.com", "correct horse battery"),
-    ] {
-        let refused = app
-            .post(None, LOGIN, json!({ "e": email, "p": password }))
-            .await;
+    for (email, password) in
+        [("eda.editor@example.com", "wrong password"), ("nobody@example.com", "correct horse battery")]
+    {
+        let refused = app.post(None, LOGIN, json!({ "e": email, "p": password })).await;
         assert_eq!(refused.codes(), ["UNAUTHENTICATED"]);
-        assert_eq!(
-            refused.body["errors"][0]["message"], "email or password is wrong",
-            "the same answer for both"
-        );
+        assert_eq!(refused.body["errors"][0]["message"], "email or password is wrong", "the same answer for both");
     }
 }
 on_both!(login_and_me);
 
 async fn bad_tokens_are_unauthenticated(app: TestApp) {
     let (user, good) = app.staff(Role::Editor).await;
-    let secret_of_someone_else = TokenService::new(
-        b"another secret that is long enough",
-        "newsroom",
-        "newsroom",
-    );
+    let secret_of_someone_else = TokenService::new(b"another secret that is long enough", "newsroom", "newsroom");
     let (forged, _) = secret_of_someone_else.issue(user.id, Role::Admin, Duration::from_secs(60));
     let other_audience = TokenService::new(b"x".repeat(40).as_slice(), "newsroom", "elsewhere");
     let (wrong_audience, _) = other_audience.issue(user.id, Role::Editor, Duration::from_secs(60));
@@ -119,9 +93,7 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
                     .uri("/graphql")
                     .header(header::CONTENT_TYPE, "application/json")
                     .header(header::AUTHORIZATION, header_value)
-                    .body(Body::from(
-                        json!({ "query": "{ me { email } }" }).to_string(),
-                    ))
+                    .body(Body::from(json!({ "query": "{ me { email } }" }).to_string()))
                     .unwrap(),
             )
             .await;
@@ -129,110 +101,45 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
         assert_eq!(answer.codes(), ["UNAUTHENTICATED"], "{name}");
         assert!(answer.body.get("data").is_none(), "{name}");
     }
-    assert_eq!(
-        app.query_as(&good, "{ me { email } }", json!({})).await["me"]["email"],
-        user.email.as_str()
-    );
+    assert_eq!(app.query_as(&good, "{ me { email } }", json!({})).await["me"]["email"], user.email.as_str());
 
     // A token outlives neither its user nor a demotion.
-    let mut demoted = entity::user::Entity::find_by_id(user.id)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
+    let mut demoted =
+        entity::user::Entity::find_by_id(user.id).one(&app.db).await.unwrap().unwrap().into_active_model();
     demoted.role = Set(Role::Contributor);
     demoted.update(&app.db).await.unwrap();
-    assert_eq!(
-        app.post(Some(&good), "{ me { email } }", json!({}))
-            .await
-            .codes(),
-        ["UNAUTHENTICATED"]
-    );
-    entity::user::Entity::delete_by_id(user.id)
-        .exec(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(
-        app.post(Some(&good), "{ me { email } }", json!({}))
-            .await
-            .codes(),
-        ["UNAUTHENTICATED"]
-    );
+    assert_eq!(app.post(Some(&good), "{ me { email } }", json!({})).await.codes(), ["UNAUTHENTICATED"]);
+    entity::user::Entity::delete_by_id(user.id).exec(&app.db).await.unwrap();
+    assert_eq!(app.post(Some(&good), "{ me { email } }", json!({})).await.codes(), ["UNAUTHENTICATED"]);
 }
 on_both!(bad_tokens_are_unauthenticated);
 
 async fn staff_only_fields(app: TestApp) {
     let section = fixtures::section(&app.db, "news", "News", None).await;
-    let article = fixtures::article(
-        &app.db,
-        fixtures::ArticleSpec::published("story", &section, ago(30)),
-    )
-    .await;
-    fixtures::comment(
-        &app.db,
-        &article,
-        None,
-        CommentStatus::Pending,
-        "Awaiting",
-        ago(20),
-    )
-    .await;
-    fixtures::comment(
-        &app.db,
-        &article,
-        None,
-        CommentStatus::Spam,
-        "Spam",
-        ago(10),
-    )
-    .await;
+    let article = fixtures::article(&app.db, fixtures::ArticleSpec::published("story", &section, ago(30))).await;
+    fixtures::comment(&app.db, &article, None, CommentStatus::Pending, "Awaiting", ago(20)).await;
+    fixtures::comment(&app.db, &article, None, CommentStatus::Spam, "Spam", ago(10)).await;
     fixtures::image(&app.db, Some("A"), None, None, None).await;
     let (_, contributor) = app.staff(Role::Contributor).await;
     let (_, editor) = app.staff(Role::Editor).await;
 
     let images = "{ images { totalCount nodes { url } } }";
-    assert_eq!(
-        app.post(None, images, json!({})).await.codes(),
-        ["UNAUTHENTICATED"]
-    );
-    assert_eq!(
-        app.query_as(&contributor, images, json!({})).await["images"]["totalCount"],
-        1
-    );
+    assert_eq!(app.post(None, images, json!({})).await.codes(), ["UNAUTHENTICATED"]);
+    assert_eq!(app.query_as(&contributor, images, json!({})).await["images"]["totalCount"], 1);
 
     let queue = "query($s: CommentStatus) { moderationQueue(status: $s) { totalCount nodes { body authorEmail } } }";
-    assert_eq!(
-        app.post(None, queue, json!({})).await.codes(),
-        ["UNAUTHENTICATED"]
-    );
-    assert_eq!(
-        app.post(Some(&contributor), queue, json!({})).await.codes(),
-        ["FORBIDDEN"]
-    );
+    assert_eq!(app.post(None, queue, json!({})).await.codes(), ["UNAUTHENTICATED"]);
+    assert_eq!(app.post(Some(&contributor), queue, json!({})).await.codes(), ["FORBIDDEN"]);
     let pending = app.query_as(&editor, queue, json!({})).await;
     assert_eq!(pending["moderationQueue"]["totalCount"], 1);
     assert_eq!(pending["moderationQueue"]["nodes"][0]["body"], "Awaiting");
-    assert!(
-        pending["moderationQueue"]["nodes"][0]["authorEmail"]
-            .as_str()
-            .is_some()
-    );
+    assert!(pending["moderationQueue"]["nodes"][0]["authorEmail"].as_str().is_some());
     let spam = app.query_as(&editor, queue, json!({ "s": "SPAM" })).await;
     assert_eq!(spam["moderationQueue"]["nodes"][0]["body"], "Spam");
 
-    let revisions =
-        r#"{ article(slug: "story") { revisions { number headline editor { email } } } }"#;
-    assert_eq!(
-        app.post(None, revisions, json!({})).await.codes(),
-        ["UNAUTHENTICATED"]
-    );
-    assert_eq!(
-        app.post(Some(&contributor), revisions, json!({}))
-            .await
-            .codes(),
-        ["FORBIDDEN"]
-    );
+    let revisions = r#"{ article(slug: "story") { revisions { number headline editor { email } } } }"#;
+    assert_eq!(app.post(None, revisions, json!({})).await.codes(), ["UNAUTHENTICATED"]);
+    assert_eq!(app.post(Some(&contributor), revisions, json!({})).await.codes(), ["FORBIDDEN"]);
     let history = app.query_as(&editor, revisions, json!({})).await;
     assert_eq!(
         history["article"]["revisions"],

@@ -10,24 +10,13 @@ use serde_json::json;
 
 async fn health_readiness_and_pages(app: TestApp) {
     let live = app.get("/healthz").await;
-    assert_eq!(
-        (live.status, live.body.as_str()),
-        (StatusCode::OK, Some("ok"))
-    );
+    assert_eq!((live.status, live.body.as_str()), (StatusCode::OK, Some("ok")));
     let ready = app.get("/readyz").await;
-    assert_eq!(
-        (ready.status, ready.body.as_str()),
-        (StatusCode::OK, Some("ready"))
-    );
+    assert_eq!((ready.status, ready.body.as_str()), (StatusCode::OK, Some("ready")));
 
     let sdl = app.get("/schema.graphql").await;
     assert_eq!(sdl.status, StatusCode::OK);
-    assert!(
-        sdl.body
-            .as_str()
-            .unwrap()
-            .contains("searchArticles(query: String!")
-    );
+    assert!(sdl.body.as_str().unwrap().contains("searchArticles(query: String!"));
 
     let graphiql = app.get("/graphiql").await;
     assert_eq!(graphiql.status, StatusCode::OK);
@@ -40,7 +29,8 @@ async fn get_answers_queries_and_refuses_mutations(app: TestApp) {
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body, json!({ "data": { "sections": [] } }));
 
-    let mutation = app.get("/graphql?query=mutation%7Blogin(email%3A%22a%40b.c%22%2Cpassword%3A%22x%22)%7Btoken%7D%7D").await;
+    let mutation =
+        app.get("/graphql?query=mutation%7Blogin(email%3A%22a%40b.c%22%2Cpassword%3A%22x%22)%7Btoken%7D%7D").await;
     assert_eq!(mutation.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(mutation.headers.get(header::ALLOW).unwrap(), "POST");
     assert_eq!(mutation.codes(), ["BAD_USER_INPUT"]);
@@ -54,15 +44,8 @@ async fn requests_that_never_run_carry_codes(app: TestApp) {
     let validation = app.post(None, "{ sections { nope } }", json!({})).await;
     assert_eq!(validation.codes(), ["GRAPHQL_VALIDATION_FAILED"]);
 
-    let deep = format!(
-        "{{ sections {{ {} slug {} }} }}",
-        "parent { ".repeat(12),
-        "} ".repeat(12)
-    );
-    assert_eq!(
-        app.post(None, &deep, json!({})).await.codes(),
-        ["QUERY_TOO_COMPLEX"]
-    );
+    let deep = format!("{{ sections {{ {} slug {} }} }}", "parent { ".repeat(12), "} ".repeat(12));
+    assert_eq!(app.post(None, &deep, json!({})).await.codes(), ["QUERY_TOO_COMPLEX"]);
 
     let not_json = app
         .request(
@@ -89,35 +72,20 @@ async fn graphql_response_media_type_when_asked(app: TestApp) {
             .body(Body::from(json!({ "query": query }).to_string()))
             .unwrap()
     };
-    let asked = app
-        .request(request(
-            "application/graphql-response+json",
-            "{ me { id } }",
-        ))
-        .await;
+    let asked = app.request(request("application/graphql-response+json", "{ me { id } }")).await;
     assert_eq!(asked.status, StatusCode::OK);
-    assert_eq!(
-        asked.headers.get(header::CONTENT_TYPE).unwrap(),
-        "application/graphql-response+json"
-    );
-    let plain = app
-        .request(request("application/json", "{ me { id } }"))
-        .await;
-    assert_eq!(
-        plain.headers.get(header::CONTENT_TYPE).unwrap(),
-        "application/json"
-    );
-    let invalid = app
-        .request(request("application/graphql-response+json", "{ nope }"))
-        .await;
+    assert_eq!(asked.headers.get(header::CONTENT_TYPE).unwrap(), "application/graphql-response+json");
+    let plain = app.request(request("application/json", "{ me { id } }")).await;
+    assert_eq!(plain.headers.get(header::CONTENT_TYPE).unwrap(), "application/json");
+    let invalid = app.request(request("application/graphql-response+json", "{ nope }")).await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
 }
 on_both!(graphql_response_media_type_when_asked);
 
 #[test]
 fn schema_file_matches_the_live_schema() {
-    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
-        .expect("schema.graphql exists");
+    let file =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).expect("schema.graphql exists");
     assert!(
         file == newsroom::graphql::sdl(),
         "schema.graphql differs from the live schema: run `cargo run -- export-schema`"
@@ -157,10 +125,8 @@ async fn graphiql_can_load_the_schema(app: TestApp) {
 on_both!(graphiql_can_load_the_schema);
 
 async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
-    let huge = format!(
-        r#"{{"query": "{{ sections {{ slug }} }}", "variables": {{"pad": "{}"}}}}"#,
-        "x".repeat(300 * 1024)
-    );
+    let huge =
+        format!(r#"{{"query": "{{ sections {{ slug }} }}", "variables": {{"pad": "{}"}}}}"#, "x".repeat(300 * 1024));
     let too_large = app
         .request(
             Request::builder()
@@ -180,9 +146,7 @@ async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
                 .method(Method::POST)
                 .uri("/graphql")
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(
-                    json!({ "query": "query A { me { id } }", "operationName": "B" }).to_string(),
-                ))
+                .body(Body::from(json!({ "query": "query A { me { id } }", "operationName": "B" }).to_string()))
                 .unwrap(),
         )
         .await;
@@ -197,13 +161,7 @@ async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
         .await;
     assert_eq!(year_zero.codes(), ["BAD_USER_INPUT"]);
 
-    let nul = app
-        .post(
-            None,
-            "query($s: String!) { article(slug: $s) { slug } }",
-            json!({ "s": "a\u{0}b" }),
-        )
-        .await;
+    let nul = app.post(None, "query($s: String!) { article(slug: $s) { slug } }", json!({ "s": "a\u{0}b" })).await;
     assert_eq!(nul.codes(), ["BAD_USER_INPUT"]);
 
     // A field error leaves `data` in place: 200 even with the graphql-response media type.
@@ -214,18 +172,13 @@ async fn refusals_are_graphql_errors_with_codes(app: TestApp) {
                 .uri("/graphql")
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::ACCEPT, "application/graphql-response+json")
-                .body(Body::from(
-                    json!({ "query": "{ articles(first: 101) { totalCount } }" }).to_string(),
-                ))
+                .body(Body::from(json!({ "query": "{ articles(first: 101) { totalCount } }" }).to_string()))
                 .unwrap(),
         )
         .await;
     assert_eq!(field_error.status, StatusCode::OK);
     assert_eq!(field_error.codes(), ["BAD_USER_INPUT"]);
-    assert_eq!(
-        field_error.body["errors"][0]["extensions"]["field"],
-        "first"
-    );
+    assert_eq!(field_error.body["errors"][0]["extensions"]["field"], "first");
 }
 on_both!(refusals_are_graphql_errors_with_codes);
 
@@ -237,13 +190,7 @@ async fn introspection_that_fans_out_is_refused(app: TestApp) {
     );
     let answer = app.post(None, &fan_out, json!({})).await;
     assert_eq!(answer.codes(), ["QUERY_TOO_COMPLEX"], "{}", answer.body);
-    let shallow = app
-        .post(
-            None,
-            r#"{ __type(name: "Article") { name fields { name } } }"#,
-            json!({}),
-        )
-        .await;
+    let shallow = app.post(None, r#"{ __type(name: "Article") { name fields { name } } }"#, json!({})).await;
     assert_eq!(shallow.assert_ok()["__type"]["name"], "Article");
 }
 on_both!(introspection_that_fans_out_is_refused);

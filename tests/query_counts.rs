@@ -43,21 +43,11 @@ const HOME: &str = r#"query($first: Int!) {
 async fn article_with_comments(app: &TestApp, slug: &str, top_level: usize) {
     let db = &app.db;
     let section = fixtures::section(db, &format!("{slug}-desk"), "Desk", None).await;
-    let lead = fixtures::image(
-        db,
-        Some("Wakil Kohsar"),
-        Some("AFP"),
-        Some("Getty Images"),
-        None,
-    )
-    .await;
+    let lead = fixtures::image(db, Some("Wakil Kohsar"), Some("AFP"), Some("Getty Images"), None).await;
     let inline = fixtures::image(db, Some("Ana Ruiz"), None, None, None).await;
     let author = fixtures::author(db, &format!("{slug}-author"), "Mira Hale").await;
     let tag = fixtures::tag(db, &format!("{slug}-tag"), "Diplomacy").await;
-    let body = format!(
-        "## Heading\n\nA paragraph.\n\n![Inline](image:{})\n\nMore text.\n",
-        inline.id
-    );
+    let body = format!("## Heading\n\nA paragraph.\n\n![Inline](image:{})\n\nMore text.\n", inline.id);
     let article = fixtures::article(
         db,
         ArticleSpec {
@@ -71,68 +61,20 @@ async fn article_with_comments(app: &TestApp, slug: &str, top_level: usize) {
     .await;
     for n in 0..top_level {
         let minutes = 500 - n as i64 * 3;
-        let comment = fixtures::comment(
-            db,
-            &article,
-            None,
-            CommentStatus::Approved,
-            "Top",
-            ago(minutes),
-        )
-        .await;
-        fixtures::comment(
-            db,
-            &article,
-            Some(&comment),
-            CommentStatus::Approved,
-            "Reply",
-            ago(minutes - 1),
-        )
-        .await;
-        fixtures::comment(
-            db,
-            &article,
-            Some(&comment),
-            CommentStatus::Approved,
-            "Reply",
-            ago(minutes - 1),
-        )
-        .await;
-        fixtures::comment(
-            db,
-            &article,
-            Some(&comment),
-            CommentStatus::Pending,
-            "Held",
-            ago(minutes - 2),
-        )
-        .await;
+        let comment = fixtures::comment(db, &article, None, CommentStatus::Approved, "Top", ago(minutes)).await;
+        fixtures::comment(db, &article, Some(&comment), CommentStatus::Approved, "Reply", ago(minutes - 1)).await;
+        fixtures::comment(db, &article, Some(&comment), CommentStatus::Approved, "Reply", ago(minutes - 1)).await;
+        fixtures::comment(db, &article, Some(&comment), CommentStatus::Pending, "Held", ago(minutes - 2)).await;
     }
 }
 
 async fn article_page_runs_a_fixed_number_of_statements(app: TestApp) {
     article_with_comments(&app, "small", 5).await;
     article_with_comments(&app, "large", 40).await;
-    let (small, data) = app
-        .count_statements(ARTICLE_PAGE, json!({ "slug": "small", "comments": 5 }))
-        .await;
-    assert_eq!(
-        data["article"]["comments"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        5
-    );
-    let (large, data) = app
-        .count_statements(ARTICLE_PAGE, json!({ "slug": "large", "comments": 40 }))
-        .await;
-    assert_eq!(
-        data["article"]["comments"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        40
-    );
+    let (small, data) = app.count_statements(ARTICLE_PAGE, json!({ "slug": "small", "comments": 5 })).await;
+    assert_eq!(data["article"]["comments"]["nodes"].as_array().unwrap().len(), 5);
+    let (large, data) = app.count_statements(ARTICLE_PAGE, json!({ "slug": "large", "comments": 40 })).await;
+    assert_eq!(data["article"]["comments"]["nodes"].as_array().unwrap().len(), 40);
     assert_eq!(data["article"]["commentCount"], 120);
     assert_eq!(small, large, "statements for 5 and for 40 comments");
     assert!(large <= 12, "the article page ran {large} statements");
@@ -156,27 +98,11 @@ async fn section_front_runs_a_fixed_number_of_statements(app: TestApp) {
         };
         fixtures::article(db, spec).await;
     }
-    let (five, data) = app
-        .count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 5 }))
-        .await;
-    assert_eq!(
-        data["section"]["articles"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        5
-    );
-    let (hundred, data) = app
-        .count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 100 }))
-        .await;
+    let (five, data) = app.count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 5 })).await;
+    assert_eq!(data["section"]["articles"]["nodes"].as_array().unwrap().len(), 5);
+    let (hundred, data) = app.count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 100 })).await;
     assert_eq!(data["section"]["articles"]["totalCount"], 60);
-    assert_eq!(
-        data["section"]["articles"]["nodes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        60
-    );
+    assert_eq!(data["section"]["articles"]["nodes"].as_array().unwrap().len(), 60);
     assert_eq!(five, hundred, "statements for 5 and for 100 articles");
     assert!(hundred <= 12, "the section front ran {hundred} statements");
 }
@@ -193,30 +119,15 @@ async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
                 ..ArticleSpec::published(&format!("s{s}-a{n}"), &section, ago(s * 10 + n + 1))
             };
             let article = fixtures::article(db, spec).await;
-            let comment =
-                fixtures::comment(db, &article, None, CommentStatus::Approved, "Top", ago(1)).await;
-            fixtures::comment(
-                db,
-                &article,
-                Some(&comment),
-                CommentStatus::Approved,
-                "Reply",
-                ago(1),
-            )
-            .await;
+            let comment = fixtures::comment(db, &article, None, CommentStatus::Approved, "Top", ago(1)).await;
+            fixtures::comment(db, &article, Some(&comment), CommentStatus::Approved, "Reply", ago(1)).await;
         }
     }
     let (few, _) = app.count_statements(HOME, json!({ "first": 3 })).await;
     let (many, data) = app.count_statements(HOME, json!({ "first": 40 })).await;
     assert_eq!(data["articles"]["nodes"].as_array().unwrap().len(), 40);
     assert_eq!(data["sections"][5]["articles"]["totalCount"], 8);
-    assert_eq!(
-        data["articles"]["nodes"][0]["comments"]["nodes"][0]["replies"]["nodes"][0]["body"],
-        "Reply"
-    );
-    assert_eq!(
-        few, many,
-        "statements for 3 and for 40 articles, each with comments and replies"
-    );
+    assert_eq!(data["articles"]["nodes"][0]["comments"]["nodes"][0]["replies"]["nodes"][0]["body"], "Reply");
+    assert_eq!(few, many, "statements for 3 and for 40 articles, each with comments and replies");
 }
 on_both!(nested_lists_on_a_home_page_are_batched);

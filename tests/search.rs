@@ -30,15 +30,11 @@ fn slugs(connection: &Value) -> Vec<String> {
 }
 
 fn total(connection: &Value) -> i64 {
-    connection["totalCount"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no totalCount in {connection}"))
+    connection["totalCount"].as_i64().unwrap_or_else(|| panic!("no totalCount in {connection}"))
 }
 
 async fn search(app: &TestApp, token: Option<&str>, query: &str) -> Value {
-    let answer = app
-        .post(token, SEARCH, json!({ "query": query, "first": 100 }))
-        .await;
+    let answer = app.post(token, SEARCH, json!({ "query": query, "first": 100 })).await;
     answer.assert_ok()["searchArticles"].clone()
 }
 
@@ -138,39 +134,17 @@ async fn ranking_and_visibility(app: TestApp) {
     );
     assert_eq!(total(&found), 3);
     assert_eq!(found["pageInfo"]["hasNextPage"], false);
-    assert_eq!(
-        found["edges"][0]["node"]["headline"],
-        "Drought grips the valley for a second year"
-    );
+    assert_eq!(found["edges"][0]["node"]["headline"], "Drought grips the valley for a second year");
 
     let for_editor = search(&app, Some(&editor), "drought").await;
     let editor_slugs = slugs(&for_editor);
-    assert_eq!(
-        total(&for_editor),
-        5,
-        "editors find drafts and scheduled articles too: {editor_slugs:?}"
-    );
+    assert_eq!(total(&for_editor), 5, "editors find drafts and scheduled articles too: {editor_slugs:?}");
     let mut sorted = editor_slugs.clone();
     sorted.sort();
-    assert_eq!(
-        sorted,
-        [
-            "drought-draft",
-            "drought-tomorrow",
-            "in-body",
-            "in-headline",
-            "in-standfirst"
-        ]
-    );
+    assert_eq!(sorted, ["drought-draft", "drought-tomorrow", "in-body", "in-headline", "in-standfirst"]);
     let position = |slug: &str| editor_slugs.iter().position(|s| s == slug).unwrap();
-    assert!(
-        position("in-headline") < position("in-standfirst"),
-        "{editor_slugs:?}"
-    );
-    assert!(
-        position("in-standfirst") < position("in-body"),
-        "{editor_slugs:?}"
-    );
+    assert!(position("in-headline") < position("in-standfirst"), "{editor_slugs:?}");
+    assert!(position("in-standfirst") < position("in-body"), "{editor_slugs:?}");
     assert!(!editor_slugs.contains(&"unrelated".to_owned()));
 
     let nothing = search(&app, None, "hurricane").await;
@@ -185,16 +159,8 @@ on_both!(ranking_and_visibility);
 
 async fn stemming_case_and_all_words(app: TestApp) {
     let news = fixtures::section(&app.db, "news", "News", None).await;
-    story(
-        &app,
-        &news,
-        "election-day",
-        "Election day arrives",
-        "Polls open at seven.",
-        "Voters queued early.",
-        10,
-    )
-    .await;
+    story(&app, &news, "election-day", "Election day arrives", "Polls open at seven.", "Voters queued early.", 10)
+        .await;
     story(
         &app,
         &news,
@@ -205,16 +171,8 @@ async fn stemming_case_and_all_words(app: TestApp) {
         20,
     )
     .await;
-    story(
-        &app,
-        &news,
-        "budget-only",
-        "The budget in numbers",
-        "Where the money goes.",
-        "Spending rises again.",
-        30,
-    )
-    .await;
+    story(&app, &news, "budget-only", "The budget in numbers", "Where the money goes.", "Spending rises again.", 30)
+        .await;
     story(
         &app,
         &news,
@@ -226,31 +184,17 @@ async fn stemming_case_and_all_words(app: TestApp) {
     )
     .await;
 
-    for query in [
-        "elections",
-        "Election",
-        "ELECTION",
-        "election",
-        "  elections  ",
-    ] {
+    for query in ["elections", "Election", "ELECTION", "election", "  elections  "] {
         let found = search(&app, None, query).await;
         assert_eq!(slugs(&found), ["election-day"], "query {query:?}");
         assert_eq!(total(&found), 1, "query {query:?}");
     }
 
     let both = search(&app, None, "budget vote").await;
-    assert_eq!(
-        slugs(&both),
-        ["budget-vote"],
-        "every word of the query must match"
-    );
+    assert_eq!(slugs(&both), ["budget-vote"], "every word of the query must match");
     assert_eq!(total(&both), 1);
     let reversed = search(&app, None, "VOTE, budget!").await;
-    assert_eq!(
-        slugs(&reversed),
-        ["budget-vote"],
-        "order, case and punctuation do not matter"
-    );
+    assert_eq!(slugs(&reversed), ["budget-vote"], "order, case and punctuation do not matter");
 
     let budget = search(&app, None, "budget").await;
     assert_eq!(budget["totalCount"], 2);
@@ -260,11 +204,7 @@ async fn stemming_case_and_all_words(app: TestApp) {
     );
 
     let none = search(&app, None, "budget election").await;
-    assert_eq!(
-        slugs(&none),
-        Vec::<String>::new(),
-        "no article has both words"
-    );
+    assert_eq!(slugs(&none), Vec::<String>::new(), "no article has both words");
     assert_eq!(total(&none), 0);
 }
 on_both!(stemming_case_and_all_words);
@@ -274,16 +214,8 @@ async fn paging_through_results(app: TestApp) {
     // Three with exactly the same texts (the same score, so the id breaks the tie), and
     // three that rank differently.
     for (n, slug) in ["twin-a", "twin-b", "twin-c"].iter().enumerate() {
-        story(
-            &app,
-            &news,
-            slug,
-            "Harbour reopens",
-            "Ships return.",
-            "The harbour reopened on Monday.",
-            n as i64 + 1,
-        )
-        .await;
+        story(&app, &news, slug, "Harbour reopens", "Ships return.", "The harbour reopened on Monday.", n as i64 + 1)
+            .await;
     }
     story(
         &app,
@@ -295,16 +227,7 @@ async fn paging_through_results(app: TestApp) {
         5,
     )
     .await;
-    story(
-        &app,
-        &news,
-        "harbour-stand",
-        "Dockers return",
-        "The harbour is busy again.",
-        "Work resumed.",
-        6,
-    )
-    .await;
+    story(&app, &news, "harbour-stand", "Dockers return", "The harbour is busy again.", "Work resumed.", 6).await;
     story(
         &app,
         &news,
@@ -315,16 +238,7 @@ async fn paging_through_results(app: TestApp) {
         7,
     )
     .await;
-    story(
-        &app,
-        &news,
-        "elsewhere",
-        "Airport opens",
-        "Planes land.",
-        "Nothing else.",
-        8,
-    )
-    .await;
+    story(&app, &news, "elsewhere", "Airport opens", "Planes land.", "Nothing else.", 8).await;
 
     let all = search(&app, None, "harbour").await;
     let expected = slugs(&all);
@@ -334,51 +248,28 @@ async fn paging_through_results(app: TestApp) {
     let mut walked = Vec::new();
     let mut after = Value::Null;
     for page in 0..20 {
-        let answer = app
-            .post(
-                None,
-                SEARCH,
-                json!({ "query": "harbour", "first": 1, "after": after }),
-            )
-            .await;
+        let answer = app.post(None, SEARCH, json!({ "query": "harbour", "first": 1, "after": after })).await;
         let connection = answer.assert_ok()["searchArticles"].clone();
-        assert_eq!(
-            connection["pageInfo"]["hasPreviousPage"],
-            page > 0,
-            "{connection}"
-        );
+        assert_eq!(connection["pageInfo"]["hasPreviousPage"], page > 0, "{connection}");
         assert_eq!(total(&connection), 6, "{connection}");
         let page_slugs = slugs(&connection);
         assert_eq!(page_slugs.len(), 1, "{connection}");
-        assert_eq!(
-            connection["pageInfo"]["endCursor"],
-            connection["edges"][0]["cursor"]
-        );
+        assert_eq!(connection["pageInfo"]["endCursor"], connection["edges"][0]["cursor"]);
         walked.extend(page_slugs);
         if connection["pageInfo"]["hasNextPage"] == false {
             break;
         }
         after = connection["pageInfo"]["endCursor"].clone();
     }
-    assert_eq!(
-        walked, expected,
-        "one at a time gives the same list as one page, without repeats or gaps"
-    );
+    assert_eq!(walked, expected, "one at a time gives the same list as one page, without repeats or gaps");
     let unique: HashSet<_> = walked.iter().collect();
     assert_eq!(unique.len(), 6);
 
     // Two at a time, too.
-    let first = app
-        .query(SEARCH, json!({ "query": "harbour", "first": 4 }))
-        .await;
+    let first = app.query(SEARCH, json!({ "query": "harbour", "first": 4 })).await;
     assert_eq!(slugs(&first["searchArticles"]), expected[..4]);
     let cursor = first["searchArticles"]["pageInfo"]["endCursor"].clone();
-    let rest = app
-        .query(
-            SEARCH,
-            json!({ "query": "harbour", "first": 4, "after": cursor }),
-        )
-        .await;
+    let rest = app.query(SEARCH, json!({ "query": "harbour", "first": 4, "after": cursor })).await;
     assert_eq!(slugs(&rest["searchArticles"]), expected[4..]);
     assert_eq!(rest["searchArticles"]["pageInfo"]["hasNextPage"], false);
 
@@ -388,17 +279,8 @@ async fn paging_through_results(app: TestApp) {
         json!({ "query": "harbour", "after": "garbage" }),
     ] {
         let answer = app.post(None, SEARCH, variables.clone()).await;
-        assert_eq!(
-            answer.codes(),
-            ["BAD_USER_INPUT"],
-            "{variables}: {}",
-            answer.body
-        );
-        assert!(
-            answer.body["data"]["searchArticles"].is_null(),
-            "{}",
-            answer.body
-        );
+        assert_eq!(answer.codes(), ["BAD_USER_INPUT"], "{variables}: {}", answer.body);
+        assert!(answer.body["data"]["searchArticles"].is_null(), "{}", answer.body);
     }
 }
 on_both!(paging_through_results);
@@ -464,15 +346,9 @@ async fn hostile_input_is_harmless(app: TestApp) {
     // Every query is tried before the verdict, so that a failure lists all the bad ones.
     let mut wrong = Vec::new();
     for token in [None, Some(editor.as_str())] {
-        let who = if token.is_some() {
-            "editor"
-        } else {
-            "anonymous"
-        };
+        let who = if token.is_some() { "editor" } else { "anonymous" };
         for (label, query) in &hostile {
-            let answer = app
-                .post(token, SEARCH, json!({ "query": query, "first": 5 }))
-                .await;
+            let answer = app.post(token, SEARCH, json!({ "query": query, "first": 5 })).await;
             let connection = &answer.body["data"]["searchArticles"];
             let fine = answer.status == axum::http::StatusCode::OK
                 && match answer.codes().as_slice() {
@@ -481,18 +357,11 @@ async fn hostile_input_is_harmless(app: TestApp) {
                     _ => false,
                 };
             if !fine {
-                wrong.push(format!(
-                    "{label} ({query:?}) as {who}: {} {}",
-                    answer.status, answer.body
-                ));
+                wrong.push(format!("{label} ({query:?}) as {who}: {} {}", answer.status, answer.body));
             }
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "each must answer data or BAD_USER_INPUT:\n{}",
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "each must answer data or BAD_USER_INPUT:\n{}", wrong.join("\n"));
 
     // Some of them have a known answer.
     for (label, query) in [
@@ -505,32 +374,13 @@ async fn hostile_input_is_harmless(app: TestApp) {
         ("emoji", "🙂🙂"),
     ] {
         let answer = app.post(None, SEARCH, json!({ "query": query })).await;
-        assert_eq!(
-            answer.codes(),
-            ["BAD_USER_INPUT"],
-            "{label}: {}",
-            answer.body
-        );
-        assert_eq!(
-            answer.body["errors"][0]["extensions"]["field"], "query",
-            "{label}: {}",
-            answer.body
-        );
+        assert_eq!(answer.codes(), ["BAD_USER_INPUT"], "{label}: {}", answer.body);
+        assert_eq!(answer.body["errors"][0]["extensions"]["field"], "query", "{label}: {}", answer.body);
     }
-    let too_long = app
-        .post(None, SEARCH, json!({ "query": "drought ".repeat(75) }))
-        .await;
-    assert_eq!(
-        too_long.codes(),
-        ["BAD_USER_INPUT"],
-        "longer than 500 characters: {}",
-        too_long.body
-    );
+    let too_long = app.post(None, SEARCH, json!({ "query": "drought ".repeat(75) })).await;
+    assert_eq!(too_long.codes(), ["BAD_USER_INPUT"], "longer than 500 characters: {}", too_long.body);
 
-    for (label, query) in [
-        ("unbalanced quote", "\"kabul"),
-        ("sql injection 3", "kabul'); --"),
-    ] {
+    for (label, query) in [("unbalanced quote", "\"kabul"), ("sql injection 3", "kabul'); --")] {
         let found = search(&app, None, query).await;
         assert!(
             slugs(&found).contains(&"kabul".to_owned()),
@@ -539,9 +389,7 @@ async fn hostile_input_is_harmless(app: TestApp) {
     }
 
     // The table is still there and answers.
-    let after = app
-        .query("{ articles { totalCount nodes { slug } } }", json!({}))
-        .await;
+    let after = app.query("{ articles { totalCount nodes { slug } } }", json!({})).await;
     assert_eq!(after["articles"]["totalCount"], 2);
     let found = search(&app, None, "kabul").await;
     assert_eq!(slugs(&found), ["kabul"]);
@@ -552,16 +400,7 @@ on_both!(hostile_input_is_harmless);
 /// part of a text value, which must not turn into an internal error.
 async fn nul_characters_are_harmless(app: TestApp) {
     let news = fixtures::section(&app.db, "news", "News", None).await;
-    story(
-        &app,
-        &news,
-        "kabul",
-        "Kabul market reopens",
-        "Traders return.",
-        "Stalls open.",
-        10,
-    )
-    .await;
+    story(&app, &news, "kabul", "Kabul market reopens", "Traders return.", "Stalls open.", 10).await;
     let mut wrong = Vec::new();
     for query in ["kabul\u{0}market", "kabul\u{0}", "\u{0}kabul", "\u{0}"] {
         let answer = app.post(None, SEARCH, json!({ "query": query })).await;
@@ -574,11 +413,7 @@ async fn nul_characters_are_harmless(app: TestApp) {
             wrong.push(format!("{query:?}: {}", answer.body));
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "each must answer data or BAD_USER_INPUT:\n{}",
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "each must answer data or BAD_USER_INPUT:\n{}", wrong.join("\n"));
     assert_eq!(slugs(&search(&app, None, "kabul").await), ["kabul"]);
 }
 on_both!(nul_characters_are_harmless);
@@ -599,16 +434,8 @@ async fn query_words_mean_the_same_on_both_backends(app: TestApp) {
         20,
     )
     .await;
-    story(
-        &app,
-        &news,
-        "budget-only",
-        "The budget in numbers",
-        "Where the money goes.",
-        "Spending rises again.",
-        30,
-    )
-    .await;
+    story(&app, &news, "budget-only", "The budget in numbers", "Where the money goes.", "Spending rises again.", 30)
+        .await;
     story(
         &app,
         &news,
@@ -629,39 +456,19 @@ async fn query_words_mean_the_same_on_both_backends(app: TestApp) {
         // A leading minus does not exclude a word.
         ("budget -vote", &["budget-vote"][..], &["budget-vote"][..]),
         // Quotes do not make the words a phrase: both words are in budget-vote.
-        (
-            "\"budget vote\"",
-            &["budget-vote"][..],
-            &["budget-vote"][..],
-        ),
+        ("\"budget vote\"", &["budget-vote"][..], &["budget-vote"][..]),
         // A possessive still finds the word.
-        (
-            "Parliament's budget",
-            &["budget-vote"][..],
-            &["budget-vote"][..],
-        ),
+        ("Parliament's budget", &["budget-vote"][..], &["budget-vote"][..]),
         ("Parliament's", &["budget-vote"][..], &["budget-vote"][..]),
     ] {
         let found = slugs(&search(&app, None, query).await);
-        let unexpected: Vec<&String> = found
-            .iter()
-            .filter(|s| !allowed.contains(&s.as_str()))
-            .collect();
-        let missing: Vec<&&str> = required
-            .iter()
-            .filter(|s| !found.contains(&s.to_string()))
-            .collect();
+        let unexpected: Vec<&String> = found.iter().filter(|s| !allowed.contains(&s.as_str())).collect();
+        let missing: Vec<&&str> = required.iter().filter(|s| !found.contains(&s.to_string())).collect();
         if !unexpected.is_empty() || !missing.is_empty() {
-            wrong.push(format!(
-                "{query:?} found {found:?}: unexpected {unexpected:?}, missing {missing:?}"
-            ));
+            wrong.push(format!("{query:?} found {found:?}: unexpected {unexpected:?}, missing {missing:?}"));
         }
     }
-    let backend = if app.is_postgres() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = if app.is_postgres() { "PostgreSQL" } else { "SQLite" };
     assert!(wrong.is_empty(), "on {backend}:\n{}", wrong.join("\n"));
 }
 on_both!(query_words_mean_the_same_on_both_backends);

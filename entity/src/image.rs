@@ -14,6 +14,9 @@ pub struct Model {
     pub agency: Option<String>,
     pub distributor: Option<String>,
     pub license: Option<String>,
+    pub copyright_holder: Option<String>,
+    /// After this moment the image may no longer be published.
+    pub license_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

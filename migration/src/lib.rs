@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_content_schema;
 mod m20261127_000002_article_search;
+mod m20261127_000003_image_rights;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_content_schema::Migration),
             Box::new(m20261127_000002_article_search::Migration),
+            Box::new(m20261127_000003_image_rights::Migration),
         ]
     }
 }

@@ -20,11 +20,7 @@ fn updated_at() -> ColumnDef {
     timestamp_with_time_zone("updated_at")
 }
 
-fn foreign_key(
-    from_table: &'static str,
-    column: &'static str,
-    to_table: &'static str,
-) -> ForeignKeyCreateStatement {
+fn foreign_key(from_table: &'static str, column: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{from_table}_{column}"))
         .from(from_table, column)
@@ -46,11 +42,7 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_table(
-                Table::create()
-                    .table("settings")
-                    .col(string("key").primary_key())
-                    .col(text("value"))
-                    .to_owned(),
+                Table::create().table("settings").col(string("key").primary_key()).col(text("value")).to_owned(),
             )
             .await?;
 
@@ -85,9 +77,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("sections", "parent", &["parent_id", "position"]))
-            .await?;
+        manager.create_index(index("sections", "parent", &["parent_id", "position"])).await?;
 
         manager
             .create_table(
@@ -108,9 +98,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("images", "created", &["created_at", "id"]))
-            .await?;
+        manager.create_index(index("images", "created", &["created_at", "id"])).await?;
 
         manager
             .create_table(
@@ -126,9 +114,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("authors", "user", &["user_id"]))
-            .await?;
+        manager.create_index(index("authors", "user", &["user_id"])).await?;
 
         manager
             .create_table(
@@ -167,26 +153,19 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut foreign_key("articles", "lead_image_id", "images"))
                     .foreign_key(&mut foreign_key("articles", "created_by", "users"))
                     // A published article always has its publication time.
-                    .check(Expr::cust(
-                        "status <> 'PUBLISHED' OR published_at IS NOT NULL",
-                    ))
+                    .check(Expr::cust("status <> 'PUBLISHED' OR published_at IS NOT NULL"))
                     .to_owned(),
             )
             .await?;
         for (name, columns) in [
             ("status_published", &["status", "published_at", "id"][..]),
-            (
-                "section_published",
-                &["section_id", "status", "published_at", "id"][..],
-            ),
+            ("section_published", &["section_id", "status", "published_at", "id"][..]),
             ("updated", &["updated_at", "id"][..]),
             ("lead_image", &["lead_image_id"][..]),
             ("created_by", &["created_by"][..]),
             ("scheduled", &["status", "scheduled_at"][..]),
         ] {
-            manager
-                .create_index(index("articles", name, columns))
-                .await?;
+            manager.create_index(index("articles", name, columns)).await?;
         }
 
         manager
@@ -206,13 +185,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "article_authors",
-                "author",
-                &["author_id", "article_id"],
-            ))
-            .await?;
+        manager.create_index(index("article_authors", "author", &["author_id", "article_id"])).await?;
 
         manager
             .create_table(
@@ -230,9 +203,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("article_tags", "tag", &["tag_id", "article_id"]))
-            .await?;
+        manager.create_index(index("article_tags", "tag", &["tag_id", "article_id"])).await?;
 
         manager
             .create_table(
@@ -256,15 +227,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(
-                index("article_revisions", "number", &["article_id", "number"])
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(index("article_revisions", "number", &["article_id", "number"]).unique().to_owned())
             .await?;
-        manager
-            .create_index(index("article_revisions", "editor", &["editor_id"]))
-            .await?;
+        manager.create_index(index("article_revisions", "editor", &["editor_id"])).await?;
 
         manager
             .create_table(
@@ -281,9 +246,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("article_slugs", "article", &["article_id"]))
-            .await?;
+        manager.create_index(index("article_slugs", "article", &["article_id"])).await?;
 
         manager
             .create_table(
@@ -315,18 +278,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            (
-                "thread",
-                &["article_id", "status", "parent_id", "created_at", "id"][..],
-            ),
+            ("thread", &["article_id", "status", "parent_id", "created_at", "id"][..]),
             ("replies", &["parent_id", "status", "created_at", "id"][..]),
             ("queue", &["status", "created_at", "id"][..]),
             ("client", &["client_hash", "created_at"][..]),
             ("user", &["user_id"][..]),
         ] {
-            manager
-                .create_index(index("comments", name, columns))
-                .await?;
+            manager.create_index(index("comments", name, columns)).await?;
         }
 
         manager
@@ -345,13 +303,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for (name, column) in [
-            ("confirm_token", "confirm_token_hash"),
-            ("unsubscribe_token", "unsubscribe_token_hash"),
-        ] {
-            manager
-                .create_index(index("newsletter_subscriptions", name, &[column]))
-                .await?;
+        for (name, column) in [("confirm_token", "confirm_token_hash"), ("unsubscribe_token", "unsubscribe_token_hash")]
+        {
+            manager.create_index(index("newsletter_subscriptions", name, &[column])).await?;
         }
         Ok(())
     }
@@ -372,9 +326,7 @@ impl MigrationTrait for Migration {
             "users",
             "settings",
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

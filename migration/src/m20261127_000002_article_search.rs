@@ -43,10 +43,7 @@ const POSTGRES_UP: &[&str] = &[
     "CREATE INDEX idx_articles_search ON articles USING GIN (search_vector)",
 ];
 
-const POSTGRES_DOWN: &[&str] = &[
-    "DROP INDEX idx_articles_search",
-    "ALTER TABLE articles DROP COLUMN search_vector",
-];
+const POSTGRES_DOWN: &[&str] = &["DROP INDEX idx_articles_search", "ALTER TABLE articles DROP COLUMN search_vector"];
 
 async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
     let connection = manager.get_connection();

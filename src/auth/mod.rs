@@ -11,28 +11,18 @@ pub use token::{Claims, TokenError, TokenService};
 
 /// The viewer a bearer token stands for. The account must still exist and hold at least
 /// the role the token claims, so deleting or demoting a user takes effect at once.
-pub async fn authenticate(
-    db: &DatabaseConnection,
-    tokens: &TokenService,
-    bearer: &str,
-) -> Result<Viewer> {
-    let claims = tokens
-        .verify(bearer)
-        .map_err(|e| Error::Unauthenticated(e.to_string()))?;
-    let id: i64 = claims.sub.parse().map_err(|_| {
-        Error::Unauthenticated("the token's subject is not a user of this newsroom".into())
-    })?;
-    let role = token::parse_role(&claims.role).ok_or_else(|| {
-        Error::Unauthenticated(format!("the token's role {:?} is unknown", claims.role))
-    })?;
+pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer: &str) -> Result<Viewer> {
+    let claims = tokens.verify(bearer).map_err(|e| Error::Unauthenticated(e.to_string()))?;
+    let id: i64 = claims
+        .sub
+        .parse()
+        .map_err(|_| Error::Unauthenticated("the token's subject is not a user of this newsroom".into()))?;
+    let role = token::parse_role(&claims.role)
+        .ok_or_else(|| Error::Unauthenticated(format!("the token's role {:?} is unknown", claims.role)))?;
     match users::find(db, id).await? {
         Some(user) if user.role >= role => Ok(Viewer::User { id, role }),
-        Some(_) => Err(Error::Unauthenticated(
-            "the token claims a role its user no longer has".into(),
-        )),
-        None => Err(Error::Unauthenticated(
-            "the token's user does not exist".into(),
-        )),
+        Some(_) => Err(Error::Unauthenticated("the token claims a role its user no longer has".into())),
+        None => Err(Error::Unauthenticated("the token's user does not exist".into())),
     }
 }
 
@@ -57,11 +47,7 @@ pub async fn login(
     match found {
         Some(user) if matches => {
             let (token, expires_at) = tokens.issue(user.id, user.role, ttl);
-            Ok(Session {
-                token,
-                expires_at,
-                user,
-            })
+            Ok(Session { token, expires_at, user })
         }
         _ => Err(Error::Unauthenticated("email or password is wrong".into())),
     }
@@ -71,10 +57,7 @@ pub const MIN_SECRET_LEN: usize = 32;
 
 /// The HS256 secret: the configured one, or one generated at first start and kept in the
 /// database so that tokens outlive restarts and `newsroom token` signs with the same key.
-pub async fn signing_secret(
-    db: &DatabaseConnection,
-    configured: Option<&str>,
-) -> Result<Vec<u8>, SecretError> {
+pub async fn signing_secret(db: &DatabaseConnection, configured: Option<&str>) -> Result<Vec<u8>, SecretError> {
     if let Some(secret) = configured {
         if secret.len() < MIN_SECRET_LEN {
             return Err(SecretError::TooShort);

@@ -1,9 +1,7 @@
 //! Argon2id password hashes in PHC string format.
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -16,11 +14,7 @@ pub fn hash(password: &str) -> String {
 }
 
 pub fn verify(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// Verifies on a blocking thread (argon2 takes tens of milliseconds of CPU). Without a

@@ -54,8 +54,7 @@ impl TokenService {
     /// A token for `user_id` acting as `role`, valid for `ttl` (at most ten years).
     pub fn issue(&self, user_id: i64, role: Role, ttl: Duration) -> (String, DateTime<Utc>) {
         let now = crate::domain::now();
-        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION))
-            .unwrap_or(chrono::Duration::zero());
+        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION)).unwrap_or(chrono::Duration::zero());
         let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
         let claims = Claims {
             sub: user_id.to_string(),
@@ -71,20 +70,18 @@ impl TokenService {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
+            match e.kind() {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 ErrorKind::InvalidSignature => TokenError::Invalid("bad signature"),
                 ErrorKind::InvalidIssuer => TokenError::Invalid("wrong issuer"),
                 ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience"),
                 ErrorKind::ImmatureSignature => TokenError::Invalid("not valid yet"),
                 ErrorKind::InvalidAlgorithm => TokenError::Invalid("algorithm not allowed"),
-                ErrorKind::MissingRequiredClaim(_) => {
-                    TokenError::Invalid("a required claim is missing")
-                }
+                ErrorKind::MissingRequiredClaim(_) => TokenError::Invalid("a required claim is missing"),
                 _ => TokenError::Invalid("malformed"),
-            })
+            }
+        })
     }
 }
 
@@ -123,24 +120,12 @@ mod tests {
     #[test]
     fn other_secrets_issuers_and_audiences_are_refused() {
         let (token, _) = service().issue(7, Role::Editor, Duration::from_secs(60));
-        let other_secret =
-            TokenService::new(b"another secret of enough length!", "newsroom", "newsroom");
-        assert_eq!(
-            other_secret.verify(&token),
-            Err(TokenError::Invalid("bad signature"))
-        );
-        let other_issuer =
-            TokenService::new(b"a test secret of enough length!!", "elsewhere", "newsroom");
-        assert_eq!(
-            other_issuer.verify(&token),
-            Err(TokenError::Invalid("wrong issuer"))
-        );
-        let other_audience =
-            TokenService::new(b"a test secret of enough length!!", "newsroom", "elsewhere");
-        assert_eq!(
-            other_audience.verify(&token),
-            Err(TokenError::Invalid("wrong audience"))
-        );
+        let other_secret = TokenService::new(b"another secret of enough length!", "newsroom", "newsroom");
+        assert_eq!(other_secret.verify(&token), Err(TokenError::Invalid("bad signature")));
+        let other_issuer = TokenService::new(b"a test secret of enough length!!", "elsewhere", "newsroom");
+        assert_eq!(other_issuer.verify(&token), Err(TokenError::Invalid("wrong issuer")));
+        let other_audience = TokenService::new(b"a test secret of enough length!!", "newsroom", "elsewhere");
+        assert_eq!(other_audience.verify(&token), Err(TokenError::Invalid("wrong audience")));
     }
 
     #[test]
@@ -154,17 +139,12 @@ mod tests {
             exp: Utc::now().timestamp() - 3600,
             iat: Utc::now().timestamp() - 7200,
         };
-        let token =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &service.encoding)
-                .unwrap();
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &service.encoding).unwrap();
         assert_eq!(service.verify(&token), Err(TokenError::Expired));
 
         let (valid, _) = service.issue(7, Role::Admin, Duration::from_secs(60));
         let payload = valid.split('.').nth(1).unwrap();
-        for header in [
-            "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0",
-            "eyJhbGciOiJOT05FIiwidHlwIjoiSldUIn0",
-        ] {
+        for header in ["eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0", "eyJhbGciOiJOT05FIiwidHlwIjoiSldUIn0"] {
             assert!(service.verify(&format!("{header}.{payload}.")).is_err());
         }
     }

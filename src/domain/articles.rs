@@ -12,8 +12,7 @@ use sea_orm::QueryTrait;
 use sea_orm::sea_query::{IntoColumnRef, JoinType};
 
 use super::pagination::{
-    Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page,
-    first_of_each_group,
+    Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
 use super::sections::SectionTree;
 use super::{Error, Result, Viewer};
@@ -26,19 +25,14 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
         .add(article::Column::PublishedAt.lte(now));
     match viewer {
         _ if viewer.is_editor() => Condition::all(),
-        Viewer::User { id, .. } => Condition::any()
-            .add(public)
-            .add(article::Column::CreatedBy.eq(*id)),
+        Viewer::User { id, .. } => Condition::any().add(public).add(article::Column::CreatedBy.eq(*id)),
         Viewer::Anonymous => public,
     }
 }
 
 pub fn is_visible(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
-    let public = article.status == ArticleStatus::Published
-        && article.published_at.is_some_and(|at| at <= now);
-    public
-        || viewer.is_editor()
-        || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
+    let public = article.status == ArticleStatus::Published && article.published_at.is_some_and(|at| at <= now);
+    public || viewer.is_editor() || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
 }
 
 #[derive(Debug, Clone, Default)]
@@ -67,10 +61,7 @@ pub struct ArticleOrder {
 
 impl Default for ArticleOrder {
     fn default() -> Self {
-        ArticleOrder {
-            field: OrderField::PublishedAt,
-            descending: true,
-        }
+        ArticleOrder { field: OrderField::PublishedAt, descending: true }
     }
 }
 
@@ -87,9 +78,7 @@ fn sort_time(article: &article::Model, field: OrderField) -> DateTime<Utc> {
 /// is the key, so the `(status, published_at, id)` indexes serve it.
 fn keyset(order: ArticleOrder, published_only: bool) -> Keyset {
     let key = match order.field {
-        OrderField::PublishedAt if published_only => {
-            Expr::col((article::Entity, article::Column::PublishedAt))
-        }
+        OrderField::PublishedAt if published_only => Expr::col((article::Entity, article::Column::PublishedAt)),
         OrderField::PublishedAt => Func::coalesce([
             Expr::col((article::Entity, article::Column::PublishedAt)),
             Expr::col((article::Entity, article::Column::CreatedAt)),
@@ -189,21 +178,13 @@ pub async fn list(
 ) -> Result<Page<article::Model>> {
     let now = super::now();
     let Some(query) = filtered(viewer, filter, sections, now)? else {
-        return Ok(Page {
-            edges: vec![],
-            has_next_page: false,
-            has_previous_page: false,
-            total: TotalCount::known(0),
-        });
+        return Ok(Page { edges: vec![], has_next_page: false, has_previous_page: false, total: TotalCount::known(0) });
     };
     let total = TotalCount::of(db, query.clone());
     fetch_page(
         db,
         query,
-        &keyset(
-            order,
-            !viewer.is_staff() || filter.status == Some(ArticleStatus::Published),
-        ),
+        &keyset(order, !viewer.is_staff() || filter.status == Some(ArticleStatus::Published)),
         window,
         total,
         |a: &article::Model| (SortValue::Time(sort_time(a, order.field)), a.id),
@@ -212,22 +193,12 @@ pub async fn list(
 }
 
 /// An article by its slug, or by a slug it had before.
-pub async fn find_by_slug(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    slug: &str,
-) -> Result<Option<article::Model>> {
+pub async fn find_by_slug(db: &DatabaseConnection, viewer: &Viewer, slug: &str) -> Result<Option<article::Model>> {
     let now = super::now();
-    let current = article::Entity::find()
-        .filter(article::Column::Slug.eq(slug))
-        .one(db)
-        .await?;
+    let current = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await?;
     let found = match current {
         Some(article) => Some(article),
-        None => match article_slug::Entity::find_by_id(slug.to_owned())
-            .one(db)
-            .await?
-        {
+        None => match article_slug::Entity::find_by_id(slug.to_owned()).one(db).await? {
             Some(old) => article::Entity::find_by_id(old.article_id).one(db).await?,
             None => None,
         },
@@ -235,16 +206,9 @@ pub async fn find_by_slug(
     Ok(found.filter(|a| is_visible(viewer, a, now)))
 }
 
-pub async fn find_by_id(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Option<article::Model>> {
+pub async fn find_by_id(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<article::Model>> {
     let now = super::now();
-    Ok(article::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|a| is_visible(viewer, a, now)))
+    Ok(article::Entity::find_by_id(id).one(db).await?.filter(|a| is_visible(viewer, a, now)))
 }
 
 /// A public list of articles that many parents on one page each have: a section's front
@@ -279,10 +243,7 @@ fn on_shelves(
     let mut query = published();
     let group = match shelves.first()? {
         Shelf::Section(_) => {
-            let all: Vec<i64> = ids
-                .iter()
-                .flat_map(|id| sections.subtree_ids(*id))
-                .collect();
+            let all: Vec<i64> = ids.iter().flat_map(|id| sections.subtree_ids(*id)).collect();
             query = query.filter(article::Column::SectionId.is_in(all));
             (article::Entity, article::Column::SectionId).into_column_ref()
         }
@@ -332,29 +293,17 @@ pub async fn first_on_shelves(
     let Some((query, group)) = on_shelves(shelves, sections) else {
         return Ok(HashMap::new());
     };
-    let mut ids: Vec<i64> = shelves
-        .iter()
-        .flat_map(|shelf| shelf_groups(*shelf, sections))
-        .collect();
+    let mut ids: Vec<i64> = shelves.iter().flat_map(|shelf| shelf_groups(*shelf, sections)).collect();
     ids.sort_unstable();
     ids.dedup();
-    let groups =
-        first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit, shelf_key).await?;
+    let groups = first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit, shelf_key).await?;
     Ok(shelves
         .iter()
         .map(|shelf| {
-            let mut rows: Vec<article::Model> = shelf_groups(*shelf, sections)
-                .iter()
-                .filter_map(|g| groups.get(g))
-                .flatten()
-                .cloned()
-                .collect();
+            let mut rows: Vec<article::Model> =
+                shelf_groups(*shelf, sections).iter().filter_map(|g| groups.get(g)).flatten().cloned().collect();
             // Newest first, as the shelf keyset orders.
-            rows.sort_by(|a, b| {
-                shelf_key(b)
-                    .partial_cmp(&shelf_key(a))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
+            rows.sort_by(|a, b| shelf_key(b).partial_cmp(&shelf_key(a)).unwrap_or(std::cmp::Ordering::Equal));
             rows.truncate(limit as usize + 1);
             (*shelf, rows)
         })
@@ -362,10 +311,7 @@ pub async fn first_on_shelves(
 }
 
 fn shelf_key(article: &article::Model) -> (SortValue, i64) {
-    (
-        SortValue::Time(sort_time(article, OrderField::PublishedAt)),
-        article.id,
-    )
+    (SortValue::Time(sort_time(article, OrderField::PublishedAt)), article.id)
 }
 
 /// How many articles each shelf (all of one kind) holds.
@@ -380,23 +326,11 @@ pub async fn count_on_shelves(
     let counts = count_each_group(db, query, group).await?;
     Ok(shelves
         .iter()
-        .map(|shelf| {
-            (
-                *shelf,
-                shelf_groups(*shelf, sections)
-                    .iter()
-                    .filter_map(|g| counts.get(g))
-                    .sum(),
-            )
-        })
+        .map(|shelf| (*shelf, shelf_groups(*shelf, sections).iter().filter_map(|g| counts.get(g)).sum()))
         .collect())
 }
 
 /// The first page of a shelf from the rows `first_on_shelves` found.
-pub fn shelf_page(
-    rows: Vec<article::Model>,
-    limit: u64,
-    total: TotalCount,
-) -> Page<article::Model> {
+pub fn shelf_page(rows: Vec<article::Model>, limit: u64, total: TotalCount) -> Page<article::Model> {
     shelf_keyset().first_page(rows, limit, total, shelf_key)
 }

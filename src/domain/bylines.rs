@@ -1,15 +1,13 @@
 //! Authors and tags: the pages a reader reaches from an article's byline and tags.
 
+use entity::user::Role;
 use entity::{author, tag};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 
-use super::Result;
+use super::{Error, Result, Viewer, validate};
 
 pub async fn author_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<author::Model>> {
-    Ok(author::Entity::find()
-        .filter(author::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
+    Ok(author::Entity::find().filter(author::Column::Slug.eq(slug)).one(db).await?)
 }
 
 pub async fn author_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<author::Model>> {
@@ -17,12 +15,60 @@ pub async fn author_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<aut
 }
 
 pub async fn tag_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<tag::Model>> {
-    Ok(tag::Entity::find()
-        .filter(tag::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
+    Ok(tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(db).await?)
 }
 
 pub async fn tag_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<tag::Model>> {
     Ok(tag::Entity::find_by_id(id).one(db).await?)
+}
+
+pub struct NewAuthor {
+    pub name: String,
+    pub slug: Option<String>,
+    pub bio: Option<String>,
+}
+
+pub async fn create_author(db: &DatabaseConnection, viewer: &Viewer, new: NewAuthor) -> Result<author::Model> {
+    viewer.require(Role::Editor, "create authors")?;
+    let name = validate::name("name", &new.name)?;
+    let slug = validate::slug_or_derived("slug", new.slug.as_deref(), &name)?;
+    let bio = validate::optional_text("bio", new.bio.as_deref(), validate::MAX_TEXT_LEN)?;
+    let txn = db.begin().await?;
+    if author::Entity::find().filter(author::Column::Slug.eq(&slug)).one(&txn).await?.is_some() {
+        return Err(Error::Conflict(format!("an author with the slug {slug} exists already")));
+    }
+    let created = author::ActiveModel {
+        slug: Set(slug),
+        name: Set(name),
+        bio: Set(bio),
+        user_id: Set(None),
+        created_at: Set(super::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The tags with these names, created when missing; the same name twice is one tag.
+pub async fn tags_named(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
+    let mut found: Vec<tag::Model> = Vec::new();
+    for raw in names {
+        let name = validate::name("tags", raw)?;
+        let slug = validate::slug_or_derived("tags", None, &name)?;
+        if found.iter().any(|t| t.slug == slug) {
+            continue;
+        }
+        let tag = match tag::Entity::find().filter(tag::Column::Slug.eq(&slug)).one(db).await? {
+            Some(tag) => tag,
+            None => {
+                tag::ActiveModel { slug: Set(slug), name: Set(name), created_at: Set(super::now()), ..Default::default() }
+                    .insert(db)
+                    .await?
+            }
+        };
+        found.push(tag);
+    }
+    Ok(found)
 }

@@ -10,8 +10,7 @@ use sea_orm::sea_query::{Expr, IntoColumnRef, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 use super::pagination::{
-    Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page,
-    first_of_each_group,
+    Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
 use super::{Error, Result, Viewer, articles};
 
@@ -60,14 +59,8 @@ fn keyset(list: &'static str, descending: bool) -> Keyset {
 impl Thread {
     fn keyset(self) -> Keyset {
         match self {
-            Thread::TopLevel {
-                order: CommentOrder::OldestFirst,
-                ..
-            } => keyset("comments:oldest", false),
-            Thread::TopLevel {
-                order: CommentOrder::NewestFirst,
-                ..
-            } => keyset("comments:newest", true),
+            Thread::TopLevel { order: CommentOrder::OldestFirst, .. } => keyset("comments:oldest", false),
+            Thread::TopLevel { order: CommentOrder::NewestFirst, .. } => keyset("comments:newest", true),
             Thread::Replies { .. } => keyset("replies", false),
         }
     }
@@ -95,12 +88,7 @@ impl Thread {
         }
     }
 
-    pub fn page(
-        self,
-        rows: Vec<comment::Model>,
-        limit: u64,
-        total: TotalCount,
-    ) -> Page<comment::Model> {
+    pub fn page(self, rows: Vec<comment::Model>, limit: u64, total: TotalCount) -> Page<comment::Model> {
         self.keyset().first_page(rows, limit, total, key)
     }
 }
@@ -116,13 +104,11 @@ fn visible() -> Select<comment::Entity> {
         .from(comment::Entity)
         .and_where(comment::Column::Status.eq(CommentStatus::Approved))
         .to_owned();
-    comment::Entity::find()
-        .filter(comment::Column::Status.eq(CommentStatus::Approved))
-        .filter(
-            Condition::any()
-                .add(comment::Column::ParentId.is_null())
-                .add(comment::Column::ParentId.in_subquery(approved_parents)),
-        )
+    comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved)).filter(
+        Condition::any()
+            .add(comment::Column::ParentId.is_null())
+            .add(comment::Column::ParentId.in_subquery(approved_parents)),
+    )
 }
 
 fn top_level_of(articles: &[i64]) -> Select<comment::Entity> {
@@ -143,15 +129,7 @@ pub async fn page(
     window: &Window,
     total: TotalCount,
 ) -> Result<Page<comment::Model>> {
-    fetch_page(
-        db,
-        thread.query(&[thread.parent_id()]),
-        &thread.keyset(),
-        window,
-        total,
-        key,
-    )
-    .await
+    fetch_page(db, thread.query(&[thread.parent_id()]), &thread.keyset(), window, total, key).await
 }
 
 /// The first `limit + 1` visible comments of many threads of one kind, in one query.
@@ -165,20 +143,8 @@ pub async fn first_of_threads(
     };
     let parents: Vec<i64> = threads.iter().map(|t| t.parent_id()).collect();
     let group = (comment::Entity, first.group_column()).into_column_ref();
-    let mut rows = first_of_each_group(
-        db,
-        first.query(&parents),
-        group,
-        &parents,
-        &first.keyset(),
-        limit,
-        key,
-    )
-    .await?;
-    Ok(threads
-        .iter()
-        .map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default()))
-        .collect())
+    let mut rows = first_of_each_group(db, first.query(&parents), group, &parents, &first.keyset(), limit, key).await?;
+    Ok(threads.iter().map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default())).collect())
 }
 
 /// Counts of visible comments, for tallies of one kind.
@@ -188,18 +154,12 @@ pub async fn tally(db: &DatabaseConnection, tallies: &[Tally]) -> Result<HashMap
     };
     let ids: Vec<i64> = tallies.iter().map(|t| t.id()).collect();
     let (query, column) = match first {
-        Tally::Article(_) => (
-            visible().filter(comment::Column::ArticleId.is_in(ids)),
-            comment::Column::ArticleId,
-        ),
+        Tally::Article(_) => (visible().filter(comment::Column::ArticleId.is_in(ids)), comment::Column::ArticleId),
         Tally::TopLevel(_) => (top_level_of(&ids), comment::Column::ArticleId),
         Tally::Replies(_) => (replies_to(&ids), comment::Column::ParentId),
     };
     let counts = count_each_group(db, query, (comment::Entity, column).into_column_ref()).await?;
-    Ok(tallies
-        .iter()
-        .map(|t| (*t, counts.get(&t.id()).copied().unwrap_or(0)))
-        .collect())
+    Ok(tallies.iter().map(|t| (*t, counts.get(&t.id()).copied().unwrap_or(0))).collect())
 }
 
 /// Comments awaiting a decision (or of another status), oldest first. Editors and up.
@@ -210,14 +170,10 @@ pub async fn moderation_queue(
     window: &Window,
 ) -> Result<Page<comment::Model>> {
     if !viewer.is_staff() {
-        return Err(Error::Unauthenticated(
-            "the moderation queue is for signed-in editors".into(),
-        ));
+        return Err(Error::Unauthenticated("the moderation queue is for signed-in editors".into()));
     }
     if !viewer.is_editor() {
-        return Err(Error::Forbidden(
-            "the moderation queue is for editors and admins".into(),
-        ));
+        return Err(Error::Forbidden("the moderation queue is for editors and admins".into()));
     }
     let query = comment::Entity::find().filter(comment::Column::Status.eq(status));
     let total = TotalCount::of(db, query.clone());
@@ -226,20 +182,14 @@ pub async fn moderation_queue(
 
 /// A comment the viewer may see: editors see every comment; others visible comments on
 /// articles they may see.
-pub async fn find(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Option<comment::Model>> {
+pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<comment::Model>> {
     if viewer.is_editor() {
         return Ok(comment::Entity::find_by_id(id).one(db).await?);
     }
     let Some(found) = visible().filter(comment::Column::Id.eq(id)).one(db).await? else {
         return Ok(None);
     };
-    let article_visible = articles::find_by_id(db, viewer, found.article_id)
-        .await?
-        .is_some();
+    let article_visible = articles::find_by_id(db, viewer, found.article_id).await?.is_some();
     Ok(article_visible.then_some(found))
 }
 
@@ -256,12 +206,7 @@ pub fn body_html(body: &str) -> String {
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| {
-            format!(
-                "<p>{}</p>",
-                html_escape::encode_safe(p).replace('\n', "<br>")
-            )
-        })
+        .map(|p| format!("<p>{}</p>", html_escape::encode_safe(p).replace('\n', "<br>")))
         .collect()
 }
 

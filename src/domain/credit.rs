@@ -34,8 +34,8 @@ impl Credit {
     pub fn credit_line(&self) -> String {
         let photographer = part(&self.photographer);
         let agency = part(&self.agency);
-        let distributor = part(&self.distributor)
-            .filter(|distributor| !agency.is_some_and(|agency| same_name(agency, distributor)));
+        let distributor =
+            part(&self.distributor).filter(|distributor| !agency.is_some_and(|agency| same_name(agency, distributor)));
         let license = part(&self.license);
 
         let maker = match (photographer, agency) {
@@ -67,10 +67,7 @@ fn clean(value: Option<String>) -> Option<String> {
 
 /// A part as shown in a credit line; the fields are public, so they may hold blanks.
 fn part(value: &Option<String>) -> Option<&str> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
+    value.as_deref().map(str::trim).filter(|value| !value.is_empty())
 }
 
 fn same_name(a: &str, b: &str) -> bool {
@@ -98,12 +95,7 @@ mod tests {
     #[test]
     fn every_combination_without_license() {
         let cases = [
-            (
-                Some(P),
-                Some(A),
-                Some(D),
-                "Wakil Kohsar/AFP via Getty Images",
-            ),
+            (Some(P), Some(A), Some(D), "Wakil Kohsar/AFP via Getty Images"),
             (Some(P), Some(A), None, "Wakil Kohsar/AFP"),
             (Some(P), None, Some(D), "Wakil Kohsar via Getty Images"),
             (None, Some(A), Some(D), "AFP via Getty Images"),
@@ -113,30 +105,16 @@ mod tests {
             (None, None, None, ""),
         ];
         for (p, a, d, expected) in cases {
-            assert_eq!(
-                credit(p, a, d, None).credit_line(),
-                expected,
-                "{p:?} {a:?} {d:?}"
-            );
+            assert_eq!(credit(p, a, d, None).credit_line(), expected, "{p:?} {a:?} {d:?}");
         }
     }
 
     #[test]
     fn every_combination_with_license() {
         let cases = [
-            (
-                Some(P),
-                Some(A),
-                Some(D),
-                "Wakil Kohsar/AFP via Getty Images (CC BY 4.0)",
-            ),
+            (Some(P), Some(A), Some(D), "Wakil Kohsar/AFP via Getty Images (CC BY 4.0)"),
             (Some(P), Some(A), None, "Wakil Kohsar/AFP (CC BY 4.0)"),
-            (
-                Some(P),
-                None,
-                Some(D),
-                "Wakil Kohsar via Getty Images (CC BY 4.0)",
-            ),
+            (Some(P), None, Some(D), "Wakil Kohsar via Getty Images (CC BY 4.0)"),
             (None, Some(A), Some(D), "AFP via Getty Images (CC BY 4.0)"),
             (Some(P), None, None, "Wakil Kohsar (CC BY 4.0)"),
             (None, Some(A), None, "AFP (CC BY 4.0)"),
@@ -144,28 +122,15 @@ mod tests {
             (None, None, None, "CC BY 4.0"),
         ];
         for (p, a, d, expected) in cases {
-            assert_eq!(
-                credit(p, a, d, Some(L)).credit_line(),
-                expected,
-                "{p:?} {a:?} {d:?}"
-            );
+            assert_eq!(credit(p, a, d, Some(L)).credit_line(), expected, "{p:?} {a:?} {d:?}");
         }
     }
 
     #[test]
     fn agency_that_distributes_is_named_once() {
-        assert_eq!(
-            credit(Some(P), Some("AFP"), Some("afp"), None).credit_line(),
-            "Wakil Kohsar/AFP"
-        );
-        assert_eq!(
-            credit(None, Some("Reuters"), Some(" REUTERS "), None).credit_line(),
-            "Reuters"
-        );
-        assert_eq!(
-            credit(None, Some("AP"), Some("ap"), Some(L)).credit_line(),
-            "AP (CC BY 4.0)"
-        );
+        assert_eq!(credit(Some(P), Some("AFP"), Some("afp"), None).credit_line(), "Wakil Kohsar/AFP");
+        assert_eq!(credit(None, Some("Reuters"), Some(" REUTERS "), None).credit_line(), "Reuters");
+        assert_eq!(credit(None, Some("AP"), Some("ap"), Some(L)).credit_line(), "AP (CC BY 4.0)");
     }
 
     #[test]
@@ -191,10 +156,7 @@ mod tests {
                 license: None,
             })
         );
-        assert_eq!(
-            credit.unwrap().credit_line(),
-            "Wakil Kohsar via Getty Images"
-        );
+        assert_eq!(credit.unwrap().credit_line(), "Wakil Kohsar via Getty Images");
     }
 
     #[test]

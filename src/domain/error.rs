@@ -20,10 +20,7 @@ pub enum Error {
 
 impl Error {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::BadInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        Error::BadInput { field: field.into(), message: message.into() }
     }
 }
 

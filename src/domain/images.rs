@@ -1,22 +1,18 @@
 //! The media library.
 
+use chrono::{DateTime, Utc};
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use entity::user::Role;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
-use super::{Error, Result, Viewer, articles};
+use super::{Change, Error, Result, Viewer, articles, validate};
 
 /// Every image, newest first. Contributors and up.
-pub async fn list(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    window: &Window,
-) -> Result<Page<image::Model>> {
+pub async fn list(db: &DatabaseConnection, viewer: &Viewer, window: &Window) -> Result<Page<image::Model>> {
     if !viewer.is_staff() {
-        return Err(Error::Unauthenticated(
-            "the media library is for signed-in staff".into(),
-        ));
+        return Err(Error::Unauthenticated("the media library is for signed-in staff".into()));
     }
     let query = image::Entity::find();
     let keyset = Keyset {
@@ -26,19 +22,24 @@ pub async fn list(
         descending: true,
     };
     let total = TotalCount::of(db, query.clone());
-    fetch_page(db, query, &keyset, window, total, |i: &image::Model| {
-        (SortValue::Time(i.created_at), i.id)
-    })
-    .await
+    fetch_page(db, query, &keyset, window, total, |i: &image::Model| (SortValue::Time(i.created_at), i.id)).await
+}
+
+/// Whether the viewer gets this image: staff always (so they can see what to replace),
+/// readers only while its licence lasts.
+pub fn shown_to(viewer: &Viewer, image: &image::Model, now: DateTime<Utc>) -> bool {
+    viewer.is_staff() || image.license_expires_at.is_none_or(|expiry| expiry > now)
+}
+
+/// Whether the licence of an image has run out.
+pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
+    image.license_expires_at.is_some_and(|expiry| expiry <= now)
 }
 
 /// An image by id: any image for staff; for readers only the lead image of an article
-/// they may see, so that pictures of unpublished stories cannot be found by guessing ids.
-pub async fn find(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Option<image::Model>> {
+/// they may see, so that pictures of unpublished stories cannot be found by guessing ids,
+/// and only while its licence lasts.
+pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
     if !viewer.is_staff() {
         let shown = article::Entity::find()
             .filter(articles::visible_to(viewer, super::now()))
@@ -49,5 +50,125 @@ pub async fn find(
             return Ok(None);
         }
     }
-    Ok(image::Entity::find_by_id(id).one(db).await?)
+    let found = image::Entity::find_by_id(id).one(db).await?;
+    Ok(found.filter(|image| shown_to(viewer, image, super::now())))
+}
+
+/// Who made an image and under what terms it may be published.
+#[derive(Debug, Clone, Default)]
+pub struct Rights {
+    pub photographer: Option<String>,
+    pub agency: Option<String>,
+    pub distributor: Option<String>,
+    pub license: Option<String>,
+}
+
+impl Rights {
+    fn validated(self) -> Result<Rights> {
+        let part = |field: &str, value: Option<String>| validate::optional_text(field, value.as_deref(), validate::MAX_CREDIT_LEN);
+        Ok(Rights {
+            photographer: part("credit.photographer", self.photographer)?,
+            agency: part("credit.agency", self.agency)?,
+            distributor: part("credit.distributor", self.distributor)?,
+            license: part("credit.license", self.license)?,
+        })
+    }
+}
+
+pub struct NewImage {
+    pub url: String,
+    pub alt_text: String,
+    pub caption: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub credit: Option<Rights>,
+    pub copyright_holder: Option<String>,
+    pub license_expires_at: Option<DateTime<Utc>>,
+}
+
+/// What an editor sends to change an image; `None` and `Change::Keep` leave a field.
+#[derive(Default)]
+pub struct ImageChanges {
+    pub url: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: Change<String>,
+    pub width: Change<i32>,
+    pub height: Change<i32>,
+    /// A new credit replaces the whole credit.
+    pub credit: Change<Rights>,
+    pub copyright_holder: Change<String>,
+    pub license_expires_at: Change<DateTime<Utc>>,
+}
+
+fn alt_text(value: &str) -> Result<String> {
+    validate::text("altText", value, 1, validate::MAX_TEXT_LEN)
+}
+
+fn caption(value: Option<&str>) -> Result<Option<String>> {
+    validate::optional_text("caption", value, validate::MAX_TEXT_LEN)
+}
+
+fn copyright_holder(value: Option<&str>) -> Result<Option<String>> {
+    validate::optional_text("copyrightHolder", value, validate::MAX_CREDIT_LEN)
+}
+
+/// Adds an image to the library. Contributors and up.
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewImage) -> Result<image::Model> {
+    viewer.require(Role::Contributor, "add images")?;
+    let rights = new.credit.unwrap_or_default().validated()?;
+    let now = super::now();
+    Ok(image::ActiveModel {
+        url: Set(validate::web_url("url", &new.url)?),
+        alt_text: Set(alt_text(&new.alt_text)?),
+        caption: Set(caption(new.caption.as_deref())?),
+        width: Set(validate::dimension("width", new.width)?),
+        height: Set(validate::dimension("height", new.height)?),
+        photographer: Set(rights.photographer),
+        agency: Set(rights.agency),
+        distributor: Set(rights.distributor),
+        license: Set(rights.license),
+        copyright_holder: Set(copyright_holder(new.copyright_holder.as_deref())?),
+        license_expires_at: Set(new.license_expires_at),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Changes an image of the library. Editors and admins, since published articles use it.
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: ImageChanges) -> Result<image::Model> {
+    viewer.require(Role::Editor, "change images")?;
+    let txn = db.begin().await?;
+    let current = image::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("image".into()))?;
+    let mut row: image::ActiveModel = current.clone().into();
+    if let Some(url) = changes.url {
+        row.url = Set(validate::web_url("url", &url)?);
+    }
+    if let Some(text) = changes.alt_text {
+        row.alt_text = Set(alt_text(&text)?);
+    }
+    row.caption = Set(changes.caption.try_map(|c| caption(Some(&c)))?.apply(current.caption.clone()));
+    row.width = Set(changes.width.try_map(|w| validate::dimension("width", Some(w)))?.apply(current.width));
+    row.height = Set(changes.height.try_map(|h| validate::dimension("height", Some(h)))?.apply(current.height));
+    match changes.credit {
+        Change::Keep => {}
+        change => {
+            let rights = change.try_map(|r| r.validated().map(Some))?.apply(None).unwrap_or_default();
+            row.photographer = Set(rights.photographer);
+            row.agency = Set(rights.agency);
+            row.distributor = Set(rights.distributor);
+            row.license = Set(rights.license);
+        }
+    }
+    row.copyright_holder = Set(changes
+        .copyright_holder
+        .try_map(|h| copyright_holder(Some(&h)))?
+        .apply(current.copyright_holder.clone()));
+    row.license_expires_at = Set(changes.license_expires_at.apply(current.license_expires_at));
+    row.updated_at = Set(super::now());
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
 }

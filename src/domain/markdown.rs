@@ -67,10 +67,7 @@ const MAX_NESTING: usize = 16;
 /// `<code>escaped</code>`. Table rows become paragraphs of their cells. Thematic breaks
 /// and HTML blocks are dropped.
 pub fn parse_blocks(markdown: &str) -> Vec<Block> {
-    parse_nodes(markdown)
-        .into_iter()
-        .map(Node::into_block)
-        .collect()
+    parse_nodes(markdown).into_iter().map(Node::into_block).collect()
 }
 
 /// The stored image ids referenced by `image:ID` in the body, in order of appearance,
@@ -110,21 +107,13 @@ pub fn render_html(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> 
             Node::Heading { level, text } => {
                 html.push_str(&format!("<h{level}>{}</h{level}>", escape(&text)));
             }
-            Node::Image {
-                source,
-                alt_text,
-                caption,
-            } => {
+            Node::Image { source, alt_text, caption } => {
                 let src = match source {
                     ImageSource::Stored(id) => resolve(&id),
                     ImageSource::External(url) => is_web_url(&url).then_some(url),
                 };
                 let Some(src) = src else { continue };
-                html.push_str(&format!(
-                    "<figure><img src=\"{}\" alt=\"{}\">",
-                    escape(&src),
-                    escape(&alt_text)
-                ));
+                html.push_str(&format!("<figure><img src=\"{}\" alt=\"{}\">", escape(&src), escape(&alt_text)));
                 if let Some(caption) = caption {
                     html.push_str(&format!("<figcaption>{}</figcaption>", escape(&caption)));
                 }
@@ -161,9 +150,7 @@ pub fn plain_text(markdown: &str) -> String {
     parse_nodes(markdown)
         .into_iter()
         .filter_map(|node| match node {
-            Node::Paragraph { text, .. } | Node::Code(text) | Node::Heading { text, .. } => {
-                Some(text)
-            }
+            Node::Paragraph { text, .. } | Node::Code(text) | Node::Heading { text, .. } => Some(text),
             Node::Image { .. } => None,
             Node::Quote(parts) => Some(join_text(&parts, "\n\n")),
             Node::List { items, .. } => Some(join_text(&items, "\n")),
@@ -187,9 +174,7 @@ pub fn reading_time_minutes(words: usize) -> u32 {
 static INLINE_SANITIZER: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let mut builder = Builder::empty();
     builder
-        .tags(HashSet::from([
-            "a", "em", "strong", "code", "del", "br", "sup", "sub",
-        ]))
+        .tags(HashSet::from(["a", "em", "strong", "code", "del", "br", "sup", "sub"]))
         .tag_attributes(HashMap::from([("a", HashSet::from(["href"]))]))
         .generic_attributes(HashSet::new())
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
@@ -251,56 +236,28 @@ struct Part {
 /// Like [`Block`], but keeping what the rendered HTML and the plain text need.
 #[derive(Debug, Clone)]
 enum Node {
-    Paragraph {
-        html: String,
-        text: String,
-    },
+    Paragraph { html: String, text: String },
     Code(String),
-    Heading {
-        level: u8,
-        text: String,
-    },
-    Image {
-        source: ImageSource,
-        alt_text: String,
-        caption: Option<String>,
-    },
+    Heading { level: u8, text: String },
+    Image { source: ImageSource, alt_text: String, caption: Option<String> },
     Quote(Vec<Part>),
-    List {
-        start: Option<u64>,
-        items: Vec<Part>,
-    },
+    List { start: Option<u64>, items: Vec<Part> },
 }
 
 impl Node {
     fn into_block(self) -> Block {
         match self {
             Node::Paragraph { html, text } => Block::Paragraph { html, text },
-            Node::Code(code) => Block::Paragraph {
-                html: format!("<code>{}</code>", escape(&code)),
-                text: code,
-            },
+            Node::Code(code) => Block::Paragraph { html: format!("<code>{}</code>", escape(&code)), text: code },
             Node::Heading { level, text } => Block::Heading { level, text },
-            Node::Image {
-                source,
-                alt_text,
-                caption,
-            } => Block::Image {
-                source,
-                alt_text,
-                caption,
-            },
+            Node::Image { source, alt_text, caption } => Block::Image { source, alt_text, caption },
             Node::Quote(parts) => Block::Quote {
-                html: parts
-                    .iter()
-                    .map(|part| format!("<p>{}</p>", part.html))
-                    .collect(),
+                html: parts.iter().map(|part| format!("<p>{}</p>", part.html)).collect(),
                 text: join_text(&parts, "\n\n"),
             },
-            Node::List { start, items } => Block::List {
-                ordered: start.is_some(),
-                items: items.into_iter().map(|item| item.html).collect(),
-            },
+            Node::List { start, items } => {
+                Block::List { ordered: start.is_some(), items: items.into_iter().map(|item| item.html).collect() }
+            }
         }
     }
 
@@ -308,14 +265,8 @@ impl Node {
     fn into_parts(self, parts: &mut Vec<Part>) {
         match self {
             Node::Paragraph { html, text } => parts.push(Part { html, text }),
-            Node::Code(code) => parts.push(Part {
-                html: format!("<code>{}</code>", escape(&code)),
-                text: code,
-            }),
-            Node::Heading { text, .. } => parts.push(Part {
-                html: escape(&text),
-                text,
-            }),
+            Node::Code(code) => parts.push(Part { html: format!("<code>{}</code>", escape(&code)), text: code }),
+            Node::Heading { text, .. } => parts.push(Part { html: escape(&text), text }),
             Node::Image { .. } => {}
             Node::Quote(inner) | Node::List { items: inner, .. } => parts.extend(inner),
         }
@@ -352,12 +303,7 @@ fn parse_container<'a>(events: &mut impl Iterator<Item = Event<'a>>, depth: usiz
     nodes
 }
 
-fn parse_block<'a>(
-    tag: Tag<'a>,
-    events: &mut impl Iterator<Item = Event<'a>>,
-    depth: usize,
-    nodes: &mut Vec<Node>,
-) {
+fn parse_block<'a>(tag: Tag<'a>, events: &mut impl Iterator<Item = Event<'a>>, depth: usize, nodes: &mut Vec<Node>) {
     if depth >= MAX_NESTING && is_container(&tag) {
         let Part { html, text } = collect_flat(events);
         if !text.is_empty() {
@@ -371,10 +317,7 @@ fn parse_block<'a>(
             let text = collect_inline(events).text;
             let text = text.trim();
             if !text.is_empty() {
-                nodes.push(Node::Heading {
-                    level: level as u8,
-                    text: text.to_owned(),
-                });
+                nodes.push(Node::Heading { level: level as u8, text: text.to_owned() });
             }
         }
         Tag::BlockQuote(_) => {
@@ -406,18 +349,12 @@ fn parse_block<'a>(
 
 /// Reads a paragraph. At the top level an image directly in the paragraph becomes an
 /// image node of its own, splitting the text around it.
-fn parse_paragraph<'a>(
-    events: &mut impl Iterator<Item = Event<'a>>,
-    top_level: bool,
-    nodes: &mut Vec<Node>,
-) {
+fn parse_paragraph<'a>(events: &mut impl Iterator<Item = Event<'a>>, top_level: bool, nodes: &mut Vec<Node>) {
     let mut inline = Inline::default();
     while let Some(event) = events.next() {
         match event {
             Event::End(TagEnd::Paragraph) => break,
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) if top_level && inline.open == 0 => {
+            Event::Start(Tag::Image { dest_url, title, .. }) if top_level && inline.open == 0 => {
                 inline.flush_into(nodes);
                 let alt_text = collect_plain(events);
                 if let Some(node) = image_node(&dest_url, &title, &alt_text) {
@@ -437,11 +374,7 @@ fn parse_list_items<'a>(events: &mut impl Iterator<Item = Event<'a>>, depth: usi
             Event::Start(Tag::Item) => {
                 let parts = flatten(parse_container(events, depth));
                 let item = Part {
-                    html: parts
-                        .iter()
-                        .map(|part| part.html.as_str())
-                        .collect::<Vec<_>>()
-                        .join("<br>"),
+                    html: parts.iter().map(|part| part.html.as_str()).collect::<Vec<_>>().join("<br>"),
                     text: join_text(&parts, "\n"),
                 };
                 if !item.text.trim().is_empty() {
@@ -468,11 +401,7 @@ fn parse_table<'a>(events: &mut impl Iterator<Item = Event<'a>>, nodes: &mut Vec
                 }
             }
             Event::End(TagEnd::TableHead | TagEnd::TableRow) if !cells.is_empty() => {
-                let html = cells
-                    .iter()
-                    .map(|cell| cell.html.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ");
+                let html = cells.iter().map(|cell| cell.html.as_str()).collect::<Vec<_>>().join(" | ");
                 // A tab keeps cells apart in plain text without adding a "word".
                 let text = join_text(&cells, "\t");
                 nodes.push(Node::Paragraph { html, text });
@@ -493,11 +422,7 @@ fn flatten(nodes: Vec<Node>) -> Vec<Part> {
 }
 
 fn join_text(parts: &[Part], separator: &str) -> String {
-    parts
-        .iter()
-        .map(|part| part.text.as_str())
-        .collect::<Vec<_>>()
-        .join(separator)
+    parts.iter().map(|part| part.text.as_str()).collect::<Vec<_>>().join(separator)
 }
 
 fn image_node(dest_url: &str, title: &str, alt_text: &str) -> Option<Node> {
@@ -522,9 +447,7 @@ fn image_node(dest_url: &str, title: &str, alt_text: &str) -> Option<Node> {
 }
 
 fn stored_id(dest_url: &str) -> Option<&str> {
-    dest_url
-        .strip_prefix(STORED_IMAGE_PREFIX)
-        .filter(|id| !id.is_empty())
+    dest_url.strip_prefix(STORED_IMAGE_PREFIX).filter(|id| !id.is_empty())
 }
 
 /// Reads inline events up to the end of the enclosing element.
@@ -662,11 +585,7 @@ impl Inline {
                     Tag::Strikethrough => "<del>",
                     Tag::Superscript => "<sup>",
                     Tag::Subscript => "<sub>",
-                    Tag::Link {
-                        link_type,
-                        dest_url,
-                        ..
-                    } => {
+                    Tag::Link { link_type, dest_url, .. } => {
                         self.open += 1;
                         let href = if link_type == LinkType::Email {
                             format!("mailto:{dest_url}")
@@ -674,8 +593,7 @@ impl Inline {
                             dest_url.to_string()
                         };
                         if is_link_url(&href) {
-                            self.html
-                                .push_str(&format!("<a href=\"{}\">", escape(&href)));
+                            self.html.push_str(&format!("<a href=\"{}\">", escape(&href)));
                             self.links.push(Some("</a>"));
                         } else {
                             self.links.push(None);
@@ -702,8 +620,7 @@ impl Inline {
                 self.html.push_str(html);
             }
             Event::Code(code) => {
-                self.html
-                    .push_str(&format!("<code>{}</code>", escape(&code)));
+                self.html.push_str(&format!("<code>{}</code>", escape(&code)));
                 self.text.push_str(&code);
             }
             Event::Text(text)
@@ -745,10 +662,7 @@ impl Inline {
 
 fn has_scheme(url: &str, schemes: &[&str]) -> bool {
     let url = url.trim();
-    schemes.iter().any(|scheme| {
-        url.get(..scheme.len())
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme))
-    })
+    schemes.iter().any(|scheme| url.get(..scheme.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme)))
 }
 
 fn is_link_url(url: &str) -> bool {
@@ -812,10 +726,7 @@ Officials said talks would continue.
                            organisations."
                         .to_owned(),
                 },
-                Block::Heading {
-                    level: 2,
-                    text: "A shift in Moscow".to_owned(),
-                },
+                Block::Heading { level: 2, text: "A shift in Moscow".to_owned() },
                 Block::Paragraph {
                     html: "The decision, reported by <a href=\"https://example.com/news?id=1&amp;lang=en\" \
                            rel=\"noopener noreferrer\">state media</a>, marks a <em>significant</em> \
@@ -830,10 +741,7 @@ Officials said talks would continue.
                     alt_text: "Taliban fighters in Kabul".to_owned(),
                     caption: Some("Crowds in Kabul".to_owned()),
                 },
-                Block::Heading {
-                    level: 2,
-                    text: "What comes next".to_owned(),
-                },
+                Block::Heading { level: 2, text: "What comes next".to_owned() },
                 Block::Paragraph {
                     html: "Officials said talks would continue.".to_owned(),
                     text: "Officials said talks would continue.".to_owned(),
@@ -879,8 +787,7 @@ Officials said talks would continue.
 
     #[test]
     fn stored_image_block() {
-        let blocks =
-            parse_blocks("![Taliban fighters in Kabul](image:SW1hZ2U6MQ \"Crowds in Kabul\")");
+        let blocks = parse_blocks("![Taliban fighters in Kabul](image:SW1hZ2U6MQ \"Crowds in Kabul\")");
         assert_eq!(
             blocks,
             vec![Block::Image {
@@ -911,19 +818,12 @@ Officials said talks would continue.
             }]
         );
         let html = render_html(md, |_| None);
-        assert_eq!(
-            html,
-            "<figure><img src=\"https://example.com/map.png\" alt=\"A map of Afghanistan\"></figure>\n"
-        );
+        assert_eq!(html, "<figure><img src=\"https://example.com/map.png\" alt=\"A map of Afghanistan\"></figure>\n");
     }
 
     #[test]
     fn external_image_needs_a_web_url() {
-        for md in [
-            "![x](javascript:alert(1))",
-            "![x](data:image/png;base64,AAAA)",
-            "![x](/relative.png)",
-        ] {
+        for md in ["![x](javascript:alert(1))", "![x](data:image/png;base64,AAAA)", "![x](/relative.png)"] {
             assert!(!render_html(md, |_| None).contains("<img"), "{md}");
         }
     }
@@ -934,19 +834,9 @@ Officials said talks would continue.
         assert_eq!(
             blocks,
             vec![
-                Block::Paragraph {
-                    html: "Before".to_owned(),
-                    text: "Before".to_owned()
-                },
-                Block::Image {
-                    source: ImageSource::Stored("X".to_owned()),
-                    alt_text: "pic".to_owned(),
-                    caption: None,
-                },
-                Block::Paragraph {
-                    html: "after".to_owned(),
-                    text: "after".to_owned()
-                },
+                Block::Paragraph { html: "Before".to_owned(), text: "Before".to_owned() },
+                Block::Image { source: ImageSource::Stored("X".to_owned()), alt_text: "pic".to_owned(), caption: None },
+                Block::Paragraph { html: "after".to_owned(), text: "after".to_owned() },
             ]
         );
     }
@@ -957,8 +847,7 @@ Officials said talks would continue.
         assert_eq!(
             blocks,
             vec![Block::Paragraph {
-                html: "<a href=\"https://example.com\" rel=\"noopener noreferrer\">logo</a>"
-                    .to_owned(),
+                html: "<a href=\"https://example.com\" rel=\"noopener noreferrer\">logo</a>".to_owned(),
                 text: "logo".to_owned(),
             }]
         );
@@ -968,8 +857,7 @@ Officials said talks would continue.
     fn blockquote() {
         let md = "> \"We will *not* allow it,\" he said.\n>\n> Second paragraph.";
         let expected = Block::Quote {
-            html: "<p>\"We will <em>not</em> allow it,\" he said.</p><p>Second paragraph.</p>"
-                .to_owned(),
+            html: "<p>\"We will <em>not</em> allow it,\" he said.</p><p>Second paragraph.</p>".to_owned(),
             text: "\"We will not allow it,\" he said.\n\nSecond paragraph.".to_owned(),
         };
         assert_eq!(parse_blocks(md), vec![expected]);
@@ -991,14 +879,10 @@ Officials said talks would continue.
                     items: vec![
                         "one".to_owned(),
                         "<strong>two</strong>".to_owned(),
-                        "<a href=\"https://example.com\" rel=\"noopener noreferrer\">three</a>"
-                            .to_owned(),
+                        "<a href=\"https://example.com\" rel=\"noopener noreferrer\">three</a>".to_owned(),
                     ],
                 },
-                Block::List {
-                    ordered: true,
-                    items: vec!["first".to_owned(), "second".to_owned()],
-                },
+                Block::List { ordered: true, items: vec!["first".to_owned(), "second".to_owned()] },
             ]
         );
         let html = render_html(md, |_| None);
@@ -1020,10 +904,7 @@ Officials said talks would continue.
             parse_blocks(md),
             vec![Block::List {
                 ordered: false,
-                items: vec![
-                    "one<br>more of one".to_owned(),
-                    "two<br>two a<br>two b".to_owned()
-                ],
+                items: vec!["one<br>more of one".to_owned(), "two<br>two a<br>two b".to_owned()],
             }]
         );
     }
@@ -1038,10 +919,7 @@ Officials said talks would continue.
                 text: "let x = a < b && c;".to_owned(),
             }]
         );
-        assert_eq!(
-            render_html(md, |_| None),
-            "<pre><code>let x = a &lt; b &amp;&amp; c;</code></pre>\n"
-        );
+        assert_eq!(render_html(md, |_| None), "<pre><code>let x = a &lt; b &amp;&amp; c;</code></pre>\n");
     }
 
     #[test]
@@ -1050,14 +928,8 @@ Officials said talks would continue.
         assert_eq!(
             parse_blocks(md),
             vec![
-                Block::Paragraph {
-                    html: "Name | Votes".to_owned(),
-                    text: "Name\tVotes".to_owned()
-                },
-                Block::Paragraph {
-                    html: "Ann | 12".to_owned(),
-                    text: "Ann\t12".to_owned()
-                },
+                Block::Paragraph { html: "Name | Votes".to_owned(), text: "Name\tVotes".to_owned() },
+                Block::Paragraph { html: "Ann | 12".to_owned(), text: "Ann\t12".to_owned() },
             ]
         );
     }
@@ -1079,9 +951,7 @@ Officials said talks would continue.
     fn inline_script_is_escaped() {
         let md = "Hello <script>alert(1)</script> world";
         let blocks = parse_blocks(md);
-        let Block::Paragraph { html, text } = &blocks[0] else {
-            panic!("{blocks:?}")
-        };
+        let Block::Paragraph { html, text } = &blocks[0] else { panic!("{blocks:?}") };
         assert_eq!(html, "Hello &lt;script&gt;alert(1)&lt;/script&gt; world");
         assert_eq!(text, "Hello <script>alert(1)</script> world");
         assert!(!render_html(md, |_| None).contains("<script"));
@@ -1096,14 +966,7 @@ Officials said talks would continue.
             "[x](/relative/path)",
         ] {
             let blocks = parse_blocks(md);
-            assert_eq!(
-                blocks,
-                vec![Block::Paragraph {
-                    html: "x".to_owned(),
-                    text: "x".to_owned()
-                }],
-                "{md}"
-            );
+            assert_eq!(blocks, vec![Block::Paragraph { html: "x".to_owned(), text: "x".to_owned() }], "{md}");
             let html = render_html(md, |_| None);
             assert_eq!(html, "<p>x</p>\n", "{md}");
         }
@@ -1111,10 +974,7 @@ Officials said talks would continue.
 
     #[test]
     fn autolinks_and_mailto() {
-        let html = render_html(
-            "Write to <news@example.com> or see <https://example.com>.",
-            |_| None,
-        );
+        let html = render_html("Write to <news@example.com> or see <https://example.com>.", |_| None);
         assert!(html.contains("<a href=\"mailto:news@example.com\" rel=\"noopener noreferrer\">"));
         assert!(html.contains("<a href=\"https://example.com\" rel=\"noopener noreferrer\">"));
     }
@@ -1144,22 +1004,10 @@ Officials said talks would continue.
     fn heading_and_alt_text_are_plain() {
         let md = "# Breaking: <em>[news](https://example.com)</em> `now`\n\n![a <b>bold</b> \"alt\"](https://example.com/x.png)";
         let blocks = parse_blocks(md);
-        assert_eq!(
-            blocks[0],
-            Block::Heading {
-                level: 1,
-                text: "Breaking: <em>news</em> now".to_owned()
-            }
-        );
+        assert_eq!(blocks[0], Block::Heading { level: 1, text: "Breaking: <em>news</em> now".to_owned() });
         let html = render_html(md, |_| None);
-        assert!(
-            html.contains("<h1>Breaking: &lt;em&gt;news&lt;/em&gt; now</h1>"),
-            "{html}"
-        );
-        assert!(
-            html.contains("alt=\"a &lt;b&gt;bold&lt;/b&gt; &quot;alt&quot;\""),
-            "{html}"
-        );
+        assert!(html.contains("<h1>Breaking: &lt;em&gt;news&lt;/em&gt; now</h1>"), "{html}");
+        assert!(html.contains("alt=\"a &lt;b&gt;bold&lt;/b&gt; &quot;alt&quot;\""), "{html}");
     }
 
     #[test]
@@ -1190,18 +1038,10 @@ Officials said talks would continue.
 
     #[test]
     fn deep_nesting_is_read_as_flat_text() {
-        let quote = format!(
-            "{} deep\n{}\n{} deeper",
-            ">".repeat(40),
-            ">".repeat(40),
-            ">".repeat(40)
-        );
+        let quote = format!("{} deep\n{}\n{} deeper", ">".repeat(40), ">".repeat(40), ">".repeat(40));
         assert_eq!(
             parse_blocks(&quote),
-            vec![Block::Quote {
-                html: "<p>deep<br>deeper</p>".to_owned(),
-                text: "deep\ndeeper".to_owned()
-            }]
+            vec![Block::Quote { html: "<p>deep<br>deeper</p>".to_owned(), text: "deep\ndeeper".to_owned() }]
         );
         for md in [
             ">".repeat(100_000) + " x",
@@ -1228,8 +1068,7 @@ Officials said talks would continue.
     fn tags(html: &str) -> impl Iterator<Item = &str> {
         html.split('<').skip(1).filter_map(|rest| {
             let first = rest.chars().next()?;
-            (first.is_ascii_alphabetic() || first == '/')
-                .then(|| rest.split('>').next().unwrap_or(rest))
+            (first.is_ascii_alphabetic() || first == '/').then(|| rest.split('>').next().unwrap_or(rest))
         })
     }
 
@@ -1250,9 +1089,7 @@ Officials said talks would continue.
                 .take(16)
                 .collect::<String>()
                 .to_ascii_lowercase();
-            ["javascript:", "vbscript:", "data:"]
-                .iter()
-                .any(|scheme| value.starts_with(scheme))
+            ["javascript:", "vbscript:", "data:"].iter().any(|scheme| value.starts_with(scheme))
         })
     }
 
@@ -1338,9 +1175,7 @@ Officials said talks would continue.
 
     /// Resolves stored ids the way a store would: only ids it could have issued.
     fn store_resolve(id: &str) -> Option<String> {
-        id.chars()
-            .all(|c| c.is_ascii_alphanumeric())
-            .then(|| format!("https://cdn.example.com/{id}.jpg"))
+        id.chars().all(|c| c.is_ascii_alphanumeric()).then(|| format!("https://cdn.example.com/{id}.jpg"))
     }
 
     proptest! {

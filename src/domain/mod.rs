@@ -5,6 +5,7 @@ pub mod articles;
 pub mod bylines;
 pub mod comments;
 pub mod credit;
+pub mod editorial;
 pub mod error;
 pub mod images;
 pub mod markdown;
@@ -14,12 +15,45 @@ pub mod sections;
 pub mod settings;
 pub mod slug;
 pub mod users;
+pub mod validate;
 pub mod viewer;
+pub mod workflow;
 
 pub use error::{Error, Result};
 pub use viewer::Viewer;
 
 use chrono::{DateTime, SubsecRound, Utc};
+
+/// A change to an optional value: leave it, clear it, or set it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    /// The value after the change, given the current one.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Change::Keep => current,
+            Change::Clear => None,
+            Change::Set(value) => Some(value),
+        }
+    }
+
+    pub fn try_map<U>(self, f: impl FnOnce(T) -> Result<Option<U>>) -> Result<Change<U>> {
+        Ok(match self {
+            Change::Keep => Change::Keep,
+            Change::Clear => Change::Clear,
+            Change::Set(value) => match f(value)? {
+                Some(value) => Change::Set(value),
+                None => Change::Clear,
+            },
+        })
+    }
+}
 
 /// The current time at the precision both databases keep (microseconds), so a value
 /// read back equals the value written.

@@ -9,12 +9,10 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{
-    Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value,
-};
+use sea_orm::sea_query::{Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value};
 use sea_orm::{
-    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 
 use super::{Error, Result};
@@ -33,11 +31,7 @@ pub struct PageArgs {
 
 impl PageArgs {
     pub fn forward(first: Option<i32>, after: Option<String>) -> Self {
-        PageArgs {
-            first,
-            after,
-            ..Default::default()
-        }
+        PageArgs { first, after, ..Default::default() }
     }
 }
 
@@ -54,10 +48,9 @@ impl Window {
             match value {
                 None => Ok(DEFAULT_PAGE_SIZE),
                 Some(n) if n < 0 => Err(Error::bad_input(field, "must not be negative")),
-                Some(n) if n as u64 > MAX_PAGE_SIZE => Err(Error::bad_input(
-                    field,
-                    format!("must be at most {MAX_PAGE_SIZE}, got {n}"),
-                )),
+                Some(n) if n as u64 > MAX_PAGE_SIZE => {
+                    Err(Error::bad_input(field, format!("must be at most {MAX_PAGE_SIZE}, got {n}")))
+                }
                 Some(n) => Ok(n as u64),
             }
         };
@@ -65,31 +58,19 @@ impl Window {
         let forward = args.first.is_some() || args.after.is_some();
         if forward && backward {
             return Err(Error::bad_input(
-                if args.first.is_some() {
-                    "first"
-                } else {
-                    "after"
-                },
+                if args.first.is_some() { "first" } else { "after" },
                 "page forward with first/after or backward with last/before, not both",
             ));
         }
         if backward {
             Ok(Window::Backward {
                 limit: size("last", args.last)?,
-                before: args
-                    .before
-                    .as_deref()
-                    .map(|c| Cursor::decode("before", c))
-                    .transpose()?,
+                before: args.before.as_deref().map(|c| Cursor::decode("before", c)).transpose()?,
             })
         } else {
             Ok(Window::Forward {
                 limit: size("first", args.first)?,
-                after: args
-                    .after
-                    .as_deref()
-                    .map(|c| Cursor::decode("after", c))
-                    .transpose()?,
+                after: args.after.as_deref().map(|c| Cursor::decode("after", c)).transpose()?,
             })
         }
     }
@@ -120,10 +101,7 @@ pub struct Cursor {
 impl Cursor {
     pub fn encode(&self) -> String {
         let key = match &self.key {
-            SortValue::Time(at) => format!(
-                "t|{}",
-                at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            ),
+            SortValue::Time(at) => format!("t|{}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
             SortValue::Float(value) => format!("f|{value}"),
         };
         URL_SAFE_NO_PAD.encode(format!("{}|{key}|{}", self.list, self.id))
@@ -132,36 +110,20 @@ impl Cursor {
     /// `field` names the argument in the error a client gets for a cursor that is not ours.
     pub fn decode(field: &str, text: &str) -> Result<Cursor> {
         let invalid = || Error::bad_input(field, "is not a valid cursor");
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text.trim_end_matches('='))
-            .map_err(|_| invalid())?;
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).map_err(|_| invalid())?;
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let mut parts = text.splitn(4, '|');
-        let (Some(list), Some(kind), Some(key), Some(id)) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(list), Some(kind), Some(key), Some(id)) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(invalid());
         };
         let id = id.parse::<i64>().map_err(|_| invalid())?;
         let key = match kind {
-            "t" => SortValue::Time(
-                DateTime::parse_from_rfc3339(key)
-                    .map_err(|_| invalid())?
-                    .to_utc(),
-            ),
-            "f" => SortValue::Float(
-                key.parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(invalid)?,
-            ),
+            "t" => SortValue::Time(DateTime::parse_from_rfc3339(key).map_err(|_| invalid())?.to_utc()),
+            "f" => SortValue::Float(key.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(invalid)?),
             _ => return Err(invalid()),
         };
-        Ok(Cursor {
-            list: list.to_owned(),
-            key,
-            id,
-        })
+        Ok(Cursor { list: list.to_owned(), key, id })
     }
 }
 
@@ -186,37 +148,23 @@ impl Keyset {
     /// Rows that come after `cursor` in the direction given.
     fn after(&self, cursor: &Cursor, descending: bool, field: &str) -> Result<Condition> {
         let past = |column: Expr, value: Value| {
-            if descending {
-                column.lt(value)
-            } else {
-                column.gt(value)
-            }
+            if descending { column.lt(value) } else { column.gt(value) }
         };
         let (key, value) = match (&self.key, &cursor.key) {
             _ if cursor.list != self.list => {
-                return Err(Error::bad_input(
-                    field,
-                    "is a cursor of another list or ordering",
-                ));
+                return Err(Error::bad_input(field, "is a cursor of another list or ordering"));
             }
             (SortKey::Time(key), SortValue::Time(at)) => (key, Value::from(*at)),
             (SortKey::Float(key), SortValue::Float(value)) => (key, Value::from(*value)),
             _ => return Err(Error::bad_input(field, "is not a valid cursor")),
         };
-        Ok(Condition::any().add(past(key.clone(), value.clone())).add(
-            Condition::all()
-                .add(key.clone().eq(value))
-                .add(past(self.id.clone(), cursor.id.into())),
-        ))
+        Ok(Condition::any()
+            .add(past(key.clone(), value.clone()))
+            .add(Condition::all().add(key.clone().eq(value)).add(past(self.id.clone(), cursor.id.into()))))
     }
 
     fn cursor(&self, (key, id): (SortValue, i64)) -> String {
-        Cursor {
-            list: self.list.to_owned(),
-            key,
-            id,
-        }
-        .encode()
+        Cursor { list: self.list.to_owned(), key, id }.encode()
     }
 
     /// The first page of a forward window from rows fetched elsewhere (a batch): at most
@@ -231,13 +179,7 @@ impl Keyset {
         let has_next_page = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         Page {
-            edges: rows
-                .into_iter()
-                .map(|node| Edge {
-                    cursor: self.cursor(key_of(&node)),
-                    node,
-                })
-                .collect(),
+            edges: rows.into_iter().map(|node| Edge { cursor: self.cursor(key_of(&node)), node }).collect(),
             has_next_page,
             has_previous_page: false,
             total,
@@ -289,14 +231,7 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
         Page {
-            edges: self
-                .edges
-                .into_iter()
-                .map(|e| Edge {
-                    cursor: e.cursor,
-                    node: f(e.node),
-                })
-                .collect(),
+            edges: self.edges.into_iter().map(|e| Edge { cursor: e.cursor, node: f(e.node) }).collect(),
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
             total: self.total,
@@ -321,9 +256,7 @@ where
 {
     let (limit, cursor, descending, field) = match window {
         Window::Forward { limit, after } => (*limit, after.as_ref(), keyset.descending, "after"),
-        Window::Backward { limit, before } => {
-            (*limit, before.as_ref(), !keyset.descending, "before")
-        }
+        Window::Backward { limit, before } => (*limit, before.as_ref(), !keyset.descending, "before"),
     };
     let mut query = query;
     if let Some(cursor) = cursor {
@@ -332,12 +265,7 @@ where
     let order = if descending { Order::Desc } else { Order::Asc };
     let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
     query = query.order_by(key.clone(), order.clone());
-    let mut rows: Vec<M> = query
-        .order_by(keyset.id.clone(), order)
-        .limit(limit + 1)
-        .into_model::<M>()
-        .all(db)
-        .await?;
+    let mut rows: Vec<M> = query.order_by(keyset.id.clone(), order).limit(limit + 1).into_model::<M>().all(db).await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let (has_next_page, has_previous_page) = match window {
@@ -348,13 +276,7 @@ where
         }
     };
     Ok(Page {
-        edges: rows
-            .into_iter()
-            .map(|node| Edge {
-                cursor: keyset.cursor(key_of(&node)),
-                node,
-            })
-            .collect(),
+        edges: rows.into_iter().map(|node| Edge { cursor: keyset.cursor(key_of(&node)), node }).collect(),
         has_next_page,
         has_previous_page,
         total,
@@ -369,10 +291,7 @@ struct Grouped<M> {
 
 impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
     fn from_query_result(result: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Grouped {
-            group: result.try_get(prefix, "page_group")?,
-            row: M::from_query_result(result, prefix)?,
-        })
+        Ok(Grouped { group: result.try_get(prefix, "page_group")?, row: M::from_query_result(result, prefix)? })
     }
 }
 
@@ -395,11 +314,7 @@ where
     C: ConnectionTrait,
 {
     let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
-    let order = if keyset.descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    };
+    let order = if keyset.descending { Order::Desc } else { Order::Asc };
     let mut union: Option<SelectStatement> = None;
     for (index, id) in groups.iter().enumerate() {
         let branch = query
@@ -411,10 +326,7 @@ where
             .limit(limit + 1)
             .into_query();
         // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
-        let wrapped = Query::select()
-            .column(Asterisk)
-            .from_subquery(branch, format!("group_{index}"))
-            .to_owned();
+        let wrapped = Query::select().column(Asterisk).from_subquery(branch, format!("group_{index}")).to_owned();
         match &mut union {
             None => union = Some(wrapped),
             Some(statement) => {
@@ -425,9 +337,7 @@ where
     let Some(statement) = union else {
         return Ok(HashMap::new());
     };
-    let rows = Grouped::<M>::find_by_statement(db.get_database_backend().build(&statement))
-        .all(db)
-        .await?;
+    let rows = Grouped::<M>::find_by_statement(db.get_database_backend().build(&statement)).all(db).await?;
     let mut found: HashMap<i64, Vec<M>> = HashMap::new();
     for Grouped { group, row } in rows {
         found.entry(group).or_default().push(row);
@@ -435,25 +345,15 @@ where
     // A UNION promises no order; put each group back in keyset order.
     for rows in found.values_mut() {
         rows.sort_by(|a, b| {
-            let ordering = key_of(a)
-                .partial_cmp(&key_of(b))
-                .unwrap_or(std::cmp::Ordering::Equal);
-            if keyset.descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
+            let ordering = key_of(a).partial_cmp(&key_of(b)).unwrap_or(std::cmp::Ordering::Equal);
+            if keyset.descending { ordering.reverse() } else { ordering }
         });
     }
     Ok(found)
 }
 
 /// The number of rows of `query` in each group.
-pub async fn count_each_group<E, C>(
-    db: &C,
-    query: Select<E>,
-    group: ColumnRef,
-) -> Result<HashMap<i64, i64>>
+pub async fn count_each_group<E, C>(db: &C, query: Select<E>, group: ColumnRef) -> Result<HashMap<i64, i64>>
 where
     E: EntityTrait,
     C: ConnectionTrait,
@@ -471,10 +371,7 @@ where
         .into_model::<GroupCount>()
         .all(db)
         .await?;
-    Ok(counts
-        .into_iter()
-        .map(|c| (c.page_group, c.page_count))
-        .collect())
+    Ok(counts.into_iter().map(|c| (c.page_group, c.page_count)).collect())
 }
 
 #[cfg(test)]
@@ -483,18 +380,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
-        let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z")
-            .unwrap()
-            .to_utc();
-        for (list, key) in [
-            ("articles", SortValue::Time(at)),
-            ("search", SortValue::Float(-1.25e-7)),
-        ] {
-            let cursor = Cursor {
-                list: list.into(),
-                key,
-                id: 42,
-            };
+        let at = DateTime::parse_from_rfc3339("2024-08-14T09:30:00.123456Z").unwrap().to_utc();
+        for (list, key) in [("articles", SortValue::Time(at)), ("search", SortValue::Float(-1.25e-7))] {
+            let cursor = Cursor { list: list.into(), key, id: 42 };
             assert_eq!(Cursor::decode("after", &cursor.encode()).unwrap(), cursor);
         }
     }
@@ -509,42 +397,22 @@ mod tests {
             &URL_SAFE_NO_PAD.encode("search|f|NaN|1"),
             &URL_SAFE_NO_PAD.encode("articles|x|1|1"),
         ] {
-            assert!(
-                matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })),
-                "{text}"
-            );
+            assert!(matches!(Cursor::decode("after", text), Err(Error::BadInput { .. })), "{text}");
         }
     }
 
     #[test]
     fn a_cursor_is_refused_by_another_list() {
-        let keyset = |list| Keyset {
-            list,
-            key: SortKey::Float(Expr::col("score")),
-            id: Expr::col("id"),
-            descending: false,
-        };
-        let cursor = Cursor {
-            list: "search".into(),
-            key: SortValue::Float(1.0),
-            id: 1,
-        };
+        let keyset =
+            |list| Keyset { list, key: SortKey::Float(Expr::col("score")), id: Expr::col("id"), descending: false };
+        let cursor = Cursor { list: "search".into(), key: SortValue::Float(1.0), id: 1 };
         assert!(keyset("search").after(&cursor, false, "after").is_ok());
-        assert!(matches!(
-            keyset("articles").after(&cursor, false, "after"),
-            Err(Error::BadInput { .. })
-        ));
+        assert!(matches!(keyset("articles").after(&cursor, false, "after"), Err(Error::BadInput { .. })));
     }
 
     #[test]
     fn page_sizes_are_bounded() {
-        let window = |first, last| {
-            Window::parse(PageArgs {
-                first,
-                last,
-                ..Default::default()
-            })
-        };
+        let window = |first, last| Window::parse(PageArgs { first, last, ..Default::default() });
         assert_eq!(window(None, None).unwrap().limit(), 20);
         assert_eq!(window(Some(100), None).unwrap().limit(), 100);
         assert!(window(Some(101), None).is_err());

@@ -11,8 +11,8 @@
 use entity::article;
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
-    QuerySelect, QueryTrait,
+    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect,
+    QueryTrait,
 };
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
@@ -62,10 +62,7 @@ pub async fn search(
 ) -> Result<Page<article::Model>> {
     let text = text.trim();
     if text.chars().count() > MAX_QUERY_LEN {
-        return Err(Error::bad_input(
-            "query",
-            format!("must be at most {MAX_QUERY_LEN} characters"),
-        ));
+        return Err(Error::bad_input("query", format!("must be at most {MAX_QUERY_LEN} characters")));
     }
     let words = query_words(text);
     if words.is_empty() {
@@ -80,10 +77,7 @@ pub async fn search(
                 Expr::cust("article_search.rowid = articles.id"),
             );
             let terms: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
-            query = query.filter(Expr::cust_with_values(
-                "article_search MATCH ?",
-                [terms.join(" ")],
-            ));
+            query = query.filter(Expr::cust_with_values("article_search MATCH ?", [terms.join(" ")]));
             Expr::cust("bm25(article_search, 10.0, 4.0, 1.0)")
         }
         _ => {
@@ -106,10 +100,9 @@ pub async fn search(
         id: Expr::col((article::Entity, article::Column::Id)),
         descending: false,
     };
-    let page = fetch_page(db, query, &keyset, window, total, |r: &RankedArticle| {
-        (SortValue::Float(r.score), r.article.id)
-    })
-    .await?;
+    let page =
+        fetch_page(db, query, &keyset, window, total, |r: &RankedArticle| (SortValue::Float(r.score), r.article.id))
+            .await?;
     Ok(page.map(|r| r.article))
 }
 
@@ -119,14 +112,8 @@ mod tests {
 
     #[test]
     fn reader_input_is_only_words() {
-        assert_eq!(
-            query_words("Taliban AND \"terror* -list"),
-            ["Taliban", "AND", "terror", "list"]
-        );
-        assert_eq!(
-            query_words("Parliament's budget, don\u{2019}t"),
-            ["Parliament", "budget", "don"]
-        );
+        assert_eq!(query_words("Taliban AND \"terror* -list"), ["Taliban", "AND", "terror", "list"]);
+        assert_eq!(query_words("Parliament's budget, don\u{2019}t"), ["Parliament", "budget", "don"]);
         assert_eq!(query_words("  ***  "), Vec::<&str>::new());
     }
 }

@@ -3,10 +3,14 @@
 
 use std::collections::HashMap;
 
-use entity::section;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use entity::user::Role;
+use entity::{article, section};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
-use super::Result;
+use super::{Change, Error, Result, Viewer, validate};
 
 #[derive(Debug, Clone, Default)]
 pub struct SectionTree {
@@ -43,12 +47,7 @@ impl SectionTree {
     }
 
     pub fn children(&self, id: Option<i64>) -> Vec<&section::Model> {
-        self.children
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.by_id.get(id))
-            .collect()
+        self.children.get(&id).into_iter().flatten().filter_map(|id| self.by_id.get(id)).collect()
     }
 
     /// From the root down to `id`, `id` included. A broken parent chain (a cycle) stops
@@ -69,11 +68,7 @@ impl SectionTree {
 
     /// Slugs from the root down, joined by '/'.
     pub fn path(&self, id: i64) -> String {
-        self.breadcrumbs(id)
-            .iter()
-            .map(|s| s.slug.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
+        self.breadcrumbs(id).iter().map(|s| s.slug.as_str()).collect::<Vec<_>>().join("/")
     }
 
     /// `id` and every section below it.
@@ -131,18 +126,9 @@ mod tests {
             section(4, "sport", None),
         ]);
         assert_eq!(tree.path(3), "world/international-news/asia");
-        assert_eq!(
-            tree.breadcrumbs(2).iter().map(|s| s.id).collect::<Vec<_>>(),
-            [1, 2]
-        );
+        assert_eq!(tree.breadcrumbs(2).iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(tree.subtree_ids(1), [1, 2, 3]);
-        assert_eq!(
-            tree.all_roots_first()
-                .iter()
-                .map(|s| s.id)
-                .collect::<Vec<_>>(),
-            [1, 4, 2, 3]
-        );
+        assert_eq!(tree.all_roots_first().iter().map(|s| s.id).collect::<Vec<_>>(), [1, 4, 2, 3]);
         assert_eq!(tree.by_slug("sport").map(|s| s.id), Some(4));
     }
 
@@ -152,4 +138,120 @@ mod tests {
         assert_eq!(tree.breadcrumbs(1).len(), 2);
         assert_eq!(tree.subtree_ids(1).len(), 2);
     }
+}
+
+/// What an editor sends to create a section.
+pub struct NewSection {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+/// What an editor sends to change a section; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct SectionChanges {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: Change<String>,
+    pub parent_id: Change<i64>,
+}
+
+async fn slug_taken(db: &impl ConnectionTrait, slug: &str, other_than: Option<i64>) -> Result<bool> {
+    let found = section::Entity::find().filter(section::Column::Slug.eq(slug)).one(db).await?;
+    Ok(found.is_some_and(|s| Some(s.id) != other_than))
+}
+
+fn description(value: Option<&str>) -> Result<Option<String>> {
+    validate::optional_text("description", value, validate::MAX_TEXT_LEN)
+}
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewSection) -> Result<section::Model> {
+    viewer.require(Role::Editor, "create sections")?;
+    let slug = validate::slug("slug", &new.slug)?;
+    let name = validate::name("name", &new.name)?;
+    let description = description(new.description.as_deref())?;
+    let txn = db.begin().await?;
+    if slug_taken(&txn, &slug, None).await? {
+        return Err(Error::Conflict(format!("a section with the slug {slug} exists already")));
+    }
+    if let Some(parent) = new.parent_id {
+        section::Entity::find_by_id(parent)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| Error::bad_input("parentId", "no section has this id"))?;
+    }
+    let siblings = section::Entity::find()
+        .filter(match new.parent_id {
+            Some(parent) => section::Column::ParentId.eq(parent),
+            None => section::Column::ParentId.is_null(),
+        })
+        .count(&txn)
+        .await?;
+    let now = super::now();
+    let created = section::ActiveModel {
+        slug: Set(slug),
+        name: Set(name),
+        description: Set(description),
+        parent_id: Set(new.parent_id),
+        position: Set(siblings as i32),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: SectionChanges) -> Result<section::Model> {
+    viewer.require(Role::Editor, "change sections")?;
+    let txn = db.begin().await?;
+    let current = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
+    let mut row: section::ActiveModel = current.clone().into();
+    if let Some(slug) = changes.slug {
+        let slug = validate::slug("slug", &slug)?;
+        if slug_taken(&txn, &slug, Some(id)).await? {
+            return Err(Error::Conflict(format!("a section with the slug {slug} exists already")));
+        }
+        row.slug = Set(slug);
+    }
+    if let Some(name) = changes.name {
+        row.name = Set(validate::name("name", &name)?);
+    }
+    let description = changes.description.try_map(|d| description(Some(&d)))?;
+    row.description = Set(description.apply(current.description.clone()));
+    if let Change::Set(parent) = changes.parent_id {
+        let tree = SectionTree::load(&txn).await?;
+        if tree.get(parent).is_none() {
+            return Err(Error::bad_input("parentId", "no section has this id"));
+        }
+        if tree.subtree_ids(id).contains(&parent) {
+            return Err(Error::bad_input("parentId", "a section cannot be placed under itself or one of its subsections"));
+        }
+    }
+    row.parent_id = Set(changes.parent_id.apply(current.parent_id));
+    row.updated_at = Set(super::now());
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an empty section. Admins only.
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
+    viewer.require(Role::Admin, "delete sections")?;
+    let txn = db.begin().await?;
+    let found = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
+    let subsections = section::Entity::find().filter(section::Column::ParentId.eq(id)).count(&txn).await?;
+    let articles = article::Entity::find().filter(article::Column::SectionId.eq(id)).count(&txn).await?;
+    if subsections > 0 || articles > 0 {
+        return Err(Error::Conflict(format!(
+            "section {} still has {subsections} subsection(s) and {articles} article(s); move or delete them first",
+            found.slug
+        )));
+    }
+    section::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

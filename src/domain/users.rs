@@ -12,23 +12,12 @@ pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model
 }
 
 pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Email.eq(normalize_email(email)))
-        .one(db)
-        .await?)
+    Ok(user::Entity::find().filter(user::Column::Email.eq(normalize_email(email))).one(db).await?)
 }
 
 /// A user record the viewer may see: their own, or anyone's for editors and admins.
-pub async fn find_visible(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Option<user::Model>> {
-    if viewer.user_id() == Some(id) || viewer.is_editor() {
-        find(db, id).await
-    } else {
-        Ok(None)
-    }
+pub async fn find_visible(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<user::Model>> {
+    if viewer.user_id() == Some(id) || viewer.is_editor() { find(db, id).await } else { Ok(None) }
 }
 
 pub fn normalize_email(email: &str) -> String {
@@ -47,14 +36,7 @@ pub fn validate_email(email: &str) -> Result<String> {
                 && !domain.contains('@')
         })
         && !email.chars().any(char::is_whitespace);
-    if valid {
-        Ok(email)
-    } else {
-        Err(Error::bad_input(
-            "email",
-            "must be an email address like name@example.com",
-        ))
-    }
+    if valid { Ok(email) } else { Err(Error::bad_input("email", "must be an email address like name@example.com")) }
 }
 
 pub struct NewUser {
@@ -68,15 +50,10 @@ pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<user::Model
     let email = validate_email(&new.email)?;
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
-        return Err(Error::bad_input(
-            "name",
-            format!("must be 1 to {MAX_NAME_LEN} characters"),
-        ));
+        return Err(Error::bad_input("name", format!("must be 1 to {MAX_NAME_LEN} characters")));
     }
     if find_by_email(db, &email).await?.is_some() {
-        return Err(Error::Conflict(format!(
-            "a user with the email {email} exists already"
-        )));
+        return Err(Error::Conflict(format!("a user with the email {email} exists already")));
     }
     let now = super::now();
     Ok(user::ActiveModel {

@@ -1,5 +1,7 @@
 use entity::user::Role;
 
+use super::{Error, Result};
+
 /// Who is asking. Every read and write consults it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
@@ -34,5 +36,22 @@ impl Viewer {
 
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
+    }
+
+    /// Refuses a viewer below `role`: anonymous callers as unauthenticated, staff of a
+    /// lower role as forbidden. `what` completes "only editors and up may ...".
+    pub fn require(&self, role: Role, what: &str) -> Result<()> {
+        match self.role() {
+            None => Err(Error::Unauthenticated(format!("sign in to {what}"))),
+            Some(own) if own < role => {
+                let who = match role {
+                    Role::Contributor => "contributors and up",
+                    Role::Editor => "editors and admins",
+                    Role::Admin => "admins",
+                };
+                Err(Error::Forbidden(format!("only {who} may {what}")))
+            }
+            Some(_) => Ok(()),
+        }
     }
 }

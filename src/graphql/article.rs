@@ -15,7 +15,7 @@ use crate::domain::articles::Shelf;
 use crate::domain::comments::{CommentOrder as DomainCommentOrder, Tally, Thread};
 use crate::domain::markdown::{self, ImageSource};
 use crate::domain::pagination::{PageArgs, TotalCount, Window};
-use crate::domain::{Error, Viewer, articles};
+use crate::domain::{Error, Viewer, articles, images};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::article::ArticleStatus")]
@@ -172,11 +172,7 @@ impl ArticleRevision {
         let Some(id) = self.0.editor_id else {
             return Ok(None);
         };
-        Ok(super::loaders(ctx)?
-            .load_one(UserId(id))
-            .await
-            .gql()?
-            .map(User))
+        Ok(super::loaders(ctx)?.load_one(UserId(id)).await.gql()?.map(User))
     }
 }
 
@@ -199,22 +195,17 @@ fn image_ref_id(reference: &str) -> Option<i64> {
 
 impl Article {
     /// The stored images the body refers to, by the reference text written in the body.
-    async fn referenced_images(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<HashMap<String, entity::image::Model>> {
+    async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
         let references = markdown::stored_image_refs(&self.0.body_markdown);
-        let wanted: Vec<(String, i64)> = references
-            .into_iter()
-            .filter_map(|r| image_ref_id(&r).map(|id| (r, id)))
-            .collect();
-        let loaded = super::loaders(ctx)?
-            .load_many(wanted.iter().map(|(_, id)| ImageId(*id)))
-            .await
-            .gql()?;
+        let wanted: Vec<(String, i64)> =
+            references.into_iter().filter_map(|r| image_ref_id(&r).map(|id| (r, id))).collect();
+        let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
+        let viewer = super::viewer(ctx);
+        let now = crate::domain::now();
         Ok(wanted
             .into_iter()
             .filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone())))
+            .filter(|(_, image)| images::shown_to(&viewer, image, now))
             .collect())
     }
 }
@@ -243,9 +234,7 @@ impl Article {
 
     async fn body_html(&self, ctx: &Context<'_>) -> Result<String> {
         let images = self.referenced_images(ctx).await?;
-        Ok(markdown::render_html(&self.0.body_markdown, |reference| {
-            images.get(reference).map(|i| i.url.clone())
-        }))
+        Ok(markdown::render_html(&self.0.body_markdown, |reference| images.get(reference).map(|i| i.url.clone())))
     }
 
     async fn body_text(&self) -> String {
@@ -258,42 +247,20 @@ impl Article {
             .into_iter()
             .filter_map(|block| {
                 Some(match block {
-                    markdown::Block::Paragraph { html, text } => {
-                        Block::Paragraph(ParagraphBlock { html, text })
+                    markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
+                    markdown::Block::Heading { level, text } => {
+                        Block::Heading(HeadingBlock { level: level.into(), text })
                     }
-                    markdown::Block::Heading { level, text } => Block::Heading(HeadingBlock {
-                        level: level.into(),
-                        text,
-                    }),
-                    markdown::Block::Quote { html, text } => {
-                        Block::Quote(QuoteBlock { html, text })
+                    markdown::Block::Quote { html, text } => Block::Quote(QuoteBlock { html, text }),
+                    markdown::Block::List { ordered, items } => Block::List(ListBlock { ordered, items }),
+                    markdown::Block::Image { source: ImageSource::External(url), alt_text, caption } => {
+                        Block::Image(ImageBlock { image: None, url, alt_text, caption })
                     }
-                    markdown::Block::List { ordered, items } => {
-                        Block::List(ListBlock { ordered, items })
-                    }
-                    markdown::Block::Image {
-                        source: ImageSource::External(url),
-                        alt_text,
-                        caption,
-                    } => Block::Image(ImageBlock {
-                        image: None,
-                        url,
-                        alt_text,
-                        caption,
-                    }),
-                    markdown::Block::Image {
-                        source: ImageSource::Stored(reference),
-                        alt_text,
-                        caption,
-                    } => {
+                    markdown::Block::Image { source: ImageSource::Stored(reference), alt_text, caption } => {
                         let stored = images.get(&reference)?.clone();
                         Block::Image(ImageBlock {
                             url: stored.url.clone(),
-                            alt_text: if alt_text.is_empty() {
-                                stored.alt_text.clone()
-                            } else {
-                                alt_text
-                            },
+                            alt_text: if alt_text.is_empty() { stored.alt_text.clone() } else { alt_text },
                             caption: caption.or_else(|| stored.caption.clone()),
                             image: Some(Box::new(Image(stored))),
                         })
@@ -328,38 +295,25 @@ impl Article {
             .await?
             .get(self.0.section_id)
             .map(Section::from)
-            .ok_or_else(|| {
-                error::to_gql(&Error::NotFound(format!(
-                    "section of article {}",
-                    self.0.slug
-                )))
-            })
+            .ok_or_else(|| error::to_gql(&Error::NotFound(format!("section of article {}", self.0.slug))))
     }
 
     async fn lead_image(&self, ctx: &Context<'_>) -> Result<Option<Image>> {
         let Some(id) = self.0.lead_image_id else {
             return Ok(None);
         };
-        Ok(super::loaders(ctx)?
-            .load_one(ImageId(id))
-            .await
-            .gql()?
-            .map(Image))
+        let found = super::loaders(ctx)?.load_one(ImageId(id)).await.gql()?;
+        let viewer = super::viewer(ctx);
+        Ok(found.filter(|image| images::shown_to(&viewer, image, crate::domain::now())).map(Image))
     }
 
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
-        let found = super::loaders(ctx)?
-            .load_one(AuthorsOf(self.0.id))
-            .await
-            .gql()?;
+        let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Author).collect())
     }
 
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
-        let found = super::loaders(ctx)?
-            .load_one(TagsOf(self.0.id))
-            .await
-            .gql()?;
+        let found = super::loaders(ctx)?.load_one(TagsOf(self.0.id)).await.gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Tag).collect())
     }
 
@@ -368,9 +322,7 @@ impl Article {
     }
 
     async fn reading_time_minutes(&self) -> i32 {
-        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(
-            &self.0.body_markdown,
-        ))) as i32
+        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(&self.0.body_markdown))) as i32
     }
 
     async fn seo(&self) -> Seo {
@@ -388,11 +340,7 @@ impl Article {
 
     /// Approved comments, replies included.
     async fn comment_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(super::loaders(ctx)?
-            .load_one(Tally::Article(self.0.id))
-            .await
-            .gql()?
-            .unwrap_or(0) as i32)
+        Ok(super::loaders(ctx)?.load_one(Tally::Article(self.0.id)).await.gql()?.unwrap_or(0) as i32)
     }
 
     /// Approved top-level comments; replies hang under each.
@@ -408,42 +356,20 @@ impl Article {
             Some(CommentOrder::NewestFirst) => DomainCommentOrder::NewestFirst,
             _ => DomainCommentOrder::OldestFirst,
         };
-        thread_connection(
-            ctx,
-            Thread::TopLevel {
-                article: self.0.id,
-                order,
-            },
-            first,
-            after,
-        )
-        .await
+        thread_connection(ctx, Thread::TopLevel { article: self.0.id, order }, first, after).await
     }
 
     /// Every saved version, newest first. Editors only.
     async fn revisions(&self, ctx: &Context<'_>) -> Result<Vec<ArticleRevision>> {
         let viewer = super::viewer(ctx);
         if !viewer.is_staff() {
-            return Err(error::coded(
-                "revisions are for signed-in editors",
-                error::UNAUTHENTICATED,
-            ));
+            return Err(error::coded("revisions are for signed-in editors", error::UNAUTHENTICATED));
         }
         if !viewer.is_editor() {
-            return Err(error::coded(
-                "revisions are for editors and admins",
-                error::FORBIDDEN,
-            ));
+            return Err(error::coded("revisions are for editors and admins", error::FORBIDDEN));
         }
-        let found = super::loaders(ctx)?
-            .load_one(RevisionsOf(self.0.id))
-            .await
-            .gql()?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(ArticleRevision)
-            .collect())
+        let found = super::loaders(ctx)?.load_one(RevisionsOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(ArticleRevision).collect())
     }
 }
 
@@ -464,35 +390,18 @@ pub async fn shelf_connection(
     let Window::Forward { limit, after: None } = window else {
         let tree = super::section_tree(ctx).await?;
         let order = articles::ArticleOrder::default();
-        let page = articles::list(
-            super::db(ctx)?,
-            &Viewer::Anonymous,
-            &filter,
-            order,
-            &window,
-            &tree,
-        )
-        .await
-        .gql()?;
+        let page = articles::list(super::db(ctx)?, &Viewer::Anonymous, &filter, order, &window, &tree).await.gql()?;
         return Ok(page.into());
     };
     // The size and the first page are asked for together, so they share one batch round.
     let (total, rows) = futures_util::future::try_join(
         async {
             match super::connection::wants_total(ctx) {
-                true => loaders
-                    .load_one(ShelfSize(shelf))
-                    .await
-                    .map(|n| n.unwrap_or(0).max(0) as u64),
+                true => loaders.load_one(ShelfSize(shelf)).await.map(|n| n.unwrap_or(0).max(0) as u64),
                 false => Ok(0),
             }
         },
-        async {
-            loaders
-                .load_one(FirstArticles { shelf, limit })
-                .await
-                .map(|rows| rows.unwrap_or_default())
-        },
+        async { loaders.load_one(FirstArticles { shelf, limit }).await.map(|rows| rows.unwrap_or_default()) },
     )
     .await
     .gql()?;

@@ -38,22 +38,15 @@ impl Comment {
             .await
             .gql()?
             .map(Article)
-            .ok_or_else(|| {
-                super::error::coded("the comment's article is gone", super::error::NOT_FOUND)
-            })
+            .ok_or_else(|| super::error::coded("the comment's article is gone", super::error::NOT_FOUND))
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Comment>> {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        let found = super::loaders(ctx)?
-            .load_one(CommentId(parent))
-            .await
-            .gql()?;
-        Ok(found
-            .filter(|p| comments::parent_visible_to(&super::viewer(ctx), p))
-            .map(Comment))
+        let found = super::loaders(ctx)?.load_one(CommentId(parent)).await.gql()?;
+        Ok(found.filter(|p| comments::parent_visible_to(&super::viewer(ctx), p)).map(Comment))
     }
 
     async fn author_name(&self) -> &str {
@@ -62,11 +55,7 @@ impl Comment {
 
     /// The commenter's email: editors and admins only, null for everyone else.
     async fn author_email(&self, ctx: &Context<'_>) -> Option<&str> {
-        if super::viewer(ctx).is_editor() {
-            self.0.author_email.as_deref()
-        } else {
-            None
-        }
+        if super::viewer(ctx).is_editor() { self.0.author_email.as_deref() } else { None }
     }
 
     /// As submitted, plain text.
@@ -89,21 +78,12 @@ impl Comment {
 
     /// Approved replies.
     async fn reply_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(super::loaders(ctx)?
-            .load_one(Tally::Replies(self.0.id))
-            .await
-            .gql()?
-            .unwrap_or(0) as i32)
+        Ok(super::loaders(ctx)?.load_one(Tally::Replies(self.0.id)).await.gql()?.unwrap_or(0) as i32)
     }
 
     /// Approved replies, oldest first.
     #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
-    async fn replies(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<CommentConnection> {
+    async fn replies(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CommentConnection> {
         thread_connection(ctx, Thread::Replies { parent: self.0.id }, first, after).await
     }
 }
@@ -130,19 +110,15 @@ pub async fn thread_connection(
     let (total, rows) = futures_util::future::try_join(
         async {
             match super::connection::wants_total(ctx) {
-                true => loaders
-                    .load_one(tally)
-                    .await
-                    .map(|n| n.unwrap_or(0).max(0) as u64),
+                true => loaders.load_one(tally).await.map(|n| n.unwrap_or(0).max(0) as u64),
                 false => Ok(0),
             }
         },
         async {
             match first_page {
-                Some(limit) => loaders
-                    .load_one(FirstComments { thread, limit })
-                    .await
-                    .map(|rows| rows.unwrap_or_default()),
+                Some(limit) => {
+                    loaders.load_one(FirstComments { thread, limit }).await.map(|rows| rows.unwrap_or_default())
+                }
                 None => Ok(Vec::new()),
             }
         },
@@ -152,9 +128,7 @@ pub async fn thread_connection(
     let total = TotalCount::known(total);
     let page = match first_page {
         Some(limit) => thread.page(rows, limit, total),
-        None => comments::page(super::db(ctx)?, thread, &window, total)
-            .await
-            .gql()?,
+        None => comments::page(super::db(ctx)?, thread, &window, total).await.gql()?,
     };
     Ok(page.into())
 }

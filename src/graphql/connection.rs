@@ -64,10 +64,7 @@ macro_rules! connection {
                     edges: page
                         .edges
                         .into_iter()
-                        .map(|e| $edge {
-                            cursor: e.cursor,
-                            node: <$node>::from(e.node),
-                        })
+                        .map(|e| $edge { cursor: e.cursor, node: <$node>::from(e.node) })
                         .collect(),
                     page_info,
                     total: page.total,

@@ -5,9 +5,7 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{
-    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
 
 use crate::domain::Error;
@@ -35,8 +33,7 @@ pub fn to_gql(error: &Error) -> async_graphql::Error {
         Error::NotFound(_) => coded(error.to_string(), NOT_FOUND),
         Error::BadInput { field, .. } => {
             let field = field.clone();
-            coded(error.to_string(), BAD_USER_INPUT)
-                .extend_with(move |_, e| e.set("field", field.as_str()))
+            coded(error.to_string(), BAD_USER_INPUT).extend_with(move |_, e| e.set("field", field.as_str()))
         }
         Error::Conflict(m) => coded(m.clone(), CONFLICT),
         Error::Database(cause) => {
@@ -111,11 +108,7 @@ impl Extension for ErrorCodes {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.contains("recursion") {
-                QUERY_TOO_COMPLEX
-            } else {
-                GRAPHQL_PARSE_FAILED
-            };
+            let code = if e.message.contains("recursion") { QUERY_TOO_COMPLEX } else { GRAPHQL_PARSE_FAILED };
             with_code(e, code)
         })
     }
@@ -129,9 +122,7 @@ impl Extension for ErrorCodes {
             errors
                 .into_iter()
                 .map(|e| {
-                    let code = if e.message.contains("too complex")
-                        || e.message.contains("nested too deep")
-                    {
+                    let code = if e.message.contains("too complex") || e.message.contains("nested too deep") {
                         QUERY_TOO_COMPLEX
                     } else {
                         GRAPHQL_VALIDATION_FAILED

@@ -31,17 +31,9 @@ impl Kind {
     }
 
     fn from_name(name: &str) -> Option<Kind> {
-        [
-            Kind::Article,
-            Kind::Section,
-            Kind::Image,
-            Kind::Author,
-            Kind::Tag,
-            Kind::Comment,
-            Kind::User,
-        ]
-        .into_iter()
-        .find(|k| k.name() == name)
+        [Kind::Article, Kind::Section, Kind::Image, Kind::Author, Kind::Tag, Kind::Comment, Kind::User]
+            .into_iter()
+            .find(|k| k.name() == name)
     }
 }
 
@@ -63,10 +55,9 @@ pub fn decode(id: &str) -> Option<(Kind, i64)> {
 pub fn decode_as(kind: Kind, field: &str, id: &str) -> Result<i64, Error> {
     match decode(id) {
         Some((found, number)) if found == kind => Ok(number),
-        Some((found, _)) => Err(Error::bad_input(
-            field,
-            format!("is the id of a {}, not of a {}", found.name(), kind.name()),
-        )),
+        Some((found, _)) => {
+            Err(Error::bad_input(field, format!("is the id of a {}, not of a {}", found.name(), kind.name())))
+        }
         None => Err(Error::bad_input(field, "is not a valid id")),
     }
 }

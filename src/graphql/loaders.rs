@@ -12,9 +12,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{
-    article, article_author, article_revision, article_tag, author, comment, image, tag, user,
-};
+use entity::{article, article_author, article_revision, article_tag, author, comment, image, tag, user};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::Error;
@@ -48,10 +46,7 @@ pub async fn execute(
     let mut response = std::pin::pin!(schema.execute(request.data(loaders)));
     let mut running = FuturesUnordered::new();
     std::future::poll_fn(|cx| {
-        let settled = Arc::new(SettleWatch {
-            woken: AtomicBool::new(false),
-            task: cx.waker().clone(),
-        });
+        let settled = Arc::new(SettleWatch { woken: AtomicBool::new(false), task: cx.waker().clone() });
         let watched = Waker::from(settled.clone());
         if let Poll::Ready(answer) = response.as_mut().poll(&mut Context::from_waker(&watched)) {
             return Poll::Ready(answer);
@@ -164,14 +159,10 @@ impl Loader<AuthorsOf> for DbLoader {
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
-        let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for link in links {
             if let Some(found) = authors.get(&link.author_id) {
-                by_article
-                    .entry(AuthorsOf(link.article_id))
-                    .or_default()
-                    .push(found.clone());
+                by_article.entry(AuthorsOf(link.article_id)).or_default().push(found.clone());
             }
         }
         Ok(by_article)
@@ -197,14 +188,10 @@ impl Loader<TagsOf> for DbLoader {
             .into_iter()
             .map(|t| (t.id, t))
             .collect();
-        let mut by_article: HashMap<TagsOf, Vec<tag::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for link in links {
             if let Some(found) = tags.get(&link.tag_id) {
-                by_article
-                    .entry(TagsOf(link.article_id))
-                    .or_default()
-                    .push(found.clone());
+                by_article.entry(TagsOf(link.article_id)).or_default().push(found.clone());
             }
         }
         for list in by_article.values_mut() {
@@ -215,10 +202,7 @@ impl Loader<TagsOf> for DbLoader {
 }
 
 /// Keys split by `kind`: each batched query serves keys of one kind.
-fn by_kind<K: Copy, G: std::hash::Hash + Eq>(
-    keys: &[K],
-    kind: impl Fn(&K) -> G,
-) -> HashMap<G, Vec<K>> {
+fn by_kind<K: Copy, G: std::hash::Hash + Eq>(keys: &[K], kind: impl Fn(&K) -> G) -> HashMap<G, Vec<K>> {
     let mut groups: HashMap<G, Vec<K>> = HashMap::new();
     for key in keys {
         groups.entry(kind(key)).or_default().push(*key);
@@ -233,11 +217,7 @@ impl Loader<Tally> for DbLoader {
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
         let mut counts = HashMap::new();
         for tallies in by_kind(keys, std::mem::discriminant).into_values() {
-            counts.extend(
-                comments::tally(&self.db, &tallies)
-                    .await
-                    .map_err(Arc::new)?,
-            );
+            counts.extend(comments::tally(&self.db, &tallies).await.map_err(Arc::new)?);
         }
         Ok(counts)
     }
@@ -263,13 +243,8 @@ impl Loader<FirstComments> for DbLoader {
         for group in by_kind(keys, kind).into_values() {
             let limit = group[0].limit;
             let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
-            let rows = comments::first_of_threads(&self.db, &threads, limit)
-                .await
-                .map_err(Arc::new)?;
-            pages.extend(
-                rows.into_iter()
-                    .map(|(thread, rows)| (FirstComments { thread, limit }, rows)),
-            );
+            let rows = comments::first_of_threads(&self.db, &threads, limit).await.map_err(Arc::new)?;
+            pages.extend(rows.into_iter().map(|(thread, rows)| (FirstComments { thread, limit }, rows)));
         }
         Ok(pages)
     }
@@ -302,20 +277,13 @@ impl Loader<FirstArticles> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[FirstArticles]) -> LoadResult<FirstArticles, Vec<article::Model>> {
-        let tree = self
-            .tree_for(&keys.iter().map(|k| k.shelf).collect::<Vec<_>>())
-            .await?;
+        let tree = self.tree_for(&keys.iter().map(|k| k.shelf).collect::<Vec<_>>()).await?;
         let mut pages = HashMap::new();
         for group in by_kind(keys, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
             let limit = group[0].limit;
             let shelves: Vec<Shelf> = group.iter().map(|k| k.shelf).collect();
-            let rows = articles::first_on_shelves(&self.db, &shelves, &tree, limit)
-                .await
-                .map_err(Arc::new)?;
-            pages.extend(
-                rows.into_iter()
-                    .map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)),
-            );
+            let rows = articles::first_on_shelves(&self.db, &shelves, &tree, limit).await.map_err(Arc::new)?;
+            pages.extend(rows.into_iter().map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)));
         }
         Ok(pages)
     }
@@ -326,20 +294,12 @@ impl Loader<ShelfSize> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[ShelfSize]) -> LoadResult<ShelfSize, i64> {
-        let tree = self
-            .tree_for(&keys.iter().map(|k| k.0).collect::<Vec<_>>())
-            .await?;
+        let tree = self.tree_for(&keys.iter().map(|k| k.0).collect::<Vec<_>>()).await?;
         let mut sizes = HashMap::new();
         for group in by_kind(keys, |k| std::mem::discriminant(&k.0)).into_values() {
             let shelves: Vec<Shelf> = group.iter().map(|k| k.0).collect();
-            let counts = articles::count_on_shelves(&self.db, &shelves, &tree)
-                .await
-                .map_err(Arc::new)?;
-            sizes.extend(
-                counts
-                    .into_iter()
-                    .map(|(shelf, count)| (ShelfSize(shelf), count)),
-            );
+            let counts = articles::count_on_shelves(&self.db, &shelves, &tree).await.map_err(Arc::new)?;
+            sizes.extend(counts.into_iter().map(|(shelf, count)| (ShelfSize(shelf), count)));
         }
         Ok(sizes)
     }
@@ -353,10 +313,7 @@ impl Loader<RevisionsOf> for DbLoader {
     type Value = Vec<article_revision::Model>;
     type Error = Arc<Error>;
 
-    async fn load(
-        &self,
-        keys: &[RevisionsOf],
-    ) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
+    async fn load(&self, keys: &[RevisionsOf]) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
         let rows = article_revision::Entity::find()
             .filter(article_revision::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(article_revision::Column::Number)
@@ -366,10 +323,7 @@ impl Loader<RevisionsOf> for DbLoader {
         let mut by_article: HashMap<RevisionsOf, Vec<article_revision::Model>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
-            by_article
-                .entry(RevisionsOf(row.article_id))
-                .or_default()
-                .push(row);
+            by_article.entry(RevisionsOf(row.article_id)).or_default().push(row);
         }
         Ok(by_article)
     }

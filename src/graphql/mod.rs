@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
-    SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Context, EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
@@ -40,10 +39,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_depth: 12,
-            max_complexity: 5000,
-        }
+        Limits { max_depth: 12, max_complexity: 5000 }
     }
 }
 
@@ -80,16 +76,8 @@ const INTROSPECTION_DEPTH: usize = 15;
 /// a schema's lists multiply, so deeper nesting could ask for millions of objects.
 const INTROSPECTION_LIST_NESTING: usize = 3;
 
-const INTROSPECTION_LISTS: [&str; 8] = [
-    "types",
-    "fields",
-    "args",
-    "interfaces",
-    "possibleTypes",
-    "enumValues",
-    "inputFields",
-    "directives",
-];
+const INTROSPECTION_LISTS: [&str; 8] =
+    ["types", "fields", "args", "interfaces", "possibleTypes", "enumValues", "inputFields", "directives"];
 
 /// The API as the HTTP layer calls it.
 #[derive(Clone)]
@@ -103,10 +91,7 @@ pub struct Api {
 impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
-        let introspection_limits = Limits {
-            max_depth: INTROSPECTION_DEPTH,
-            max_complexity: limits.max_complexity,
-        };
+        let introspection_limits = Limits { max_depth: INTROSPECTION_DEPTH, max_complexity: limits.max_complexity };
         Api {
             schema: build_schema(Some(services.clone()), limits),
             introspection: build_schema(Some(services), introspection_limits),
@@ -121,24 +106,14 @@ impl Api {
             if nesting > INTROSPECTION_LIST_NESTING {
                 let message = format!(
                     "the query nests schema lists (types, fields, possibleTypes, ...) {} deep; at most {INTROSPECTION_LIST_NESTING} are allowed",
-                    if nesting == usize::MAX {
-                        "too".to_owned()
-                    } else {
-                        nesting.to_string()
-                    }
+                    if nesting == usize::MAX { "too".to_owned() } else { nesting.to_string() }
                 );
                 let error = error::coded(message, error::QUERY_TOO_COMPLEX);
-                return async_graphql::Response::from_errors(vec![
-                    error.into_server_error(Default::default()),
-                ]);
+                return async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
             }
             introspection_only = only_introspection(&op);
         }
-        let schema = if introspection_only {
-            &self.introspection
-        } else {
-            &self.schema
-        };
+        let schema = if introspection_only { &self.introspection } else { &self.schema };
         loaders::execute(schema, request, self.db.clone()).await
     }
 
@@ -154,10 +129,7 @@ pub fn operation(request: &async_graphql::Request) -> Option<OperationDefinition
 
 fn parse(request: &async_graphql::Request) -> Option<(ExecutableDocument, OperationDefinition)> {
     let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operations = std::mem::replace(
-        &mut document.operations,
-        DocumentOperations::Multiple(Default::default()),
-    );
+    let operations = std::mem::replace(&mut document.operations, DocumentOperations::Multiple(Default::default()));
     let operation = match operations {
         DocumentOperations::Single(op) => Some(op.node),
         DocumentOperations::Multiple(mut ops) => match &request.operation_name {
@@ -180,20 +152,13 @@ fn list_nesting(set: &SelectionSet, document: &ExecutableDocument, depth: usize)
         .map(|item| match &item.node {
             Selection::Field(field) => {
                 let own = usize::from(INTROSPECTION_LISTS.contains(&field.node.name.node.as_str()));
-                list_nesting(&field.node.selection_set.node, document, depth + 1)
-                    .saturating_add(own)
+                list_nesting(&field.node.selection_set.node, document, depth + 1).saturating_add(own)
             }
-            Selection::InlineFragment(fragment) => {
-                list_nesting(&fragment.node.selection_set.node, document, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => {
-                match document.fragments.get(&spread.node.fragment_name.node) {
-                    Some(fragment) => {
-                        list_nesting(&fragment.node.selection_set.node, document, depth + 1)
-                    }
-                    None => 0,
-                }
-            }
+            Selection::InlineFragment(fragment) => list_nesting(&fragment.node.selection_set.node, document, depth + 1),
+            Selection::FragmentSpread(spread) => match document.fragments.get(&spread.node.fragment_name.node) {
+                Some(fragment) => list_nesting(&fragment.node.selection_set.node, document, depth + 1),
+                None => 0,
+            },
         })
         .max()
         .unwrap_or(0)
@@ -202,31 +167,20 @@ fn list_nesting(set: &SelectionSet, document: &ExecutableDocument, depth: usize)
 /// Whether an operation asks only for the schema (`__schema`, `__type`, `__typename`).
 fn only_introspection(operation: &OperationDefinition) -> bool {
     operation.ty == OperationType::Query
-        && operation
-            .selection_set
-            .node
-            .items
-            .iter()
-            .all(|item| match &item.node {
-                Selection::Field(field) => field.node.name.node.starts_with("__"),
-                _ => false,
-            })
+        && operation.selection_set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => field.node.name.node.starts_with("__"),
+            _ => false,
+        })
 }
 
 /// The caller of this request; anonymous when none was attached.
 pub fn viewer(ctx: &Context<'_>) -> Viewer {
-    ctx.data_opt::<Viewer>()
-        .copied()
-        .unwrap_or(Viewer::Anonymous)
+    ctx.data_opt::<Viewer>().copied().unwrap_or(Viewer::Anonymous)
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {
-    ctx.data::<Services>().map_err(|_| {
-        error::coded(
-            "the server is not connected to a database",
-            error::INTERNAL_SERVER_ERROR,
-        )
-    })
+    ctx.data::<Services>()
+        .map_err(|_| error::coded("the server is not connected to a database", error::INTERNAL_SERVER_ERROR))
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
@@ -234,19 +188,10 @@ pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
-    ctx.data::<Loaders>().map_err(|_| {
-        error::coded(
-            "the request has no loaders attached",
-            error::INTERNAL_SERVER_ERROR,
-        )
-    })
+    ctx.data::<Loaders>().map_err(|_| error::coded("the request has no loaders attached", error::INTERNAL_SERVER_ERROR))
 }
 
 pub async fn section_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<SectionTree>> {
     use error::GqlResult;
-    Ok(loaders(ctx)?
-        .load_one(AllSections)
-        .await
-        .gql()?
-        .unwrap_or_default())
+    Ok(loaders(ctx)?.load_one(AllSections).await.gql()?.unwrap_or_default())
 }

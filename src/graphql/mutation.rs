@@ -1,34 +1,314 @@
-use async_graphql::{Context, Object, Result};
+//! The write side. Each mutation decodes ids, calls one domain operation (one
+//! transaction) and shapes the answer.
 
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+
+use super::article::Article;
 use super::error::GqlResult;
-use super::people::{AuthPayload, User};
+use super::ids::{self, Kind};
+use super::image::Image;
+use super::people::{AuthPayload, Author, User};
+use super::scalars::DateTime;
+use super::section::Section;
 use crate::auth;
+use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
+use crate::domain::images::{self, ImageChanges, NewImage, Rights};
+use crate::domain::sections::{self, NewSection, SectionChanges};
+use crate::domain::workflow::{self, Move};
+use crate::domain::{Change, bylines};
+
+fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Change<U>> {
+    Ok(match value {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(value) => Change::Set(f(value)?),
+    })
+}
+
+fn keep_or_set<T>(value: MaybeUndefined<T>) -> Change<T> {
+    match value {
+        MaybeUndefined::Undefined => Change::Keep,
+        MaybeUndefined::Null => Change::Clear,
+        MaybeUndefined::Value(value) => Change::Set(value),
+    }
+}
+
+fn id_of(kind: Kind, field: &str, id: &ID) -> Result<i64> {
+    ids::decode_as(kind, field, id).gql()
+}
+
+#[derive(InputObject)]
+pub struct CreateSectionInput {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub parent_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateSectionInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    /// Null clears the description.
+    pub description: MaybeUndefined<String>,
+    /// Null makes the section a root.
+    pub parent_id: MaybeUndefined<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CreateAuthorInput {
+    pub name: String,
+    /// Derived from the name when absent.
+    pub slug: Option<String>,
+    pub bio: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ImageCreditInput {
+    pub photographer: Option<String>,
+    pub agency: Option<String>,
+    pub distributor: Option<String>,
+    pub license: Option<String>,
+}
+
+impl From<ImageCreditInput> for Rights {
+    fn from(input: ImageCreditInput) -> Self {
+        Rights { photographer: input.photographer, agency: input.agency, distributor: input.distributor, license: input.license }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateImageInput {
+    /// An absolute http(s) URL.
+    pub url: String,
+    pub alt_text: String,
+    pub caption: Option<String>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub credit: Option<ImageCreditInput>,
+    /// Who holds the copyright, when it is not the credited photographer or agency.
+    pub copyright_holder: Option<String>,
+    /// When the licence to publish runs out; readers no longer get the image after.
+    pub license_expires_at: Option<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateImageInput {
+    pub url: Option<String>,
+    pub alt_text: Option<String>,
+    pub caption: MaybeUndefined<String>,
+    pub width: MaybeUndefined<i32>,
+    pub height: MaybeUndefined<i32>,
+    /// Replaces the whole credit; null removes it.
+    pub credit: MaybeUndefined<ImageCreditInput>,
+    pub copyright_holder: MaybeUndefined<String>,
+    pub license_expires_at: MaybeUndefined<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct SeoInput {
+    pub title: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+    pub canonical_url: MaybeUndefined<String>,
+}
+
+impl From<SeoInput> for SeoChanges {
+    fn from(input: SeoInput) -> Self {
+        SeoChanges {
+            title: keep_or_set(input.title),
+            description: keep_or_set(input.description),
+            canonical_url: keep_or_set(input.canonical_url),
+        }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateArticleInput {
+    pub headline: String,
+    /// Derived from the headline when absent.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body_markdown: String,
+    pub section_id: ID,
+    pub lead_image_id: Option<ID>,
+    pub author_ids: Option<Vec<ID>>,
+    /// Tag names; unknown tags are created.
+    pub tags: Option<Vec<String>>,
+    pub comments_open: Option<bool>,
+    pub seo: Option<SeoInput>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateArticleInput {
+    pub headline: Option<String>,
+    /// A published article's old slug keeps finding it.
+    pub slug: Option<String>,
+    pub standfirst: MaybeUndefined<String>,
+    pub body_markdown: Option<String>,
+    pub section_id: Option<ID>,
+    pub lead_image_id: MaybeUndefined<ID>,
+    pub author_ids: Option<Vec<ID>>,
+    pub tags: Option<Vec<String>>,
+    pub comments_open: Option<bool>,
+    pub seo: Option<SeoInput>,
+}
+
+fn author_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
+    ids.map(|ids| ids.iter().map(|id| id_of(Kind::Author, "authorIds", id)).collect()).transpose()
+}
 
 pub struct Mutation;
+
+impl Mutation {
+    async fn advance(&self, ctx: &Context<'_>, id: &ID, step: Move) -> Result<Article> {
+        let id = id_of(Kind::Article, "id", id)?;
+        Ok(workflow::advance(super::db(ctx)?, &super::viewer(ctx), id, step).await.gql()?.into())
+    }
+}
 
 #[Object]
 impl Mutation {
     /// Signs in with email and password; the token goes in `Authorization: Bearer <token>`.
-    async fn login(
-        &self,
-        ctx: &Context<'_>,
-        email: String,
-        password: String,
-    ) -> Result<AuthPayload> {
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
         let services = super::services(ctx)?;
-        let session = auth::login(
-            &services.db,
-            &services.tokens,
-            services.login_ttl,
-            &email,
-            &password,
-        )
-        .await
-        .gql()?;
-        Ok(AuthPayload {
-            token: session.token,
-            expires_at: session.expires_at.into(),
-            user: User(session.user),
-        })
+        let session = auth::login(&services.db, &services.tokens, services.login_ttl, &email, &password).await.gql()?;
+        Ok(AuthPayload { token: session.token, expires_at: session.expires_at.into(), user: User(session.user) })
+    }
+
+    /// Editors and admins.
+    async fn create_section(&self, ctx: &Context<'_>, input: CreateSectionInput) -> Result<Section> {
+        let parent_id = input.parent_id.as_ref().map(|id| id_of(Kind::Section, "parentId", id)).transpose()?;
+        let new = NewSection { slug: input.slug, name: input.name, description: input.description, parent_id };
+        Ok(sections::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?.into())
+    }
+
+    /// Editors and admins. A section can never move under itself or its subsections.
+    async fn update_section(&self, ctx: &Context<'_>, id: ID, input: UpdateSectionInput) -> Result<Section> {
+        let id = id_of(Kind::Section, "id", &id)?;
+        let changes = SectionChanges {
+            slug: input.slug,
+            name: input.name,
+            description: keep_or_set(input.description),
+            parent_id: change(input.parent_id, |id| id_of(Kind::Section, "parentId", &id))?,
+        };
+        Ok(sections::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?.into())
+    }
+
+    /// Refused while the section still has articles or subsections. Admins only.
+    async fn delete_section(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = id_of(Kind::Section, "id", &id)?;
+        sections::delete(super::db(ctx)?, &super::viewer(ctx), id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Editors and admins.
+    async fn create_author(&self, ctx: &Context<'_>, input: CreateAuthorInput) -> Result<Author> {
+        let new = bylines::NewAuthor { name: input.name, slug: input.slug, bio: input.bio };
+        Ok(Author(bylines::create_author(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?))
+    }
+
+    /// Contributors and up.
+    async fn create_image(&self, ctx: &Context<'_>, input: CreateImageInput) -> Result<Image> {
+        let new = NewImage {
+            url: input.url,
+            alt_text: input.alt_text,
+            caption: input.caption,
+            width: input.width,
+            height: input.height,
+            credit: input.credit.map(Into::into),
+            copyright_holder: input.copyright_holder,
+            license_expires_at: input.license_expires_at.map(|d| d.0),
+        };
+        Ok(Image(images::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?))
+    }
+
+    /// Editors and admins.
+    async fn update_image(&self, ctx: &Context<'_>, id: ID, input: UpdateImageInput) -> Result<Image> {
+        let id = id_of(Kind::Image, "id", &id)?;
+        let changes = ImageChanges {
+            url: input.url,
+            alt_text: input.alt_text,
+            caption: keep_or_set(input.caption),
+            width: keep_or_set(input.width),
+            height: keep_or_set(input.height),
+            credit: change(input.credit, |credit| Ok(Rights::from(credit)))?,
+            copyright_holder: keep_or_set(input.copyright_holder),
+            license_expires_at: change(input.license_expires_at, |d| Ok(d.0))?,
+        };
+        Ok(Image(images::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?))
+    }
+
+    /// A new draft. Contributors and up.
+    async fn create_article(&self, ctx: &Context<'_>, input: CreateArticleInput) -> Result<Article> {
+        let new = NewArticle {
+            headline: input.headline,
+            slug: input.slug,
+            standfirst: input.standfirst,
+            body_markdown: input.body_markdown,
+            section_id: id_of(Kind::Section, "sectionId", &input.section_id)?,
+            lead_image_id: input.lead_image_id.as_ref().map(|id| id_of(Kind::Image, "leadImageId", id)).transpose()?,
+            author_ids: author_ids(input.author_ids)?.unwrap_or_default(),
+            tags: input.tags.unwrap_or_default(),
+            comments_open: input.comments_open,
+            seo: input.seo.map(Into::into).unwrap_or_default(),
+        };
+        Ok(editorial::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?.into())
+    }
+
+    /// Editors and admins change any article; contributors their own drafts. A change of
+    /// headline, standfirst or body is stored as a revision.
+    async fn update_article(&self, ctx: &Context<'_>, id: ID, input: UpdateArticleInput) -> Result<Article> {
+        let id = id_of(Kind::Article, "id", &id)?;
+        let changes = ArticleChanges {
+            headline: input.headline,
+            slug: input.slug,
+            standfirst: keep_or_set(input.standfirst),
+            body_markdown: input.body_markdown,
+            section_id: input.section_id.as_ref().map(|id| id_of(Kind::Section, "sectionId", id)).transpose()?,
+            lead_image_id: change(input.lead_image_id, |id| id_of(Kind::Image, "leadImageId", &id))?,
+            author_ids: author_ids(input.author_ids)?,
+            tags: input.tags,
+            comments_open: input.comments_open,
+            seo: input.seo.map(Into::into),
+        };
+        Ok(editorial::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?.into())
+    }
+
+    /// DRAFT -> IN_REVIEW. Contributors for their own drafts, editors for any.
+    async fn submit_article_for_review(&self, ctx: &Context<'_>, id: ID) -> Result<Article> {
+        self.advance(ctx, &id, Move::SubmitForReview).await
+    }
+
+    /// From DRAFT, IN_REVIEW or SCHEDULED. Editors and admins.
+    async fn publish_article(&self, ctx: &Context<'_>, id: ID) -> Result<Article> {
+        self.advance(ctx, &id, Move::Publish).await
+    }
+
+    /// Publishes at `publishAt`, which must be in the future. Editors and admins.
+    async fn schedule_article(&self, ctx: &Context<'_>, id: ID, publish_at: DateTime) -> Result<Article> {
+        self.advance(ctx, &id, Move::Schedule(publish_at.0)).await
+    }
+
+    /// Back to DRAFT. Editors and admins.
+    async fn unpublish_article(&self, ctx: &Context<'_>, id: ID) -> Result<Article> {
+        self.advance(ctx, &id, Move::Unpublish).await
+    }
+
+    /// PUBLISHED -> ARCHIVED. Editors and admins.
+    async fn archive_article(&self, ctx: &Context<'_>, id: ID) -> Result<Article> {
+        self.advance(ctx, &id, Move::Archive).await
+    }
+
+    /// Editors and admins.
+    async fn delete_article(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = id_of(Kind::Article, "id", &id)?;
+        editorial::delete(super::db(ctx)?, &super::viewer(ctx), id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Makes revision `number` current again, as a new revision.
+    async fn restore_article_revision(&self, ctx: &Context<'_>, id: ID, number: i32) -> Result<Article> {
+        let id = id_of(Kind::Article, "id", &id)?;
+        Ok(editorial::restore_revision(super::db(ctx)?, &super::viewer(ctx), id, number).await.gql()?.into())
     }
 }

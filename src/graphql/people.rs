@@ -87,10 +87,7 @@ impl Author {
         shelf_connection(
             ctx,
             Shelf::Author(self.0.id),
-            ArticleFilter {
-                author: Some(self.0.slug.clone()),
-                ..Default::default()
-            },
+            ArticleFilter { author: Some(self.0.slug.clone()), ..Default::default() },
             first,
             after,
         )
@@ -131,10 +128,7 @@ impl Tag {
         shelf_connection(
             ctx,
             Shelf::Tag(self.0.id),
-            ArticleFilter {
-                tag: Some(self.0.slug.clone()),
-                ..Default::default()
-            },
+            ArticleFilter { tag: Some(self.0.slug.clone()), ..Default::default() },
             first,
             after,
         )

@@ -41,42 +41,19 @@ impl Query {
         let db = super::db(ctx)?;
         let viewer = super::viewer(ctx);
         Ok(match kind {
-            Kind::Article => articles::find_by_id(db, &viewer, id)
-                .await
-                .gql()?
-                .map(|a| Node::Article(a.into())),
-            Kind::Section => super::section_tree(ctx)
-                .await?
-                .get(id)
-                .map(|s| Node::Section(s.into())),
-            Kind::Image => images::find(db, &viewer, id)
-                .await
-                .gql()?
-                .map(|i| Node::Image(Image(i))),
-            Kind::Author => bylines::author_by_id(db, id)
-                .await
-                .gql()?
-                .map(|a| Node::Author(Author(a))),
-            Kind::Tag => bylines::tag_by_id(db, id)
-                .await
-                .gql()?
-                .map(|t| Node::Tag(Tag(t))),
-            Kind::Comment => comments::find(db, &viewer, id)
-                .await
-                .gql()?
-                .map(|c| Node::Comment(Comment(c))),
-            Kind::User => users::find_visible(db, &viewer, id)
-                .await
-                .gql()?
-                .map(|u| Node::User(User(u))),
+            Kind::Article => articles::find_by_id(db, &viewer, id).await.gql()?.map(|a| Node::Article(a.into())),
+            Kind::Section => super::section_tree(ctx).await?.get(id).map(|s| Node::Section(s.into())),
+            Kind::Image => images::find(db, &viewer, id).await.gql()?.map(|i| Node::Image(Image(i))),
+            Kind::Author => bylines::author_by_id(db, id).await.gql()?.map(|a| Node::Author(Author(a))),
+            Kind::Tag => bylines::tag_by_id(db, id).await.gql()?.map(|t| Node::Tag(Tag(t))),
+            Kind::Comment => comments::find(db, &viewer, id).await.gql()?.map(|c| Node::Comment(Comment(c))),
+            Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),
         })
     }
 
     /// A published article by slug (or any article, for contributors and up); an old slug still finds it.
     async fn article(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Article>> {
-        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug)
-            .await
-            .gql()?;
+        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug).await.gql()?;
         Ok(found.map(Article::from))
     }
 
@@ -92,26 +69,11 @@ impl Query {
         filter: Option<ArticleFilter>,
         order_by: Option<ArticleOrder>,
     ) -> Result<ArticleConnection> {
-        let window = Window::parse(PageArgs {
-            first,
-            after,
-            last,
-            before,
-        })
-        .gql()?;
+        let window = Window::parse(PageArgs { first, after, last, before }).gql()?;
         let filter = filter.unwrap_or_default().into();
         let order = order_by.map(Into::into).unwrap_or_default();
         let tree = super::section_tree(ctx).await?;
-        let page = articles::list(
-            super::db(ctx)?,
-            &super::viewer(ctx),
-            &filter,
-            order,
-            &window,
-            &tree,
-        )
-        .await
-        .gql()?;
+        let page = articles::list(super::db(ctx)?, &super::viewer(ctx), &filter, order, &window, &tree).await.gql()?;
         Ok(page.into())
     }
 
@@ -126,58 +88,31 @@ impl Query {
         after: Option<String>,
     ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(
-            search::search(super::db(ctx)?, &super::viewer(ctx), &query, &window)
-                .await
-                .gql()?
-                .into(),
-        )
+        Ok(search::search(super::db(ctx)?, &super::viewer(ctx), &query, &window).await.gql()?.into())
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Section>> {
-        Ok(super::section_tree(ctx)
-            .await?
-            .by_slug(&slug)
-            .map(Section::from))
+        Ok(super::section_tree(ctx).await?.by_slug(&slug).map(Section::from))
     }
 
     /// Every section, roots first.
     async fn sections(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx)
-            .await?
-            .all_roots_first()
-            .into_iter()
-            .map(Section::from)
-            .collect())
+        Ok(super::section_tree(ctx).await?.all_roots_first().into_iter().map(Section::from).collect())
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Author>> {
-        Ok(bylines::author_by_slug(super::db(ctx)?, &slug)
-            .await
-            .gql()?
-            .map(Author))
+        Ok(bylines::author_by_slug(super::db(ctx)?, &slug).await.gql()?.map(Author))
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
-        Ok(bylines::tag_by_slug(super::db(ctx)?, &slug)
-            .await
-            .gql()?
-            .map(Tag))
+        Ok(bylines::tag_by_slug(super::db(ctx)?, &slug).await.gql()?.map(Tag))
     }
 
     /// The media library, newest first. Contributors and up.
     #[graphql(complexity = "page_cost(first, None, child_complexity)")]
-    async fn images(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<ImageConnection> {
+    async fn images(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ImageConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(images::list(super::db(ctx)?, &super::viewer(ctx), &window)
-            .await
-            .gql()?
-            .into())
+        Ok(images::list(super::db(ctx)?, &super::viewer(ctx), &window).await.gql()?.into())
     }
 
     /// Comments awaiting a decision, oldest first. Editors and up.
@@ -190,15 +125,8 @@ impl Query {
         status: Option<CommentStatus>,
     ) -> Result<CommentConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        let status = status
-            .map(Into::into)
-            .unwrap_or(entity::comment::CommentStatus::Pending);
-        Ok(
-            comments::moderation_queue(super::db(ctx)?, &super::viewer(ctx), status, &window)
-                .await
-                .gql()?
-                .into(),
-        )
+        let status = status.map(Into::into).unwrap_or(entity::comment::CommentStatus::Pending);
+        Ok(comments::moderation_queue(super::db(ctx)?, &super::viewer(ctx), status, &window).await.gql()?.into())
     }
 
     /// The signed-in user, or null.

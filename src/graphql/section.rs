@@ -47,29 +47,16 @@ impl Section {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(super::section_tree(ctx)
-            .await?
-            .get(parent)
-            .map(Section::from))
+        Ok(super::section_tree(ctx).await?.get(parent).map(Section::from))
     }
 
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx)
-            .await?
-            .children(Some(self.0.id))
-            .into_iter()
-            .map(Section::from)
-            .collect())
+        Ok(super::section_tree(ctx).await?.children(Some(self.0.id)).into_iter().map(Section::from).collect())
     }
 
     /// From the root section down to this one, this one included.
     async fn breadcrumbs(&self, ctx: &Context<'_>) -> Result<Vec<Section>> {
-        Ok(super::section_tree(ctx)
-            .await?
-            .breadcrumbs(self.0.id)
-            .into_iter()
-            .map(Section::from)
-            .collect())
+        Ok(super::section_tree(ctx).await?.breadcrumbs(self.0.id).into_iter().map(Section::from).collect())
     }
 
     /// Published articles of this section and its subsections, newest first.
@@ -80,10 +67,7 @@ impl Section {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<ArticleConnection> {
-        let filter = ArticleFilter {
-            section: Some(self.0.slug.clone()),
-            ..Default::default()
-        };
+        let filter = ArticleFilter { section: Some(self.0.slug.clone()), ..Default::default() };
         shelf_connection(ctx, Shelf::Section(self.0.id), filter, first, after).await
     }
 }

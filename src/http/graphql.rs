@@ -13,8 +13,8 @@ use super::AppState;
 use crate::auth;
 use crate::domain::{Error, Viewer};
 use crate::graphql::error::{
-    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR,
-    QUERY_TOO_COMPLEX, UNAUTHENTICATED,
+    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX,
+    UNAUTHENTICATED,
 };
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -43,42 +43,20 @@ impl IntoResponse for BadRequest {
     }
 }
 
-fn error_response(
-    status: StatusCode,
-    message: &str,
-    code: &str,
-    graphql_response: bool,
-) -> Response {
+fn error_response(status: StatusCode, message: &str, code: &str, graphql_response: bool) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    let content_type = if graphql_response {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
-    };
-    (
-        status,
-        [(header::CONTENT_TYPE, content_type)],
-        body.to_string(),
-    )
-        .into_response()
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
+    (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
 fn too_large(graphql_response: bool) -> Response {
     let message = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
-    error_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        message,
-        BAD_USER_INPUT,
-        graphql_response,
-    )
+    error_response(StatusCode::PAYLOAD_TOO_LARGE, message, BAD_USER_INPUT, graphql_response)
 }
 
 /// Refusals of the HTTP layers around `/graphql` (body too large, request timed out, a
 /// resolver that panicked) as GraphQL errors with a code, like every other error.
-pub async fn refusals_as_graphql(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+pub async fn refusals_as_graphql(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let graphql_response = wants_graphql_response(request.headers());
     let on_graphql = request.uri().path().starts_with("/graphql");
     let response = next.run(request).await;
@@ -92,10 +70,9 @@ pub async fn refusals_as_graphql(
     }
     let (message, code) = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE => return too_large(graphql_response),
-        StatusCode::SERVICE_UNAVAILABLE => (
-            "the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)",
-            INTERNAL_SERVER_ERROR,
-        ),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)", INTERNAL_SERVER_ERROR)
+        }
         StatusCode::INTERNAL_SERVER_ERROR => ("internal server error", INTERNAL_SERVER_ERROR),
         _ => return response,
     };
@@ -103,10 +80,7 @@ pub async fn refusals_as_graphql(
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
 /// The viewer of a request: anonymous without an `Authorization` header, else the user
@@ -123,9 +97,7 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> 
         .map(|(_, token)| token)
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-        })?;
+        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
     auth::authenticate(&state.db, &state.tokens, token).await
 }
 
@@ -142,33 +114,20 @@ fn carries_nul(request: &Request) -> bool {
                 end > 0 && digits[..end].chars().all(|c| c == '0')
             })
     };
-    escaped_nul(&request.query)
-        || serde_json::to_string(&request.variables).is_ok_and(|v| escaped_nul(&v))
+    escaped_nul(&request.query) || serde_json::to_string(&request.variables).is_ok_and(|v| escaped_nul(&v))
 }
 
 async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Response {
     let graphql_response = wants_graphql_response(headers);
     if carries_nul(&request) {
         let message = "strings may not contain NUL characters";
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            message,
-            BAD_USER_INPUT,
-            graphql_response,
-        );
+        return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
     }
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
-            let mut answer = error_response(
-                StatusCode::UNAUTHORIZED,
-                &message,
-                UNAUTHENTICATED,
-                graphql_response,
-            );
-            answer
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            let mut answer = error_response(StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED, graphql_response);
+            answer.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return answer;
         }
         Err(error) => {
@@ -187,80 +146,45 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
     // validate or fit the limits) is answered 400; plain JSON clients always get 200.
     let never_ran = response.errors.iter().any(|e| {
         let code = e.extensions.as_ref().and_then(|x| x.get("code"));
-        [
-            GRAPHQL_PARSE_FAILED,
-            GRAPHQL_VALIDATION_FAILED,
-            QUERY_TOO_COMPLEX,
-        ]
-        .iter()
-        .any(|c| code == Some(&async_graphql::Value::from(*c)))
+        [GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX]
+            .iter()
+            .any(|c| code == Some(&async_graphql::Value::from(*c)))
     });
-    let status = if graphql_response && never_ran {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let content_type = if graphql_response {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
-    };
+    let status = if graphql_response && never_ran { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
     let body = serde_json::to_string(&response)
         .unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.into());
     let mut answer = (status, body).into_response();
-    answer
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     answer
 }
 
-pub async fn post(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
-) -> Response {
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
     execute(&state, &headers, request.into_inner()).await
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
 /// link can never change anything.
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
-) -> Response {
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
     let request = request.into_inner();
     let operation = crate::graphql::operation(&request).map(|op| op.ty);
-    if matches!(
-        operation,
-        Some(OperationType::Mutation | OperationType::Subscription)
-    ) {
+    if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
         let mut answer = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "only queries may be sent with GET; send mutations with POST",
             BAD_USER_INPUT,
             wants_graphql_response(&headers),
         );
-        answer
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return answer;
     }
     execute(&state, &headers, request).await
 }
 
 pub async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("newsroom GraphiQL")
-            .finish(),
-    )
+    Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
 }
 
 pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        state.api.sdl(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.api.sdl())
 }

@@ -41,10 +41,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
         .layer(axum::middleware::from_fn(graphql::refusals_as_graphql))
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())

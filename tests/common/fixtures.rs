@@ -6,8 +6,7 @@ use entity::article::ArticleStatus;
 use entity::comment::CommentStatus;
 use entity::user::Role;
 use entity::{
-    article, article_author, article_revision, article_slug, article_tag, author, comment, image,
-    section, tag, user,
+    article, article_author, article_revision, article_slug, article_tag, author, comment, image, section, tag, user,
 };
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,15 +104,10 @@ pub async fn author(db: &DatabaseConnection, slug: &str, name: &str) -> author::
 }
 
 pub async fn tag(db: &DatabaseConnection, slug: &str, name: &str) -> tag::Model {
-    tag::ActiveModel {
-        slug: Set(slug.into()),
-        name: Set(name.into()),
-        created_at: Set(now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("insert tag")
+    tag::ActiveModel { slug: Set(slug.into()), name: Set(name.into()), created_at: Set(now()), ..Default::default() }
+        .insert(db)
+        .await
+        .expect("insert tag")
 }
 
 /// What an article fixture should be; the defaults make a published article.
@@ -153,19 +147,12 @@ impl<'a> ArticleSpec<'a> {
     }
 
     pub fn draft(slug: &str, section: &'a section::Model) -> Self {
-        ArticleSpec {
-            status: ArticleStatus::Draft,
-            published_at: None,
-            ..ArticleSpec::published(slug, section, now())
-        }
+        ArticleSpec { status: ArticleStatus::Draft, published_at: None, ..ArticleSpec::published(slug, section, now()) }
     }
 }
 
 pub async fn article(db: &DatabaseConnection, spec: ArticleSpec<'_>) -> article::Model {
-    let created_at = spec
-        .published_at
-        .map(|p| p - Duration::hours(1))
-        .unwrap_or_else(now);
+    let created_at = spec.published_at.map(|p| p - Duration::hours(1)).unwrap_or_else(now);
     let saved = article::ActiveModel {
         slug: Set(spec.slug),
         headline: Set(spec.headline),
@@ -199,13 +186,10 @@ pub async fn article(db: &DatabaseConnection, spec: ArticleSpec<'_>) -> article:
         .expect("insert byline");
     }
     for tag in &spec.tags {
-        article_tag::ActiveModel {
-            article_id: Set(saved.id),
-            tag_id: Set(tag.id),
-        }
-        .insert(db)
-        .await
-        .expect("insert tag link");
+        article_tag::ActiveModel { article_id: Set(saved.id), tag_id: Set(tag.id) }
+            .insert(db)
+            .await
+            .expect("insert tag link");
     }
     article_revision::ActiveModel {
         article_id: Set(saved.id),
@@ -224,14 +208,10 @@ pub async fn article(db: &DatabaseConnection, spec: ArticleSpec<'_>) -> article:
 }
 
 pub async fn old_slug(db: &DatabaseConnection, article: &article::Model, slug: &str) {
-    article_slug::ActiveModel {
-        slug: Set(slug.into()),
-        article_id: Set(article.id),
-        created_at: Set(now()),
-    }
-    .insert(db)
-    .await
-    .expect("insert old slug");
+    article_slug::ActiveModel { slug: Set(slug.into()), article_id: Set(article.id), created_at: Set(now()) }
+        .insert(db)
+        .await
+        .expect("insert old slug");
 }
 
 pub async fn comment(

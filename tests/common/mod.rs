@@ -46,26 +46,14 @@ impl Answer {
         self.body["errors"]
             .as_array()
             .map(|errors| {
-                errors
-                    .iter()
-                    .map(|e| {
-                        e["extensions"]["code"]
-                            .as_str()
-                            .unwrap_or("<none>")
-                            .to_owned()
-                    })
-                    .collect()
+                errors.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_owned()).collect()
             })
             .unwrap_or_default()
     }
 
     #[track_caller]
     pub fn assert_ok(&self) -> &Value {
-        assert!(
-            self.body.get("errors").is_none(),
-            "unexpected errors: {}",
-            self.body
-        );
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
         &self.body["data"]
     }
 }
@@ -79,34 +67,23 @@ impl TestApp {
 
     /// A fresh PostgreSQL database, or `None` when no server is configured for tests.
     pub async fn postgres() -> Option<TestApp> {
-        let base = std::env::var("NEWSROOM_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())?;
-        let admin = newsroom::db::connect(&base, 1)
-            .await
-            .expect("NEWSROOM_TEST_POSTGRES_URL must be reachable");
+        let base = std::env::var("NEWSROOM_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())?;
+        let admin = newsroom::db::connect(&base, 1).await.expect("NEWSROOM_TEST_POSTGRES_URL must be reachable");
         let name = format!("newsroom_test_{}", rand_suffix());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
         let (prefix, query) = match base.split_once('?') {
             Some((prefix, query)) => (prefix.to_owned(), format!("?{query}")),
             None => (base.clone(), String::new()),
         };
-        let server = prefix
-            .rsplit_once('/')
-            .map(|(server, _)| server)
-            .unwrap_or(&prefix);
+        let server = prefix.rsplit_once('/').map(|(server, _)| server).unwrap_or(&prefix);
         let url = format!("{server}/{name}{query}");
         Some(TestApp::start(Config::with_database(url), None).await)
     }
 
     pub async fn start(mut config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
         config.db_max_connections = 4;
-        let mut db = newsroom::db::connect(&config.database_url, config.db_max_connections)
-            .await
-            .expect("database opens");
+        let mut db =
+            newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
         newsroom::db::migrate(&db).await.expect("migrations run");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
@@ -115,14 +92,7 @@ impl TestApp {
         });
         let state = newsroom::app::state(db, &config).await.expect("app starts");
         let router = newsroom::app::router(state.clone(), &config);
-        TestApp {
-            statements,
-            router,
-            db: state.db.clone(),
-            tokens: state.tokens.clone(),
-            config,
-            _dir: dir,
-        }
+        TestApp { statements, router, db: state.db.clone(), tokens: state.tokens.clone(), config, _dir: dir }
     }
 
     /// The SQL statements one request runs, and its answer.
@@ -137,39 +107,23 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> Answer {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer { status, headers, body }
     }
 
     /// POSTs a GraphQL document, with a bearer token when one is given.
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri("/graphql")
-            .header(header::CONTENT_TYPE, "application/json");
+        let mut request =
+            Request::builder().method(Method::POST).uri("/graphql").header(header::CONTENT_TYPE, "application/json");
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
@@ -183,21 +137,11 @@ impl TestApp {
     }
 
     pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
-        self.post(Some(token), query, variables)
-            .await
-            .assert_ok()
-            .clone()
+        self.post(Some(token), query, variables).await.assert_ok().clone()
     }
 
     pub async fn get(&self, uri: &str) -> Answer {
-        self.request(
-            Request::builder()
-                .method(Method::GET)
-                .uri(uri)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
+        self.request(Request::builder().method(Method::GET).uri(uri).body(Body::empty()).unwrap()).await
     }
 
     /// A new staff account with a token for it.
@@ -209,15 +153,8 @@ impl TestApp {
 }
 
 fn rand_suffix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    )
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
 }
 
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -238,9 +175,7 @@ macro_rules! on_both {
             async fn postgres() {
                 match $crate::common::TestApp::postgres().await {
                     Some(app) => super::$scenario(app).await,
-                    None => eprintln!(
-                        "NEWSROOM_TEST_POSTGRES_URL is not set: PostgreSQL scenario not run"
-                    ),
+                    None => eprintln!("NEWSROOM_TEST_POSTGRES_URL is not set: PostgreSQL scenario not run"),
                 }
             }
         }

@@ -1,0 +1,324 @@
+//! Writing articles: create, edit with revisions and slug history, restore a revision,
+//! delete. Each operation is one transaction; a refusal leaves the database as it was.
+
+use std::collections::HashSet;
+
+use entity::article::{self, ArticleStatus};
+use entity::user::Role;
+use entity::{article_author, article_revision, article_slug, article_tag, author, image, section};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use super::{Change, Error, Result, Viewer, bylines, slug, validate};
+
+/// The search-engine fields of an article.
+#[derive(Debug, Clone, Default)]
+pub struct SeoChanges {
+    pub title: Change<String>,
+    pub description: Change<String>,
+    pub canonical_url: Change<String>,
+}
+
+pub struct NewArticle {
+    pub headline: String,
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body_markdown: String,
+    pub section_id: i64,
+    pub lead_image_id: Option<i64>,
+    pub author_ids: Vec<i64>,
+    pub tags: Vec<String>,
+    pub comments_open: Option<bool>,
+    pub seo: SeoChanges,
+}
+
+/// What an editor sends to change an article; `None` and `Change::Keep` leave a field.
+#[derive(Default)]
+pub struct ArticleChanges {
+    pub headline: Option<String>,
+    pub slug: Option<String>,
+    pub standfirst: Change<String>,
+    pub body_markdown: Option<String>,
+    pub section_id: Option<i64>,
+    pub lead_image_id: Change<i64>,
+    pub author_ids: Option<Vec<i64>>,
+    pub tags: Option<Vec<String>>,
+    pub comments_open: Option<bool>,
+    pub seo: Option<SeoChanges>,
+}
+
+/// Whether `slug` belongs to an article other than `own`, now or as an old slug.
+async fn slug_owner(db: &impl ConnectionTrait, slug: &str, own: Option<i64>) -> Result<Option<i64>> {
+    let current = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await?.map(|a| a.id);
+    let old = article_slug::Entity::find_by_id(slug.to_owned()).one(db).await?.map(|s| s.article_id);
+    Ok(current.or(old).filter(|id| Some(*id) != own))
+}
+
+/// A slug for a new article: the one given (refused when taken), or one derived from the
+/// headline, numbered when taken ("...-2").
+async fn new_slug(db: &impl ConnectionTrait, given: Option<&str>, headline: &str) -> Result<String> {
+    let base = validate::slug_or_derived("slug", given, headline)?;
+    if given.is_some_and(|g| !g.trim().is_empty()) {
+        if slug_owner(db, &base, None).await?.is_some() {
+            return Err(Error::Conflict(format!("the slug {base} is taken by another article")));
+        }
+        return Ok(base);
+    }
+    let prefix = format!("{base}%");
+    let mut taken: HashSet<String> = article::Entity::find()
+        .select_only()
+        .column(article::Column::Slug)
+        .filter(article::Column::Slug.like(&prefix))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    taken.extend(
+        article_slug::Entity::find()
+            .select_only()
+            .column(article_slug::Column::Slug)
+            .filter(article_slug::Column::Slug.like(&prefix))
+            .into_tuple::<String>()
+            .all(db)
+            .await?,
+    );
+    Ok(slug::unique_slug(&base, |candidate| taken.contains(candidate)))
+}
+
+async fn require_section(db: &impl ConnectionTrait, id: i64) -> Result<()> {
+    match section::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::bad_input("sectionId", "no section has this id")),
+    }
+}
+
+async fn require_image(db: &impl ConnectionTrait, id: i64) -> Result<()> {
+    match image::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::bad_input("leadImageId", "no image has this id")),
+    }
+}
+
+/// Replaces the byline with `author_ids`, in order.
+async fn set_authors(db: &impl ConnectionTrait, article_id: i64, author_ids: &[i64]) -> Result<()> {
+    let mut seen = HashSet::new();
+    let wanted: Vec<i64> = author_ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    let found = author::Entity::find().filter(author::Column::Id.is_in(wanted.clone())).all(db).await?;
+    if found.len() != wanted.len() {
+        return Err(Error::bad_input("authorIds", "no author has one of these ids"));
+    }
+    article_author::Entity::delete_many().filter(article_author::Column::ArticleId.eq(article_id)).exec(db).await?;
+    for (position, author_id) in wanted.into_iter().enumerate() {
+        article_author::ActiveModel { article_id: Set(article_id), author_id: Set(author_id), position: Set(position as i32) }
+            .insert(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the tags with those named, creating unknown ones.
+async fn set_tags(db: &impl ConnectionTrait, article_id: i64, names: &[String]) -> Result<()> {
+    let tags = bylines::tags_named(db, names).await?;
+    article_tag::Entity::delete_many().filter(article_tag::Column::ArticleId.eq(article_id)).exec(db).await?;
+    for tag in tags {
+        article_tag::ActiveModel { article_id: Set(article_id), tag_id: Set(tag.id) }.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// Stores the article's current headline, standfirst and body as its next revision.
+async fn add_revision(db: &impl ConnectionTrait, article: &article::Model, editor: Option<i64>) -> Result<()> {
+    let last = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(article.id))
+        .order_by_desc(article_revision::Column::Number)
+        .one(db)
+        .await?;
+    article_revision::ActiveModel {
+        article_id: Set(article.id),
+        number: Set(last.map_or(1, |r| r.number + 1)),
+        headline: Set(article.headline.clone()),
+        standfirst: Set(article.standfirst.clone()),
+        body_markdown: Set(article.body_markdown.clone()),
+        editor_id: Set(editor),
+        created_at: Set(article.updated_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn seo_text(field: &str, change: Change<String>, max: usize) -> Result<Change<String>> {
+    change.try_map(|value| validate::optional_text(field, Some(&value), max))
+}
+
+fn apply_seo(row: &mut article::ActiveModel, current: Option<&article::Model>, seo: SeoChanges) -> Result<()> {
+    let title = seo_text("seo.title", seo.title, validate::MAX_HEADLINE_LEN)?;
+    let description = seo_text("seo.description", seo.description, validate::MAX_STANDFIRST_LEN)?;
+    let canonical = seo.canonical_url.try_map(|url| validate::optional_web_url("seo.canonicalUrl", Some(&url)))?;
+    row.seo_title = Set(title.apply(current.and_then(|a| a.seo_title.clone())));
+    row.seo_description = Set(description.apply(current.and_then(|a| a.seo_description.clone())));
+    row.canonical_url = Set(canonical.apply(current.and_then(|a| a.canonical_url.clone())));
+    Ok(())
+}
+
+/// Creates a draft. Contributors and up; the creator may go on editing it.
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewArticle) -> Result<article::Model> {
+    viewer.require(Role::Contributor, "write articles")?;
+    let headline = validate::headline(&new.headline)?;
+    let standfirst = validate::standfirst(new.standfirst.as_deref())?;
+    let body = validate::body(&new.body_markdown)?;
+    let txn = db.begin().await?;
+    let slug = new_slug(&txn, new.slug.as_deref(), &headline).await?;
+    require_section(&txn, new.section_id).await?;
+    if let Some(image) = new.lead_image_id {
+        require_image(&txn, image).await?;
+    }
+    let now = super::now();
+    let mut row = article::ActiveModel {
+        slug: Set(slug),
+        headline: Set(headline),
+        standfirst: Set(standfirst),
+        body_markdown: Set(body),
+        status: Set(ArticleStatus::Draft),
+        section_id: Set(new.section_id),
+        lead_image_id: Set(new.lead_image_id),
+        comments_open: Set(new.comments_open.unwrap_or(true)),
+        created_by: Set(viewer.user_id()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        published_at: Set(None),
+        scheduled_at: Set(None),
+        ..Default::default()
+    };
+    apply_seo(&mut row, None, new.seo)?;
+    let created = row.insert(&txn).await?;
+    set_authors(&txn, created.id, &new.author_ids).await?;
+    set_tags(&txn, created.id, &new.tags).await?;
+    add_revision(&txn, &created, viewer.user_id()).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The article `id` if the viewer may edit it: editors any article, contributors their own
+/// drafts. An article the viewer may not even see is not found.
+async fn editable(db: &impl ConnectionTrait, viewer: &Viewer, id: i64, what: &str) -> Result<article::Model> {
+    viewer.require(Role::Contributor, what)?;
+    let found = article::Entity::find_by_id(id).one(db).await?;
+    let found = found.filter(|a| super::articles::is_visible(viewer, a, super::now()));
+    let article = found.ok_or_else(|| Error::NotFound("article".into()))?;
+    let own_draft = article.created_by.is_some() && article.created_by == viewer.user_id() && article.status == ArticleStatus::Draft;
+    if viewer.is_editor() || own_draft {
+        Ok(article)
+    } else {
+        Err(Error::Forbidden(format!("contributors may {what} only for their own drafts; this article is {}", status_name(article.status))))
+    }
+}
+
+pub fn status_name(status: ArticleStatus) -> &'static str {
+    match status {
+        ArticleStatus::Draft => "DRAFT",
+        ArticleStatus::InReview => "IN_REVIEW",
+        ArticleStatus::Scheduled => "SCHEDULED",
+        ArticleStatus::Published => "PUBLISHED",
+        ArticleStatus::Archived => "ARCHIVED",
+    }
+}
+
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: ArticleChanges) -> Result<article::Model> {
+    let txn = db.begin().await?;
+    let current = editable(&txn, viewer, id, "edit articles").await?;
+    let mut row: article::ActiveModel = current.clone().into();
+    let mut content_changed = false;
+    if let Some(headline) = changes.headline {
+        let headline = validate::headline(&headline)?;
+        content_changed |= headline != current.headline;
+        row.headline = Set(headline);
+    }
+    let standfirst = changes.standfirst.try_map(|s| validate::standfirst(Some(&s)))?.apply(current.standfirst.clone());
+    content_changed |= standfirst != current.standfirst;
+    row.standfirst = Set(standfirst);
+    if let Some(body) = changes.body_markdown {
+        let body = validate::body(&body)?;
+        content_changed |= body != current.body_markdown;
+        row.body_markdown = Set(body);
+    }
+    if let Some(new_slug) = changes.slug.filter(|s| *s != current.slug) {
+        let new_slug = validate::slug("slug", &new_slug)?;
+        if slug_owner(&txn, &new_slug, Some(id)).await?.is_some() {
+            return Err(Error::Conflict(format!("the slug {new_slug} is taken by another article")));
+        }
+        // A slug that was ever public keeps resolving; one of this article's old slugs
+        // taken back becomes current again.
+        article_slug::Entity::delete_by_id(new_slug.clone()).exec(&txn).await?;
+        if current.published_at.is_some() {
+            article_slug::ActiveModel { slug: Set(current.slug.clone()), article_id: Set(id), created_at: Set(super::now()) }
+                .insert(&txn)
+                .await?;
+        }
+        row.slug = Set(new_slug);
+    }
+    if let Some(section) = changes.section_id {
+        require_section(&txn, section).await?;
+        row.section_id = Set(section);
+    }
+    if let Change::Set(image) = changes.lead_image_id {
+        require_image(&txn, image).await?;
+    }
+    row.lead_image_id = Set(changes.lead_image_id.apply(current.lead_image_id));
+    if let Some(open) = changes.comments_open {
+        row.comments_open = Set(open);
+    }
+    if let Some(seo) = changes.seo {
+        apply_seo(&mut row, Some(&current), seo)?;
+    }
+    row.updated_at = Set(super::now());
+    let updated = row.update(&txn).await?;
+    if let Some(author_ids) = changes.author_ids {
+        set_authors(&txn, id, &author_ids).await?;
+    }
+    if let Some(tags) = changes.tags {
+        set_tags(&txn, id, &tags).await?;
+    }
+    if content_changed {
+        add_revision(&txn, &updated, viewer.user_id()).await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Makes revision `number` the current text again, stored as a new revision.
+pub async fn restore_revision(db: &DatabaseConnection, viewer: &Viewer, id: i64, number: i32) -> Result<article::Model> {
+    let txn = db.begin().await?;
+    let current = editable(&txn, viewer, id, "restore revisions").await?;
+    let revision = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.eq(id))
+        .filter(article_revision::Column::Number.eq(number))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| Error::bad_input("number", format!("the article has no revision {number}")))?;
+    let mut row: article::ActiveModel = current.into();
+    row.headline = Set(revision.headline);
+    row.standfirst = Set(revision.standfirst);
+    row.body_markdown = Set(revision.body_markdown);
+    row.updated_at = Set(super::now());
+    let restored = row.update(&txn).await?;
+    add_revision(&txn, &restored, viewer.user_id()).await?;
+    txn.commit().await?;
+    Ok(restored)
+}
+
+/// Deletes an article with its revisions, slugs and comments. Editors and admins.
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
+    viewer.require(Role::Editor, "delete articles")?;
+    let txn = db.begin().await?;
+    let deleted = article::Entity::delete_by_id(id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(Error::NotFound("article".into()));
+    }
+    txn.commit().await?;
+    Ok(())
+}

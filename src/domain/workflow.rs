@@ -1,0 +1,133 @@
+//! The publishing workflow as a state machine:
+//!
+//! ```text
+//! DRAFT -> IN_REVIEW -> PUBLISHED -> ARCHIVED
+//!    \         \-> SCHEDULED -> PUBLISHED
+//!     \-> PUBLISHED / SCHEDULED          (editors may skip the review)
+//! PUBLISHED, SCHEDULED, ARCHIVED -> DRAFT (unpublish)
+//! ```
+//!
+//! Contributors submit their own drafts for review; everything else is for editors and
+//! admins. `publishedAt` is set at the first publication and kept from then on.
+
+use chrono::{DateTime, Utc};
+use entity::article::{self, ArticleStatus};
+use entity::user::Role;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+
+use super::editorial::status_name;
+use super::{Error, Result, Viewer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    SubmitForReview,
+    Publish,
+    Schedule(DateTime<Utc>),
+    Unpublish,
+    Archive,
+}
+
+impl Move {
+    fn verb(self) -> &'static str {
+        match self {
+            Move::SubmitForReview => "submit for review",
+            Move::Publish => "publish",
+            Move::Schedule(_) => "schedule",
+            Move::Unpublish => "unpublish",
+            Move::Archive => "archive",
+        }
+    }
+}
+
+/// The status an article in `current` reaches by `step`, or why it cannot.
+pub fn next_status(current: ArticleStatus, step: Move) -> Result<ArticleStatus> {
+    use ArticleStatus::*;
+    let next = match (step, current) {
+        (Move::SubmitForReview, Draft) => InReview,
+        (Move::Publish, Draft | InReview | Scheduled) => Published,
+        (Move::Schedule(_), Draft | InReview | Scheduled) => Scheduled,
+        (Move::Unpublish, Published | Scheduled | Archived) => Draft,
+        (Move::Archive, Published) => Archived,
+        _ => {
+            return Err(Error::bad_input(
+                "id",
+                format!("cannot {} an article that is {}", step.verb(), status_name(current)),
+            ));
+        }
+    };
+    Ok(next)
+}
+
+/// Moves article `id` one step along the workflow.
+pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Move) -> Result<article::Model> {
+    let now = super::now();
+    match step {
+        Move::SubmitForReview => viewer.require(Role::Contributor, "submit articles for review")?,
+        _ => viewer.require(Role::Editor, &format!("{} articles", step.verb()))?,
+    }
+    if let Move::Schedule(at) = step
+        && at <= now
+    {
+        return Err(Error::bad_input("publishAt", "must be in the future"));
+    }
+    let txn = db.begin().await?;
+    let found = article::Entity::find_by_id(id).one(&txn).await?;
+    let article = found
+        .filter(|a| super::articles::is_visible(viewer, a, now))
+        .ok_or_else(|| Error::NotFound("article".into()))?;
+    if !viewer.is_editor() && (article.created_by.is_none() || article.created_by != viewer.user_id()) {
+        return Err(Error::Forbidden("contributors may submit only their own drafts".into()));
+    }
+    let status = next_status(article.status, step)?;
+    let mut row: article::ActiveModel = article.clone().into();
+    row.status = Set(status);
+    row.updated_at = Set(now);
+    match step {
+        Move::Publish => {
+            row.published_at = Set(Some(article.published_at.unwrap_or(now)));
+            row.scheduled_at = Set(None);
+        }
+        Move::Schedule(at) => row.scheduled_at = Set(Some(at)),
+        Move::Unpublish => row.scheduled_at = Set(None),
+        Move::SubmitForReview | Move::Archive => {}
+    }
+    let moved = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ArticleStatus::*;
+
+    #[test]
+    fn the_workflow_allows_these_moves_only() {
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let allowed = [
+            (Draft, Move::SubmitForReview, InReview),
+            (Draft, Move::Publish, Published),
+            (InReview, Move::Publish, Published),
+            (Scheduled, Move::Publish, Published),
+            (Draft, Move::Schedule(later), Scheduled),
+            (InReview, Move::Schedule(later), Scheduled),
+            (Scheduled, Move::Schedule(later), Scheduled),
+            (Published, Move::Unpublish, Draft),
+            (Scheduled, Move::Unpublish, Draft),
+            (Archived, Move::Unpublish, Draft),
+            (Published, Move::Archive, Archived),
+        ];
+        let all = [Draft, InReview, Scheduled, Published, Archived];
+        let moves = [Move::SubmitForReview, Move::Publish, Move::Schedule(later), Move::Unpublish, Move::Archive];
+        for from in all {
+            for step in moves {
+                let expected = allowed.iter().find(|(f, m, _)| *f == from && *m == step).map(|(_, _, to)| *to);
+                match (next_status(from, step), expected) {
+                    (Ok(to), Some(want)) => assert_eq!(to, want),
+                    (Err(Error::BadInput { message, .. }), None) => assert!(message.contains(status_name(from)), "{message}"),
+                    (got, want) => panic!("{from:?} {step:?}: got {got:?}, expected {want:?}"),
+                }
+            }
+        }
+    }
+}
