@@ -11,3 +11,4 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod scheduler;

@@ -172,6 +172,7 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
+    let scheduler = tokio::spawn(newsroom::scheduler::run(state.db.clone(), newsroom::scheduler::EVERY));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
@@ -180,6 +181,7 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
+    scheduler.abort();
     tracing::info!("newsroom stopped");
     Ok(())
 }

@@ -2,7 +2,9 @@
 
 use entity::user::Role;
 use entity::{author, tag};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use super::{Error, Result, Viewer, validate};
 
@@ -63,9 +65,14 @@ pub async fn tags_named(db: &impl ConnectionTrait, names: &[String]) -> Result<V
         let tag = match tag::Entity::find().filter(tag::Column::Slug.eq(&slug)).one(db).await? {
             Some(tag) => tag,
             None => {
-                tag::ActiveModel { slug: Set(slug), name: Set(name), created_at: Set(super::now()), ..Default::default() }
-                    .insert(db)
-                    .await?
+                tag::ActiveModel {
+                    slug: Set(slug),
+                    name: Set(name),
+                    created_at: Set(super::now()),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?
             }
         };
         found.push(tag);

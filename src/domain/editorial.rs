@@ -112,9 +112,13 @@ async fn set_authors(db: &impl ConnectionTrait, article_id: i64, author_ids: &[i
     }
     article_author::Entity::delete_many().filter(article_author::Column::ArticleId.eq(article_id)).exec(db).await?;
     for (position, author_id) in wanted.into_iter().enumerate() {
-        article_author::ActiveModel { article_id: Set(article_id), author_id: Set(author_id), position: Set(position as i32) }
-            .insert(db)
-            .await?;
+        article_author::ActiveModel {
+            article_id: Set(article_id),
+            author_id: Set(author_id),
+            position: Set(position as i32),
+        }
+        .insert(db)
+        .await?;
     }
     Ok(())
 }
@@ -210,11 +214,16 @@ async fn editable(db: &impl ConnectionTrait, viewer: &Viewer, id: i64, what: &st
     let found = article::Entity::find_by_id(id).one(db).await?;
     let found = found.filter(|a| super::articles::is_visible(viewer, a, super::now()));
     let article = found.ok_or_else(|| Error::NotFound("article".into()))?;
-    let own_draft = article.created_by.is_some() && article.created_by == viewer.user_id() && article.status == ArticleStatus::Draft;
+    let own_draft = article.created_by.is_some()
+        && article.created_by == viewer.user_id()
+        && article.status == ArticleStatus::Draft;
     if viewer.is_editor() || own_draft {
         Ok(article)
     } else {
-        Err(Error::Forbidden(format!("contributors may {what} only for their own drafts; this article is {}", status_name(article.status))))
+        Err(Error::Forbidden(format!(
+            "contributors may {what} only for their own drafts; this article is {}",
+            status_name(article.status)
+        )))
     }
 }
 
@@ -228,7 +237,12 @@ pub fn status_name(status: ArticleStatus) -> &'static str {
     }
 }
 
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: ArticleChanges) -> Result<article::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    changes: ArticleChanges,
+) -> Result<article::Model> {
     let txn = db.begin().await?;
     let current = editable(&txn, viewer, id, "edit articles").await?;
     let mut row: article::ActiveModel = current.clone().into();
@@ -255,9 +269,13 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
         // taken back becomes current again.
         article_slug::Entity::delete_by_id(new_slug.clone()).exec(&txn).await?;
         if current.published_at.is_some() {
-            article_slug::ActiveModel { slug: Set(current.slug.clone()), article_id: Set(id), created_at: Set(super::now()) }
-                .insert(&txn)
-                .await?;
+            article_slug::ActiveModel {
+                slug: Set(current.slug.clone()),
+                article_id: Set(id),
+                created_at: Set(super::now()),
+            }
+            .insert(&txn)
+            .await?;
         }
         row.slug = Set(new_slug);
     }
@@ -291,7 +309,12 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
 }
 
 /// Makes revision `number` the current text again, stored as a new revision.
-pub async fn restore_revision(db: &DatabaseConnection, viewer: &Viewer, id: i64, number: i32) -> Result<article::Model> {
+pub async fn restore_revision(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    number: i32,
+) -> Result<article::Model> {
     let txn = db.begin().await?;
     let current = editable(&txn, viewer, id, "restore revisions").await?;
     let revision = article_revision::Entity::find()

@@ -1,10 +1,12 @@
 //! The media library.
 
 use chrono::{DateTime, Utc};
+use entity::user::Role;
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
-use entity::user::Role;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::{Change, Error, Result, Viewer, articles, validate};
@@ -65,7 +67,9 @@ pub struct Rights {
 
 impl Rights {
     fn validated(self) -> Result<Rights> {
-        let part = |field: &str, value: Option<String>| validate::optional_text(field, value.as_deref(), validate::MAX_CREDIT_LEN);
+        let part = |field: &str, value: Option<String>| {
+            validate::optional_text(field, value.as_deref(), validate::MAX_CREDIT_LEN)
+        };
         Ok(Rights {
             photographer: part("credit.photographer", self.photographer)?,
             agency: part("credit.agency", self.agency)?,
@@ -162,10 +166,8 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
             row.license = Set(rights.license);
         }
     }
-    row.copyright_holder = Set(changes
-        .copyright_holder
-        .try_map(|h| copyright_holder(Some(&h)))?
-        .apply(current.copyright_holder.clone()));
+    row.copyright_holder =
+        Set(changes.copyright_holder.try_map(|h| copyright_holder(Some(&h)))?.apply(current.copyright_holder.clone()));
     row.license_expires_at = Set(changes.license_expires_at.apply(current.license_expires_at));
     row.updated_at = Set(super::now());
     let updated = row.update(&txn).await?;

@@ -205,7 +205,12 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewSection) -
     Ok(created)
 }
 
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: SectionChanges) -> Result<section::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    changes: SectionChanges,
+) -> Result<section::Model> {
     viewer.require(Role::Editor, "change sections")?;
     let txn = db.begin().await?;
     let current = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
@@ -228,7 +233,10 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
             return Err(Error::bad_input("parentId", "no section has this id"));
         }
         if tree.subtree_ids(id).contains(&parent) {
-            return Err(Error::bad_input("parentId", "a section cannot be placed under itself or one of its subsections"));
+            return Err(Error::bad_input(
+                "parentId",
+                "a section cannot be placed under itself or one of its subsections",
+            ));
         }
     }
     row.parent_id = Set(changes.parent_id.apply(current.parent_id));

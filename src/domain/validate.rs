@@ -16,7 +16,11 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String> 
     let value = value.trim();
     let length = value.chars().count();
     if length < min || length > max {
-        let rule = if min == 0 { format!("must be at most {max} characters") } else { format!("must be {min} to {max} characters") };
+        let rule = if min == 0 {
+            format!("must be at most {max} characters")
+        } else {
+            format!("must be {min} to {max} characters")
+        };
         return Err(Error::bad_input(field, format!("{rule}, got {length}")));
     }
     Ok(value.to_owned())
@@ -45,7 +49,10 @@ pub fn standfirst(value: Option<&str>) -> Result<Option<String>> {
 /// The Markdown body: kept exactly as written, at most 200 KB.
 pub fn body(value: &str) -> Result<String> {
     if value.len() > MAX_BODY_BYTES {
-        return Err(Error::bad_input("bodyMarkdown", format!("must be at most {MAX_BODY_BYTES} bytes, got {}", value.len())));
+        return Err(Error::bad_input(
+            "bodyMarkdown",
+            format!("must be at most {MAX_BODY_BYTES} bytes, got {}", value.len()),
+        ));
     }
     Ok(value.to_owned())
 }

@@ -13,7 +13,8 @@
 use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::user::Role;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use super::editorial::status_name;
 use super::{Error, Result, Viewer};
@@ -124,10 +125,41 @@ mod tests {
                 let expected = allowed.iter().find(|(f, m, _)| *f == from && *m == step).map(|(_, _, to)| *to);
                 match (next_status(from, step), expected) {
                     (Ok(to), Some(want)) => assert_eq!(to, want),
-                    (Err(Error::BadInput { message, .. }), None) => assert!(message.contains(status_name(from)), "{message}"),
+                    (Err(Error::BadInput { message, .. }), None) => {
+                        assert!(message.contains(status_name(from)), "{message}")
+                    }
                     (got, want) => panic!("{from:?} {step:?}: got {got:?}, expected {want:?}"),
                 }
             }
         }
     }
+}
+
+/// Publishes every SCHEDULED article whose time has come, and answers the ids this call
+/// published. Each article is switched by a conditional update that only one caller can
+/// win, so several server instances sharing one database publish it exactly once. Its
+/// `publishedAt` is the time it was scheduled for (or its first publication's).
+pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let due: Vec<article::Model> = article::Entity::find()
+        .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
+        .filter(article::Column::ScheduledAt.lte(now))
+        .all(db)
+        .await?;
+    let mut published = Vec::new();
+    for article in due {
+        let at = article.published_at.or(article.scheduled_at).unwrap_or(now);
+        let switched = article::Entity::update_many()
+            .col_expr(article::Column::Status, Expr::value(ArticleStatus::Published))
+            .col_expr(article::Column::PublishedAt, Expr::value(Some(at)))
+            .col_expr(article::Column::ScheduledAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(article.id))
+            .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
+            .exec(db)
+            .await?;
+        if switched.rows_affected == 1 {
+            published.push(article.id);
+        }
+    }
+    Ok(published)
 }

@@ -73,7 +73,12 @@ pub struct ImageCreditInput {
 
 impl From<ImageCreditInput> for Rights {
     fn from(input: ImageCreditInput) -> Self {
-        Rights { photographer: input.photographer, agency: input.agency, distributor: input.distributor, license: input.license }
+        Rights {
+            photographer: input.photographer,
+            agency: input.agency,
+            distributor: input.distributor,
+            license: input.license,
+        }
     }
 }
 
