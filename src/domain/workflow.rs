@@ -97,6 +97,35 @@ pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Mo
     Ok(moved)
 }
 
+/// Publishes every SCHEDULED article whose time has come, and answers the ids this call
+/// published. Each article is switched by a conditional update that only one caller can
+/// win, so several server instances sharing one database publish it exactly once. Its
+/// `publishedAt` is the time it was scheduled for (or its first publication's).
+pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let due: Vec<article::Model> = article::Entity::find()
+        .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
+        .filter(article::Column::ScheduledAt.lte(now))
+        .all(db)
+        .await?;
+    let mut published = Vec::new();
+    for article in due {
+        let at = article.published_at.or(article.scheduled_at).unwrap_or(now);
+        let switched = article::Entity::update_many()
+            .col_expr(article::Column::Status, Expr::value(ArticleStatus::Published))
+            .col_expr(article::Column::PublishedAt, Expr::value(Some(at)))
+            .col_expr(article::Column::ScheduledAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(article::Column::UpdatedAt, Expr::value(now))
+            .filter(article::Column::Id.eq(article.id))
+            .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
+            .exec(db)
+            .await?;
+        if switched.rows_affected == 1 {
+            published.push(article.id);
+        }
+    }
+    Ok(published)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,33 +162,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Publishes every SCHEDULED article whose time has come, and answers the ids this call
-/// published. Each article is switched by a conditional update that only one caller can
-/// win, so several server instances sharing one database publish it exactly once. Its
-/// `publishedAt` is the time it was scheduled for (or its first publication's).
-pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
-    let due: Vec<article::Model> = article::Entity::find()
-        .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
-        .filter(article::Column::ScheduledAt.lte(now))
-        .all(db)
-        .await?;
-    let mut published = Vec::new();
-    for article in due {
-        let at = article.published_at.or(article.scheduled_at).unwrap_or(now);
-        let switched = article::Entity::update_many()
-            .col_expr(article::Column::Status, Expr::value(ArticleStatus::Published))
-            .col_expr(article::Column::PublishedAt, Expr::value(Some(at)))
-            .col_expr(article::Column::ScheduledAt, Expr::value(Option::<DateTime<Utc>>::None))
-            .col_expr(article::Column::UpdatedAt, Expr::value(now))
-            .filter(article::Column::Id.eq(article.id))
-            .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
-            .exec(db)
-            .await?;
-        if switched.rows_affected == 1 {
-            published.push(article.id);
-        }
-    }
-    Ok(published)
 }
