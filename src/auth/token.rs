@@ -31,6 +31,8 @@ pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// Preview links carry their own audience, so they never pass as a sign-in token.
+    preview_validation: Validation,
     issuer: String,
     audience: String,
 }
@@ -42,10 +44,13 @@ impl TokenService {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
+        let mut preview_validation = validation.clone();
+        preview_validation.set_audience(&[preview_audience(audience)]);
         TokenService {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            preview_validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         }
@@ -69,19 +74,61 @@ impl TokenService {
         (token, expires_at)
     }
 
+    /// A token that shows article `article_id` to whoever holds it, until it expires.
+    pub fn issue_preview(&self, article_id: i64, ttl: Duration) -> (String, DateTime<Utc>) {
+        let now = crate::domain::now();
+        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION)).unwrap_or(chrono::Duration::zero());
+        let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
+        let claims = PreviewClaims {
+            sub: format!("article:{article_id}"),
+            iss: self.issuer.clone(),
+            aud: preview_audience(&self.audience),
+            exp: expires_at.timestamp(),
+            iat: now.timestamp(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with an in-memory key does not fail");
+        (token, expires_at)
+    }
+
+    /// The article a preview token shows.
+    pub fn verify_preview(&self, token: &str) -> Result<i64, TokenError> {
+        let claims = jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &self.preview_validation)
+            .map(|data| data.claims)
+            .map_err(token_error)?;
+        claims.sub.strip_prefix("article:").and_then(|id| id.parse().ok()).ok_or(TokenError::Invalid("not a preview"))
+    }
+
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
-            match e.kind() {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
-                ErrorKind::InvalidSignature => TokenError::Invalid("bad signature"),
-                ErrorKind::InvalidIssuer => TokenError::Invalid("wrong issuer"),
-                ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience"),
-                ErrorKind::ImmatureSignature => TokenError::Invalid("not valid yet"),
-                ErrorKind::InvalidAlgorithm => TokenError::Invalid("algorithm not allowed"),
-                ErrorKind::MissingRequiredClaim(_) => TokenError::Invalid("a required claim is missing"),
-                _ => TokenError::Invalid("malformed"),
-            }
-        })
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(token_error)
+    }
+}
+
+fn preview_audience(audience: &str) -> String {
+    format!("{audience}#preview")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PreviewClaims {
+    sub: String,
+    iss: String,
+    aud: String,
+    exp: i64,
+    iat: i64,
+}
+
+fn token_error(e: jsonwebtoken::errors::Error) -> TokenError {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::InvalidSignature => TokenError::Invalid("bad signature"),
+        ErrorKind::InvalidIssuer => TokenError::Invalid("wrong issuer"),
+        ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience"),
+        ErrorKind::ImmatureSignature => TokenError::Invalid("not valid yet"),
+        ErrorKind::InvalidAlgorithm => TokenError::Invalid("algorithm not allowed"),
+        ErrorKind::MissingRequiredClaim(_) => TokenError::Invalid("a required claim is missing"),
+        _ => TokenError::Invalid("malformed"),
     }
 }
 
@@ -126,6 +173,16 @@ mod tests {
         assert_eq!(other_issuer.verify(&token), Err(TokenError::Invalid("wrong issuer")));
         let other_audience = TokenService::new(b"a test secret of enough length!!", "newsroom", "elsewhere");
         assert_eq!(other_audience.verify(&token), Err(TokenError::Invalid("wrong audience")));
+    }
+
+    #[test]
+    fn preview_tokens_and_sign_in_tokens_do_not_mix() {
+        let service = service();
+        let (preview, _) = service.issue_preview(42, Duration::from_secs(600));
+        assert_eq!(service.verify_preview(&preview), Ok(42));
+        assert_eq!(service.verify(&preview), Err(TokenError::Invalid("wrong audience")));
+        let (sign_in, _) = service.issue(7, Role::Editor, Duration::from_secs(600));
+        assert_eq!(service.verify_preview(&sign_in), Err(TokenError::Invalid("wrong audience")));
     }
 
     #[test]

@@ -334,6 +334,21 @@ pub async fn restore_revision(
     Ok(restored)
 }
 
+pub const MAX_PREVIEW_MINUTES: i64 = 7 * 24 * 60;
+
+/// Checks that the viewer may share a preview of article `id` (staff who can see it) for
+/// `minutes`, and answers the article.
+pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minutes: i64) -> Result<article::Model> {
+    viewer.require(Role::Contributor, "share previews")?;
+    if !(1..=MAX_PREVIEW_MINUTES).contains(&minutes) {
+        return Err(Error::bad_input(
+            "ttlMinutes",
+            format!("must be 1 to {MAX_PREVIEW_MINUTES} minutes, got {minutes}"),
+        ));
+    }
+    super::articles::find_by_id(db, viewer, id).await?.ok_or_else(|| Error::NotFound("article".into()))
+}
+
 /// Deletes an article with its revisions, slugs and comments. Editors and admins.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
     viewer.require(Role::Editor, "delete articles")?;

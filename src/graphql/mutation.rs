@@ -1,7 +1,7 @@
 //! The write side. Each mutation decodes ids, calls one domain operation (one
 //! transaction) and shapes the answer.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::article::Article;
 use super::error::GqlResult;
@@ -158,6 +158,15 @@ pub struct UpdateArticleInput {
     pub seo: Option<SeoInput>,
 }
 
+/// A shareable preview of one article.
+#[derive(SimpleObject)]
+pub struct PreviewLink {
+    /// Pass as `article(slug:, previewToken:)`.
+    pub token: String,
+    pub expires_at: DateTime,
+    pub article: Article,
+}
+
 fn author_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
     ids.map(|ids| ids.iter().map(|id| id_of(Kind::Author, "authorIds", id)).collect()).transpose()
 }
@@ -302,6 +311,22 @@ impl Mutation {
     /// PUBLISHED -> ARCHIVED. Editors and admins.
     async fn archive_article(&self, ctx: &Context<'_>, id: ID) -> Result<Article> {
         self.advance(ctx, &id, Move::Archive).await
+    }
+
+    /// A link that shows this article, whatever its status, to whoever holds the token:
+    /// `article(slug:, previewToken:)`. Valid for `ttlMinutes` (default 60, at most 7 days).
+    async fn create_preview_link(
+        &self,
+        ctx: &Context<'_>,
+        article_id: ID,
+        ttl_minutes: Option<i32>,
+    ) -> Result<PreviewLink> {
+        let id = id_of(Kind::Article, "articleId", &article_id)?;
+        let minutes = i64::from(ttl_minutes.unwrap_or(60));
+        let article = editorial::previewable(super::db(ctx)?, &super::viewer(ctx), id, minutes).await.gql()?;
+        let ttl = std::time::Duration::from_secs(minutes as u64 * 60);
+        let (token, expires_at) = super::services(ctx)?.tokens.issue_preview(article.id, ttl);
+        Ok(PreviewLink { token, expires_at: expires_at.into(), article: article.into() })
     }
 
     /// Editors and admins.

@@ -52,8 +52,16 @@ impl Query {
     }
 
     /// A published article by slug (or any article, for contributors and up); an old slug still finds it.
-    async fn article(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Article>> {
-        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug).await.gql()?;
+    /// With `previewToken` (from `createPreviewLink`), that one article whatever its status.
+    async fn article(&self, ctx: &Context<'_>, slug: String, preview_token: Option<String>) -> Result<Option<Article>> {
+        let preview =
+            match preview_token {
+                Some(token) => Some(super::services(ctx)?.tokens.verify_preview(&token).map_err(|e| {
+                    super::error::to_gql(&crate::domain::Error::bad_input("previewToken", e.to_string()))
+                })?),
+                None => None,
+            };
+        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug, preview).await.gql()?;
         Ok(found.map(Article::from))
     }
 
