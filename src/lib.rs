@@ -1,7 +1,8 @@
 //! newsroom: a headless content API for news publishers, over GraphQL.
 //!
 //! The dependency arrow points one way: `http` -> `graphql` -> `domain` -> `entity`.
-//! `auth` holds tokens and passwords; `app` wires everything into one axum router.
+//! `auth` holds tokens and passwords; `app` wires everything into one axum router;
+//! `transfer` exports the content to a file and imports it into another database.
 
 pub mod app;
 pub mod auth;
@@ -12,3 +13,4 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod scheduler;
+pub mod transfer;

@@ -1,4 +1,5 @@
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -6,6 +7,7 @@ use clap::{Parser, Subcommand};
 use newsroom::auth::{password, token};
 use newsroom::config::{Config, LogFormat, parse_duration};
 use newsroom::domain::users;
+use newsroom::transfer::{self, ExportOptions};
 use newsroom::{app, db, demo, graphql};
 
 #[derive(Parser)]
@@ -34,6 +36,20 @@ enum Command {
     ExportSchema {
         #[arg(long, default_value = "schema.graphql")]
         out: String,
+    },
+    /// Write the whole content (not the settings) as NDJSON, for `import` into another database.
+    Export {
+        /// The file to write; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include password hashes and newsletter token hashes (written as null otherwise).
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Load an export into an empty database, in one transaction.
+    Import {
+        /// The file `export` wrote; `-` reads standard input.
+        file: PathBuf,
     },
     /// Manage staff accounts.
     #[command(subcommand)]
@@ -107,6 +123,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("wrote {out}");
             Ok(())
         }
+        Command::Export { out, with_secrets } => export(&config, out, with_secrets).await,
+        Command::Import { file } => import(&config, file).await,
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
             let password = read_password()?;
@@ -149,6 +167,68 @@ async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
     let db = db::connect(&config.database_url, 2).await.map_err(|e| e.to_string())?;
     db::migrate(&db).await.map_err(|e| e.to_string())?;
     Ok(db)
+}
+
+async fn export(config: &Config, out: Option<PathBuf>, with_secrets: bool) -> Result<(), String> {
+    let options = ExportOptions { with_secrets };
+    let db = open(config).await?;
+    let Some(path) = out else {
+        let summary = transfer::export(&db, std::io::stdout(), options).await.map_err(|e| e.to_string())?;
+        eprintln!("exported {}", summary.rows);
+        return Ok(());
+    };
+    let file = std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    match transfer::export(&db, file, options).await {
+        Ok(summary) => {
+            println!("exported {} to {}", summary.rows, path.display());
+            Ok(())
+        }
+        Err(error) => {
+            // A partial file must not pass for an export.
+            let _ = std::fs::remove_file(&path);
+            Err(error.to_string())
+        }
+    }
+}
+
+async fn import(config: &Config, file: PathBuf) -> Result<(), String> {
+    let (input, size): (Box<dyn BufRead>, Option<u64>) = if file.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let opened = std::fs::File::open(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let size = opened.metadata().ok().map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 16, opened)), size)
+    };
+    let db = open(config).await?;
+    let bar = progress_bar(size);
+    let result = transfer::import(&db, input, |bytes| bar.set_position(bytes)).await;
+    bar.finish_and_clear();
+    let summary = result.map_err(|e| e.to_string())?;
+    println!("imported {} from {}", summary.rows, file.display());
+    if summary.users_without_password > 0 {
+        println!(
+            "{} users have no password (exported without --with-secrets): they cannot sign in with a password",
+            summary.users_without_password
+        );
+    }
+    Ok(())
+}
+
+/// A bar of bytes read on a terminal; nothing at all when stderr goes elsewhere.
+fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    match size {
+        Some(size) => ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("importing {wide_bar} {binary_bytes}/{binary_total_bytes} ({eta})")
+                .expect("a valid progress template"),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("importing {spinner} {binary_bytes}").expect("a valid progress template"),
+        ),
+    }
 }
 
 fn read_password() -> Result<String, String> {

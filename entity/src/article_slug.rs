@@ -1,7 +1,8 @@
 //! Slugs an article had before, so that old links keep working.
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "article_slugs")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
