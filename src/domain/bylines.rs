@@ -2,9 +2,7 @@
 
 use entity::user::Role;
 use entity::{author, tag};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Error, Result, Viewer, validate};
 
@@ -35,7 +33,7 @@ pub async fn create_author(db: &DatabaseConnection, viewer: &Viewer, new: NewAut
     let name = validate::name("name", &new.name)?;
     let slug = validate::slug_or_derived("slug", new.slug.as_deref(), &name)?;
     let bio = validate::optional_text("bio", new.bio.as_deref(), validate::MAX_TEXT_LEN)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if author::Entity::find().filter(author::Column::Slug.eq(&slug)).one(&txn).await?.is_some() {
         return Err(Error::Conflict(format!("an author with the slug {slug} exists already")));
     }

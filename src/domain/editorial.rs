@@ -8,7 +8,7 @@ use entity::user::Role;
 use entity::{article_author, article_revision, article_slug, article_tag, author, image, section};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 
 use super::{Change, Error, Result, Viewer, bylines, slug, validate};
@@ -169,13 +169,24 @@ fn apply_seo(row: &mut article::ActiveModel, current: Option<&article::Model>, s
     Ok(())
 }
 
-/// Creates a draft. Contributors and up; the creator may go on editing it.
+/// Creates a draft. Contributors and up; the creator may go on editing it. When a writer
+/// at the same moment takes the derived slug or a new tag first, it tries again.
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewArticle) -> Result<article::Model> {
+    let mut attempt = 0;
+    loop {
+        match create_once(db, viewer, &new).await {
+            Err(error) if super::is_unique_violation(&error) && attempt < 3 => attempt += 1,
+            answer => return answer,
+        }
+    }
+}
+
+async fn create_once(db: &DatabaseConnection, viewer: &Viewer, new: &NewArticle) -> Result<article::Model> {
     viewer.require(Role::Contributor, "write articles")?;
     let headline = validate::headline(&new.headline)?;
     let standfirst = validate::standfirst(new.standfirst.as_deref())?;
     let body = validate::body(&new.body_markdown)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let slug = new_slug(&txn, new.slug.as_deref(), &headline).await?;
     require_section(&txn, new.section_id).await?;
     if let Some(image) = new.lead_image_id {
@@ -198,7 +209,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewArticle) -
         scheduled_at: Set(None),
         ..Default::default()
     };
-    apply_seo(&mut row, None, new.seo)?;
+    apply_seo(&mut row, None, new.seo.clone())?;
     let created = row.insert(&txn).await?;
     set_authors(&txn, created.id, &new.author_ids).await?;
     set_tags(&txn, created.id, &new.tags).await?;
@@ -243,7 +254,7 @@ pub async fn update(
     id: i64,
     changes: ArticleChanges,
 ) -> Result<article::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = editable(&txn, viewer, id, "edit articles").await?;
     let mut row: article::ActiveModel = current.clone().into();
     let mut content_changed = false;
@@ -315,7 +326,7 @@ pub async fn restore_revision(
     id: i64,
     number: i32,
 ) -> Result<article::Model> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = editable(&txn, viewer, id, "restore revisions").await?;
     let revision = article_revision::Entity::find()
         .filter(article_revision::Column::ArticleId.eq(id))
@@ -352,7 +363,7 @@ pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minu
 /// Deletes an article with its revisions, slugs and comments. Editors and admins.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
     viewer.require(Role::Editor, "delete articles")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let deleted = article::Entity::delete_by_id(id).exec(&txn).await?;
     if deleted.rows_affected == 0 {
         return Err(Error::NotFound("article".into()));

@@ -4,9 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::user::Role;
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::{Change, Error, Result, Viewer, articles, validate};
@@ -144,7 +142,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewImage) -> 
 /// Changes an image of the library. Editors and admins, since published articles use it.
 pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: ImageChanges) -> Result<image::Model> {
     viewer.require(Role::Editor, "change images")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = image::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("image".into()))?;
     let mut row: image::ActiveModel = current.clone().into();
     if let Some(url) = changes.url {

@@ -23,6 +23,7 @@ pub use error::{Error, Result};
 pub use viewer::Viewer;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 
 /// A change to an optional value: leave it, clear it, or set it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,6 +54,21 @@ impl<T> Change<T> {
             },
         })
     }
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a transaction that read first and then upgraded would fail at once
+/// when another writer got in between, instead of waiting out the busy timeout.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Whether a database error is a unique key already taken, typically by a writer that
+/// got there at the same moment.
+pub fn is_unique_violation(error: &Error) -> bool {
+    matches!(error, Error::Database(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))))
 }
 
 /// The current time at the precision both databases keep (microseconds), so a value

@@ -7,7 +7,7 @@ use entity::user::Role;
 use entity::{article, section};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use super::{Change, Error, Result, Viewer, validate};
@@ -171,7 +171,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewSection) -
     let slug = validate::slug("slug", &new.slug)?;
     let name = validate::name("name", &new.name)?;
     let description = description(new.description.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if slug_taken(&txn, &slug, None).await? {
         return Err(Error::Conflict(format!("a section with the slug {slug} exists already")));
     }
@@ -212,7 +212,7 @@ pub async fn update(
     changes: SectionChanges,
 ) -> Result<section::Model> {
     viewer.require(Role::Editor, "change sections")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let current = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
     let mut row: section::ActiveModel = current.clone().into();
     if let Some(slug) = changes.slug {
@@ -249,7 +249,7 @@ pub async fn update(
 /// Deletes an empty section. Admins only.
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
     viewer.require(Role::Admin, "delete sections")?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let found = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
     let subsections = section::Entity::find().filter(section::Column::ParentId.eq(id)).count(&txn).await?;
     let articles = article::Entity::find().filter(article::Column::SectionId.eq(id)).count(&txn).await?;

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::user::Role;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::editorial::status_name;
 use super::{Error, Result, Viewer};
@@ -71,7 +71,7 @@ pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Mo
     {
         return Err(Error::bad_input("publishAt", "must be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let found = article::Entity::find_by_id(id).one(&txn).await?;
     let article = found
         .filter(|a| super::articles::is_visible(viewer, a, now))

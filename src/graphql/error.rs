@@ -36,6 +36,9 @@ pub fn to_gql(error: &Error) -> async_graphql::Error {
             coded(error.to_string(), BAD_USER_INPUT).extend_with(move |_, e| e.set("field", field.as_str()))
         }
         Error::Conflict(m) => coded(m.clone(), CONFLICT),
+        _ if crate::domain::is_unique_violation(error) => {
+            coded("another change took the same slug or name at the same moment; try again", CONFLICT)
+        }
         Error::Database(cause) => {
             tracing::error!(error = %cause, "database error");
             coded("internal server error", INTERNAL_SERVER_ERROR)

@@ -29,10 +29,13 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// can go on without an answer. So each level costs one query per relation whatever the
 /// page size. (Batches spawned on other threads after a fixed delay are split whenever
 /// the resolvers take longer than the delay to ask, which on a busy machine they do.)
+/// `cache` keeps what was loaded for the rest of the request; a mutation turns it off, since
+/// each of its steps may change what the next one reads.
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
+    cache: bool,
 ) -> async_graphql::Response {
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let loaders = DataLoader::with_cache(
@@ -43,6 +46,7 @@ pub async fn execute(
         HashMapCache::default(),
     )
     .delay(Duration::ZERO);
+    loaders.enable_all_cache(cache);
     let mut response = std::pin::pin!(schema.execute(request.data(loaders)));
     let mut running = FuturesUnordered::new();
     std::future::poll_fn(|cx| {

@@ -101,6 +101,7 @@ impl Api {
 
     pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
         let mut introspection_only = false;
+        let mut mutation = false;
         if let Some((document, op)) = parse(&request) {
             let nesting = list_nesting(&op.selection_set.node, &document, 0);
             if nesting > INTROSPECTION_LIST_NESTING {
@@ -112,9 +113,10 @@ impl Api {
                 return async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
             }
             introspection_only = only_introspection(&op);
+            mutation = op.ty == OperationType::Mutation;
         }
         let schema = if introspection_only { &self.introspection } else { &self.schema };
-        loaders::execute(schema, request, self.db.clone()).await
+        loaders::execute(schema, request, self.db.clone(), !mutation).await
     }
 
     pub fn sdl(&self) -> String {
