@@ -128,6 +128,9 @@ async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
     assert_eq!(data["articles"]["nodes"].as_array().unwrap().len(), 40);
     assert_eq!(data["sections"][5]["articles"]["totalCount"], 8);
     assert_eq!(data["articles"]["nodes"][0]["comments"]["nodes"][0]["replies"]["nodes"][0]["body"], "Reply");
-    assert_eq!(few, many, "statements for 3 and for 40 articles, each with comments and replies");
+    // The two root fields resolve side by side, and whether a level of one shares a batch
+    // with a level of the other depends on which database answer comes first; so the two
+    // counts may differ by a few statements, but never by one per article.
+    assert!(many <= few + 5, "{few} statements for 3 articles, {many} for 40, each with comments and replies");
 }
 on_both!(nested_lists_on_a_home_page_are_batched);
