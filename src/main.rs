@@ -80,6 +80,12 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Set a new password for an account (read like `add` does), e.g. after an import
+    /// without secrets.
+    Password {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn init_logs(format: LogFormat) {
@@ -127,17 +133,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { file } => import(&config, file).await,
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
-            let password = read_password()?;
-            if password.chars().count() < password::MIN_PASSWORD_LEN {
-                return Err(format!("the password must be at least {} characters", password::MIN_PASSWORD_LEN));
-            }
+            let password_hash = new_password_hash().await?;
             let db = open(&config).await?;
-            let password_hash =
-                tokio::task::spawn_blocking(move || password::hash(&password)).await.map_err(|e| e.to_string())?;
             let user = users::create(&db, users::NewUser { email, name, role, password_hash })
                 .await
                 .map_err(|e| e.to_string())?;
             println!("created user {} ({}) with id {}", user.email, token::role_name(user.role), user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::Password { email }) => {
+            let password_hash = new_password_hash().await?;
+            let db = open(&config).await?;
+            let user = users::set_password(&db, &email, password_hash).await.map_err(|e| e.to_string())?;
+            println!("set a new password for {}", user.email);
             Ok(())
         }
         Command::Token { sub, role, ttl } => {
@@ -229,6 +237,15 @@ fn progress_bar(size: Option<u64>) -> indicatif::ProgressBar {
             ProgressStyle::with_template("importing {spinner} {binary_bytes}").expect("a valid progress template"),
         ),
     }
+}
+
+/// Reads a new password and hashes it.
+async fn new_password_hash() -> Result<String, String> {
+    let password = read_password()?;
+    if password.chars().count() < password::MIN_PASSWORD_LEN {
+        return Err(format!("the password must be at least {} characters", password::MIN_PASSWORD_LEN));
+    }
+    tokio::task::spawn_blocking(move || password::hash(&password)).await.map_err(|e| e.to_string())
 }
 
 fn read_password() -> Result<String, String> {

@@ -147,3 +147,24 @@ async fn staff_only_fields(app: TestApp) {
     );
 }
 on_both!(staff_only_fields);
+
+async fn a_new_password_replaces_the_old_one(app: TestApp) {
+    users::create(
+        &app.db,
+        users::NewUser {
+            email: "moved@example.com".into(),
+            name: "Moved".into(),
+            role: Role::Editor,
+            password_hash: password::hash("the old password"),
+        },
+    )
+    .await
+    .unwrap();
+    users::set_password(&app.db, "Moved@Example.com", password::hash("the new password")).await.unwrap();
+    let old = app.post(None, LOGIN, json!({ "e": "moved@example.com", "p": "the old password" })).await;
+    assert_eq!(old.codes(), ["UNAUTHENTICATED"]);
+    let new = app.query(LOGIN, json!({ "e": "moved@example.com", "p": "the new password" })).await;
+    assert_eq!(new["login"]["user"]["email"], "moved@example.com");
+    assert!(users::set_password(&app.db, "nobody@example.com", password::hash("whatever it is")).await.is_err());
+}
+on_both!(a_new_password_replaces_the_old_one);

@@ -68,3 +68,13 @@ pub async fn create(db: &DatabaseConnection, new: NewUser) -> Result<user::Model
     .insert(db)
     .await?)
 }
+
+/// Replaces the password of the account with this email.
+pub async fn set_password(db: &DatabaseConnection, email: &str, password_hash: String) -> Result<user::Model> {
+    let found =
+        find_by_email(db, email).await?.ok_or_else(|| Error::NotFound(format!("user {}", normalize_email(email))))?;
+    let mut row: user::ActiveModel = found.into();
+    row.password_hash = Set(Some(password_hash));
+    row.updated_at = Set(super::now());
+    Ok(row.update(db).await?)
+}
