@@ -7,6 +7,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::{self, TokenService};
 use crate::config::Config;
+use crate::domain::abuse::{Allowance, RateLimits};
+use crate::domain::comments::Policy;
 use crate::graphql::{self, Limits, Services};
 use crate::http::{self, AppState, HttpLimits};
 
@@ -27,13 +29,32 @@ pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<T
 /// The application over an open (and migrated) database.
 pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
     let tokens = Arc::new(token_service(&db, config).await?);
-    let services = Services { db: db.clone(), tokens: tokens.clone(), login_ttl: config.login_ttl };
+    let client_salt = crate::domain::settings::get_or_create(&db, "client_hash_salt", || {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+    })
+    .await
+    .map_err(auth::SecretError::Storage)?;
+    let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
+    let services = Services {
+        db: db.clone(),
+        tokens: tokens.clone(),
+        login_ttl: config.login_ttl,
+        comment_policy: Policy { auto_approve: config.comments_auto_approve },
+        comment_limits: Arc::new(RateLimits::new(allowance)),
+        client_salt: client_salt.into(),
+    };
     let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
     Ok(AppState { db, api: graphql::Api::new(services, limits), tokens })
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
-    http::router(state, HttpLimits { body_limit: config.body_limit, request_timeout: config.request_timeout })
+    let limits = HttpLimits {
+        body_limit: config.body_limit,
+        request_timeout: config.request_timeout,
+        trusted_proxies: config.trusted_proxies.clone(),
+    };
+    http::router(state, limits)
 }
 
 /// Connects, migrates unless told not to, and returns the router with its state.

@@ -56,6 +56,24 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "NEWSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// Readers' comments go live at once instead of waiting for a moderator (comments with
+    /// more than two links still wait).
+    #[arg(long, env = "NEWSROOM_COMMENTS_AUTO_APPROVE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub comments_auto_approve: bool,
+
+    /// Comments one client may post a minute.
+    #[arg(long, env = "NEWSROOM_COMMENT_LIMIT_PER_MINUTE", default_value_t = 5, global = true)]
+    pub comment_limit_per_minute: u32,
+
+    /// Comments one client may post an hour.
+    #[arg(long, env = "NEWSROOM_COMMENT_LIMIT_PER_HOUR", default_value_t = 30, global = true)]
+    pub comment_limit_per_hour: u32,
+
+    /// Addresses of reverse proxies whose `X-Forwarded-For` header names the client
+    /// (comma-separated). Without them the client is the connection's peer address.
+    #[arg(long, env = "NEWSROOM_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +109,10 @@ impl Config {
             body_limit: 256 * 1024,
             request_timeout: Duration::from_secs(10),
             log_format: LogFormat::Text,
+            comments_auto_approve: false,
+            comment_limit_per_minute: 5,
+            comment_limit_per_hour: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -6,13 +6,15 @@
 use std::collections::HashMap;
 
 use entity::comment::{self, CommentStatus};
+use entity::user::Role;
 use sea_orm::sea_query::{Expr, IntoColumnRef, Query};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select, Set};
 
+use super::abuse::{ClientKey, RateLimits};
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
-use super::{Error, Result, Viewer, articles};
+use super::{Error, Result, Viewer, articles, users, validate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CommentOrder {
@@ -199,19 +201,187 @@ pub fn parent_visible_to(viewer: &Viewer, parent: &comment::Model) -> bool {
 }
 
 /// A plain-text comment body as safe HTML: everything escaped, blank lines separate
-/// paragraphs, single line breaks stay.
+/// paragraphs, single line breaks stay, bare web addresses become links that pass no
+/// reputation (`rel="nofollow ugc noopener"`).
 pub fn body_html(body: &str) -> String {
     let normalized = body.replace("\r\n", "\n");
     normalized
         .split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", html_escape::encode_safe(p).replace('\n', "<br>")))
+        .map(|p| format!("<p>{}</p>", linkify(p).replace('\n', "<br>")))
         .collect()
+}
+
+/// Escapes `text`, turning each `http://` or `https://` address into a link.
+fn linkify(text: &str) -> String {
+    let mut html = String::new();
+    let mut rest = text;
+    while let Some(start) = [rest.find("http://"), rest.find("https://")].into_iter().flatten().min() {
+        let tail = &rest[start..];
+        let mut end = tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(tail.len());
+        end = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']).len();
+        let url = &tail[..end];
+        html.push_str(&html_escape::encode_safe(&rest[..start]));
+        if url.len() > "https://".len() {
+            let escaped = html_escape::encode_double_quoted_attribute(url);
+            html.push_str(&format!(
+                r#"<a href="{escaped}" rel="nofollow ugc noopener">{}</a>"#,
+                html_escape::encode_text(url)
+            ));
+        } else {
+            html.push_str(&html_escape::encode_safe(url));
+        }
+        rest = &tail[end..];
+    }
+    html.push_str(&html_escape::encode_safe(rest));
+    html
+}
+
+pub const MAX_NAME_LEN: usize = 80;
+pub const MAX_BODY_LEN: usize = 5000;
+/// More links than this hold a comment back for a moderator, whatever the policy.
+pub const MAX_LINKS: usize = 2;
+/// The same body from the same client within this many minutes is refused.
+pub const DUPLICATE_MINUTES: i64 = 10;
+
+fn links_in(body: &str) -> usize {
+    body.matches("http://").count() + body.matches("https://").count() + body.matches("www.").count()
+}
+
+pub struct NewComment {
+    pub article_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: String,
+    pub author_email: Option<String>,
+    pub body: String,
+}
+
+/// How reader comments are received.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Policy {
+    /// Readers' comments go live at once instead of waiting for a moderator.
+    pub auto_approve: bool,
+}
+
+/// Adds a comment. Readers' comments arrive PENDING unless the policy approves them (but
+/// never with more than two links); editors' arrive APPROVED.
+pub async fn add(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    client: &ClientKey,
+    limits: &RateLimits,
+    policy: Policy,
+    new: NewComment,
+) -> Result<comment::Model> {
+    let author_name = validate::text("authorName", &new.author_name, 1, MAX_NAME_LEN)?;
+    let body = new.body.trim().to_owned();
+    let length = body.chars().count();
+    if length == 0 || length > MAX_BODY_LEN {
+        return Err(Error::bad_input("body", format!("must be 1 to {MAX_BODY_LEN} characters, got {length}")));
+    }
+    let author_email = match new.author_email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) => Some(
+            users::validate_email(email)
+                .map_err(|_| Error::bad_input("authorEmail", "must be an email address like name@example.com"))?,
+        ),
+        None => None,
+    };
+    let now = super::now();
+    let article =
+        articles::find_by_id(db, viewer, new.article_id).await?.ok_or_else(|| Error::NotFound("article".into()))?;
+    if !articles::is_visible(&Viewer::Anonymous, &article, now) {
+        return Err(Error::Forbidden("comments open once the article is published".into()));
+    }
+    if !article.comments_open {
+        return Err(Error::Forbidden("comments are closed on this article".into()));
+    }
+    if let Some(parent_id) = new.parent_id {
+        let parent = comment::Entity::find_by_id(parent_id).one(db).await?;
+        match parent {
+            None => return Err(Error::bad_input("parentId", "no comment has this id")),
+            Some(p) if p.article_id != article.id => {
+                return Err(Error::bad_input("parentId", "the comment belongs to another article"));
+            }
+            Some(p) if p.status != CommentStatus::Approved => {
+                return Err(Error::bad_input("parentId", "replies go to approved comments only"));
+            }
+            Some(_) => {}
+        }
+    }
+    if !viewer.is_editor() {
+        limits.spend(client, "comments")?;
+    }
+    let txn = super::begin_write(db).await?;
+    if let Some(hash) = &client.0 {
+        let since = now - chrono::Duration::minutes(DUPLICATE_MINUTES);
+        let duplicate = comment::Entity::find()
+            .filter(comment::Column::ClientHash.eq(hash.as_str()))
+            .filter(comment::Column::Body.eq(body.as_str()))
+            .filter(comment::Column::CreatedAt.gte(since))
+            .one(&txn)
+            .await?;
+        if duplicate.is_some() {
+            return Err(Error::Conflict("you posted this comment already".into()));
+        }
+    }
+    let status = if viewer.is_editor() || (policy.auto_approve && links_in(&body) <= MAX_LINKS) {
+        CommentStatus::Approved
+    } else {
+        CommentStatus::Pending
+    };
+    let created = comment::ActiveModel {
+        article_id: Set(article.id),
+        parent_id: Set(new.parent_id),
+        user_id: Set(viewer.user_id()),
+        author_name: Set(author_name),
+        author_email: Set(author_email),
+        body: Set(body),
+        status: Set(status),
+        client_hash: Set(client.0.clone()),
+        created_at: Set(now),
+        moderated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Sets a comment's status. Editors and admins.
+pub async fn moderate(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    status: CommentStatus,
+) -> Result<comment::Model> {
+    viewer.require(Role::Editor, "moderate comments")?;
+    let txn = super::begin_write(db).await?;
+    let found = comment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("comment".into()))?;
+    let mut row: comment::ActiveModel = found.into();
+    row.status = Set(status);
+    row.moderated_at = Set(Some(super::now()));
+    let moderated = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(moderated)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bare_addresses_become_links_that_pass_no_reputation() {
+        assert_eq!(
+            super::body_html("See https://example.com/a?b=1&c=2. Or <http://x.org>!"),
+            "<p>See <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow ugc noopener\">https://example.com/a?b=1&amp;c=2</a>. \
+             Or &lt;<a href=\"http://x.org\" rel=\"nofollow ugc noopener\">http://x.org</a>&gt;!</p>"
+        );
+        assert_eq!(
+            super::body_html("javascript:alert(1) https://\"onmouseover=x"),
+            "<p>javascript:alert(1) https:&#x2F;&#x2F;&quot;onmouseover=x</p>"
+        );
+    }
+
     #[test]
     fn comment_bodies_are_escaped_into_paragraphs() {
         assert_eq!(

@@ -13,6 +13,8 @@ pub enum Error {
     BadInput { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    #[error("{message}")]
+    RateLimited { message: String, retry_after_seconds: u64 },
     /// Carries the database's own text for the log; never shown to a client.
     #[error("database error: {0}")]
     Database(#[from] DbErr),

@@ -1,6 +1,7 @@
 //! The rules of the publication: who sees what, how lists page, how bodies render,
 //! how credits read. Knows nothing about GraphQL or HTTP.
 
+pub mod abuse;
 pub mod articles;
 pub mod bylines;
 pub mod comments;

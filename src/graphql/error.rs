@@ -15,6 +15,7 @@ pub const FORBIDDEN: &str = "FORBIDDEN";
 pub const NOT_FOUND: &str = "NOT_FOUND";
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 pub const CONFLICT: &str = "CONFLICT";
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
 pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
@@ -36,6 +37,10 @@ pub fn to_gql(error: &Error) -> async_graphql::Error {
             coded(error.to_string(), BAD_USER_INPUT).extend_with(move |_, e| e.set("field", field.as_str()))
         }
         Error::Conflict(m) => coded(m.clone(), CONFLICT),
+        Error::RateLimited { message, retry_after_seconds } => {
+            let seconds = *retry_after_seconds;
+            coded(message.clone(), RATE_LIMITED).extend_with(move |_, e| e.set("retryAfterSeconds", seconds))
+        }
         _ if crate::domain::is_unique_violation(error) => {
             coded("another change took the same slug or name at the same moment; try again", CONFLICT)
         }

@@ -25,6 +25,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::domain::Viewer;
+use crate::domain::abuse::RateLimits;
+use crate::domain::comments;
 use crate::domain::sections::SectionTree;
 use loaders::{AllSections, Loaders};
 
@@ -49,6 +51,10 @@ pub struct Services {
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenService>,
     pub login_ttl: Duration,
+    pub comment_policy: comments::Policy,
+    pub comment_limits: Arc<RateLimits>,
+    /// Salt for hashing client addresses.
+    pub client_salt: Arc<str>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -174,6 +180,10 @@ fn only_introspection(operation: &OperationDefinition) -> bool {
             _ => false,
         })
 }
+
+/// The network address of the client, as the HTTP layer determined it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
 /// The caller of this request; anonymous when none was attached.
 pub fn viewer(ctx: &Context<'_>) -> Viewer {

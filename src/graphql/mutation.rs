@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
 use super::article::Article;
+use super::comment::{Comment, CommentStatus};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::Image;
@@ -11,6 +12,8 @@ use super::people::{AuthPayload, Author, User};
 use super::scalars::DateTime;
 use super::section::Section;
 use crate::auth;
+use crate::domain::abuse::ClientKey;
+use crate::domain::comments::{self, NewComment};
 use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
@@ -156,6 +159,18 @@ pub struct UpdateArticleInput {
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
     pub seo: Option<SeoInput>,
+}
+
+#[derive(InputObject)]
+pub struct AddCommentInput {
+    pub article_id: ID,
+    /// A reply to this approved comment of the same article.
+    pub parent_id: Option<ID>,
+    pub author_name: String,
+    /// Kept private: shown to editors only.
+    pub author_email: Option<String>,
+    /// Plain text, 1 to 5,000 characters.
+    pub body: String,
 }
 
 /// A shareable preview of one article.
@@ -327,6 +342,34 @@ impl Mutation {
         let ttl = std::time::Duration::from_secs(minutes as u64 * 60);
         let (token, expires_at) = super::services(ctx)?.tokens.issue_preview(article.id, ttl);
         Ok(PreviewLink { token, expires_at: expires_at.into(), article: article.into() })
+    }
+
+    /// A reader's comment or reply. It arrives PENDING for a moderator (or APPROVED when
+    /// the server approves readers' comments, unless it holds more than two links);
+    /// editors' comments arrive APPROVED. Rate-limited per client.
+    async fn add_comment(&self, ctx: &Context<'_>, input: AddCommentInput) -> Result<Comment> {
+        let services = super::services(ctx)?;
+        let address = ctx.data_opt::<super::ClientAddress>().and_then(|a| a.0);
+        let client = ClientKey::of(address, &services.client_salt);
+        let new = NewComment {
+            article_id: id_of(Kind::Article, "articleId", &input.article_id)?,
+            parent_id: input.parent_id.as_ref().map(|id| id_of(Kind::Comment, "parentId", id)).transpose()?,
+            author_name: input.author_name,
+            author_email: input.author_email,
+            body: input.body,
+        };
+        let viewer = super::viewer(ctx);
+        let added =
+            comments::add(&services.db, &viewer, &client, &services.comment_limits, services.comment_policy, new)
+                .await
+                .gql()?;
+        Ok(Comment(added))
+    }
+
+    /// Approves, rejects or marks a comment as spam. Editors and admins.
+    async fn moderate_comment(&self, ctx: &Context<'_>, id: ID, status: CommentStatus) -> Result<Comment> {
+        let id = id_of(Kind::Comment, "id", &id)?;
+        Ok(Comment(comments::moderate(super::db(ctx)?, &super::viewer(ctx), id, status.into()).await.gql()?))
     }
 
     /// Editors and admins.

@@ -4,6 +4,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ParseRequestError, Request};
 use async_graphql_axum::GraphQLRequest;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -12,6 +13,7 @@ use serde_json::json;
 use super::AppState;
 use crate::auth;
 use crate::domain::{Error, Viewer};
+use crate::graphql::ClientAddress;
 use crate::graphql::error::{
     BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX,
     UNAUTHENTICATED,
@@ -117,7 +119,7 @@ fn carries_nul(request: &Request) -> bool {
     escaped_nul(&request.query) || serde_json::to_string(&request.variables).is_ok_and(|v| escaped_nul(&v))
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Response {
+async fn execute(state: &AppState, headers: &HeaderMap, client: ClientAddress, request: Request) -> Response {
     let graphql_response = wants_graphql_response(headers);
     if carries_nul(&request) {
         let message = "strings may not contain NUL characters";
@@ -140,7 +142,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
             );
         }
     };
-    let request = request.data(viewer);
+    let request = request.data(viewer).data(client);
     let response = state.api.execute(request).await;
     // With the graphql-response media type a request that never ran (it did not parse,
     // validate or fit the limits) is answered 400; plain JSON clients always get 200.
@@ -159,13 +161,23 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: Request) -> Res
     answer
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
-    execute(&state, &headers, request.into_inner()).await
+pub async fn post(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddress>,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
+    execute(&state, &headers, client, request.into_inner()).await
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
 /// link can never change anything.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest<BadRequest>) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddress>,
+    headers: HeaderMap,
+    request: GraphQLRequest<BadRequest>,
+) -> Response {
     let request = request.into_inner();
     let operation = crate::graphql::operation(&request).map(|op| op.ty);
     if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
@@ -178,7 +190,7 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, request: Gra
         answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return answer;
     }
-    execute(&state, &headers, request).await
+    execute(&state, &headers, client, request).await
 }
 
 pub async fn graphiql() -> Html<String> {

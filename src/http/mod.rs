@@ -1,5 +1,6 @@
 //! The HTTP surface: routes, middleware and the handlers that are not GraphQL.
 
+mod client;
 mod graphql;
 mod health;
 
@@ -29,6 +30,7 @@ pub struct AppState {
 pub struct HttpLimits {
     pub body_limit: usize,
     pub request_timeout: Duration,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
@@ -39,6 +41,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(Arc::new(limits.trusted_proxies), client::find_address))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))

@@ -82,6 +82,9 @@ impl TestApp {
 
     pub async fn start(mut config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
         config.db_max_connections = 4;
+        // Requests come from 127.0.0.1, as from a trusted proxy: a test names its client
+        // with `X-Forwarded-For` (see `post_from`).
+        config.trusted_proxies = vec![std::net::Ipv4Addr::LOCALHOST.into()];
         let mut db =
             newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
         newsroom::db::migrate(&db).await.expect("migrations run");
@@ -91,8 +94,36 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let state = newsroom::app::state(db, &config).await.expect("app starts");
-        let router = newsroom::app::router(state.clone(), &config);
+        let router = Self::router_for(state.clone(), &config);
         TestApp { statements, router, db: state.db.clone(), tokens: state.tokens.clone(), config, _dir: dir }
+    }
+
+    fn router_for(state: newsroom::http::AppState, config: &Config) -> Router {
+        let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 40000));
+        newsroom::app::router(state, config).layer(axum::extract::connect_info::MockConnectInfo(peer))
+    }
+
+    /// A second server on the same database with changed settings.
+    pub async fn reconfigured(&self, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        change(&mut config);
+        let state = newsroom::app::state(self.db.clone(), &config).await.expect("app starts");
+        let router = Self::router_for(state.clone(), &config);
+        TestApp { statements: self.statements.clone(), router, db: state.db, tokens: state.tokens, config, _dir: None }
+    }
+
+    /// POSTs a GraphQL document as the client at `address` (behind the trusted proxy).
+    pub async fn post_from(&self, address: &str, token: Option<&str>, query: &str, variables: Value) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", address);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.request(request.body(Body::from(body)).unwrap()).await
     }
 
     /// The SQL statements one request runs, and its answer.
