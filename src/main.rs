@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use newsroom::auth::{password, token};
 use newsroom::config::{Config, LogFormat, parse_duration};
-use newsroom::domain::users;
+use newsroom::domain::{newsletter, users};
 use newsroom::transfer::{self, ExportOptions};
 use newsroom::{app, db, demo, graphql};
 
@@ -42,7 +42,8 @@ enum Command {
         /// The file to write; standard output when absent.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Include password hashes and newsletter token hashes (written as null otherwise).
+        /// Include password hashes and newsletter token hashes (written as null otherwise), and
+        /// the outbox, whose emails carry newsletter links (left out otherwise).
         #[arg(long)]
         with_secrets: bool,
     },
@@ -50,6 +51,16 @@ enum Command {
     Import {
         /// The file `export` wrote; `-` reads standard input.
         file: PathBuf,
+    },
+    /// List the emails waiting in the outbox, oldest first, with their bodies. Sending
+    /// them is not built yet.
+    Outbox {
+        /// List the emails sent already as well.
+        #[arg(long)]
+        all: bool,
+        /// List at most this many.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        limit: u64,
     },
     /// Manage staff accounts.
     #[command(subcommand)]
@@ -131,6 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Export { out, with_secrets } => export(&config, out, with_secrets).await,
         Command::Import { file } => import(&config, file).await,
+        Command::Outbox { all, limit } => outbox(&config, all, limit).await,
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
             let password_hash = new_password_hash().await?;
@@ -218,6 +230,34 @@ async fn import(config: &Config, file: PathBuf) -> Result<(), String> {
             "{} users have no password (exported without --with-secrets): they cannot sign in with a password",
             summary.users_without_password
         );
+    }
+    Ok(())
+}
+
+async fn outbox(config: &Config, all: bool, limit: u64) -> Result<(), String> {
+    let db = open(config).await?;
+    let messages = newsletter::list_outbox(&db, all, limit.saturating_add(1)).await.map_err(|e| e.to_string())?;
+    let what = if all { "emails" } else { "unsent emails" };
+    if messages.is_empty() {
+        println!("no {what} in the outbox");
+        return Ok(());
+    }
+    let more = messages.len() as u64 > limit;
+    for message in messages.iter().take(limit as usize) {
+        let sent = match message.sent_at {
+            Some(at) => format!("sent {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            None => "unsent".to_owned(),
+        };
+        println!("#{} {} ({sent})", message.id, message.kind);
+        println!("To: {}", message.recipient);
+        println!("Subject: {}", message.subject);
+        println!("Queued: {}", message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        println!();
+        println!("{}", message.body.trim_end());
+        println!();
+    }
+    if more {
+        println!("there are more {what} than these {limit}: list them with a higher --limit");
     }
     Ok(())
 }

@@ -20,7 +20,8 @@
 //!
 //! The `settings` table (the generated token-signing secret, among others) stays behind:
 //! it belongs to one installation. Password hashes and newsletter token hashes are
-//! written as `null` unless [`ExportOptions::with_secrets`] asks for them.
+//! written as `null` unless [`ExportOptions::with_secrets`] asks for them, and the
+//! outbox, whose emails carry newsletter tokens in their links, is left out.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -29,7 +30,7 @@ use std::io::{BufRead, BufWriter, Write};
 use chrono::{DateTime, Utc};
 use entity::{
     article, article_author, article_revision, article_slug, article_tag, author, comment, image,
-    newsletter_subscription, section, tag, user,
+    newsletter_subscription, outbox_message, section, tag, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -123,6 +124,9 @@ pub enum Table {
     ArticleSlugs,
     Comments,
     NewsletterSubscriptions,
+    /// Emails queued and sent. Their bodies carry live confirmation and unsubscribe
+    /// links, so they travel only with the secrets.
+    Outbox,
 }
 
 /// Runs `$body` with `$entity` standing for the entity type of `$table`.
@@ -177,12 +181,16 @@ macro_rules! with_entity {
                 type $entity = newsletter_subscription::Entity;
                 $body
             }
+            Table::Outbox => {
+                type $entity = outbox_message::Entity;
+                $body
+            }
         }
     };
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -195,6 +203,7 @@ impl Table {
         Table::ArticleSlugs,
         Table::Comments,
         Table::NewsletterSubscriptions,
+        Table::Outbox,
     ];
 
     /// The table's name in the database and in the file.
@@ -262,7 +271,8 @@ impl fmt::Display for RowCounts {
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExportOptions {
-    /// Include password hashes and newsletter token hashes; without it they are `null`.
+    /// Include password hashes and newsletter token hashes, and the outbox; without it
+    /// the hashes are `null` and the outbox stays behind.
     pub with_secrets: bool,
 }
 
@@ -347,6 +357,8 @@ pub async fn export(
                 })
                 .await?
             }
+            Table::Outbox if secrets => plain::<outbox_message::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::Outbox => {}
         }
     }
     txn.commit().await?;

@@ -9,9 +9,9 @@ use common::{TestApp, fixtures};
 use entity::comment::CommentStatus;
 use entity::newsletter_subscription::SubscriptionStatus;
 use entity::user::Role;
-use entity::{comment, image, newsletter_subscription, section, tag, user};
+use entity::{comment, image, newsletter_subscription, outbox_message, section, tag, user};
 use newsroom::auth::password;
-use newsroom::domain::users;
+use newsroom::domain::{newsletter, users};
 use newsroom::transfer::{self, ExportOptions, RowCounts, Table, TransferError};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryOrder, Set, Statement,
@@ -22,6 +22,7 @@ const SEED: &str = "russia-moves-to-drop-taliban-from-banned-list-as-moscow-cour
 const OLD_SLUG: &str = "russia-to-drop-taliban-from-banned-list";
 const EDITOR_EMAIL: &str = "eda@example.com";
 const EDITOR_PASSWORD: &str = "a long password";
+const SUBSCRIBER_EMAIL: &str = "subscriber@example.com";
 const SECRETS: ExportOptions = ExportOptions { with_secrets: true };
 
 /// A fresh database of the same kind as `app`.
@@ -34,8 +35,9 @@ async fn fresh_like(app: &TestApp) -> TestApp {
 }
 
 /// The demo publication, plus what the demo does not have: a staff account with a
-/// password, an old slug, newsletter subscriptions with token hashes, and a section and
-/// a comment whose parents were created after them (higher ids).
+/// password, an old slug, newsletter subscriptions with token hashes, a confirmation
+/// email in the outbox, and a section and a comment whose parents were created after
+/// them (higher ids).
 async fn publication(app: &TestApp) {
     assert!(newsroom::demo::load(&app.db).await.unwrap());
     users::create(
@@ -72,6 +74,7 @@ async fn publication(app: &TestApp) {
         .await
         .unwrap();
     }
+    newsletter::subscribe(&app.db, SUBSCRIBER_EMAIL, "https://news.example.com/newsletter").await.unwrap();
 
     // "Letters" first, then "Opinion", which becomes its parent.
     let letters = fixtures::section(&app.db, "letters", "Letters", None).await;
@@ -528,10 +531,14 @@ async fn broken_files_import_nothing(target: TestApp) {
 }
 on_both!(broken_files_import_nothing);
 
-/// Password hashes and newsletter tokens travel only when asked for.
+/// Password hashes, newsletter tokens and the outbox, whose emails carry tokens in their
+/// links, travel only when asked for.
 async fn secrets_only_when_asked(target: TestApp) {
     let source = TestApp::sqlite().await;
     publication(&source).await;
+    let queued = outbox_message::Entity::find().all(&source.db).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    let token = queued[0].body.split("?token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     let stored = users::find_by_email(&source.db, EDITOR_EMAIL).await.unwrap().unwrap();
     let hash = stored.password_hash.clone().unwrap();
     const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { user { email role } } }";
@@ -541,7 +548,8 @@ async fn secrets_only_when_asked(target: TestApp) {
     let text = String::from_utf8(plain.clone()).unwrap();
     assert!(!text.contains(&hash) && !text.contains("$argon2"));
     assert!(!text.contains("confirm-hash") && !text.contains("unsubscribe-hash"));
-    assert!(text.contains(EDITOR_EMAIL), "the account itself travels");
+    assert!(!text.contains(&token) && !text.contains(r#""table":"outbox""#), "the outbox stays behind");
+    assert!(text.contains(EDITOR_EMAIL) && text.contains(SUBSCRIBER_EMAIL), "the account and subscription travel");
     let summary = transfer::import(&target.db, plain.as_slice(), |_| {}).await.unwrap();
     assert_eq!(summary.users_without_password, 1);
     let refused = target.post(None, LOGIN, credentials.clone()).await;
@@ -551,9 +559,18 @@ async fn secrets_only_when_asked(target: TestApp) {
     let text = String::from_utf8(secret.clone()).unwrap();
     assert!(text.contains(&hash));
     assert!(text.contains("confirm-hash-0") && text.contains("unsubscribe-hash-1"));
+    assert!(text.contains(&token), "the outbox travels");
     let target = fresh_like(&target).await;
     let summary = transfer::import(&target.db, secret.as_slice(), |_| {}).await.unwrap();
     assert_eq!(summary.users_without_password, 0);
+    assert_eq!(summary.rows.get(Table::Outbox), 1);
+    assert_eq!(outbox_message::Entity::find().all(&target.db).await.unwrap(), queued);
+    // The confirmation link of the email that travelled works in the new database, and
+    // new emails queue after it.
+    newsletter::confirm(&target.db, &token).await.expect("the token hash travelled");
+    newsletter::subscribe(&target.db, "later@example.com", "https://news.example.com/newsletter").await.unwrap();
+    let pending = newsletter::pending_outbox(&target.db, 10).await.unwrap();
+    assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), [queued[0].id, queued[0].id + 1]);
     let imported = users::find_by_email(&target.db, EDITOR_EMAIL).await.unwrap().unwrap();
     assert_eq!(imported, stored, "the account, hash and timestamps alike");
     let signed_in = target.query(LOGIN, credentials).await;
@@ -613,6 +630,10 @@ async fn the_file_lists_parents_first() {
     let source = TestApp::sqlite().await;
     publication(&source).await;
     let (file, rows) = export(&source.db, ExportOptions::default()).await;
+    assert_well_ordered(&file);
+    assert!(Table::ALL.iter().filter(|table| **table != Table::Outbox).all(|table| rows.get(*table) > 0));
+    assert_eq!(rows.get(Table::Outbox), 0, "only with the secrets");
+    let (file, rows) = export(&source.db, SECRETS).await;
     assert_well_ordered(&file);
     assert!(Table::ALL.iter().all(|table| rows.get(*table) > 0));
 }

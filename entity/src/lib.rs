@@ -9,6 +9,7 @@ pub mod author;
 pub mod comment;
 pub mod image;
 pub mod newsletter_subscription;
+pub mod outbox_message;
 pub mod section;
 pub mod setting;
 pub mod tag;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_content_schema;
 mod m20261127_000002_article_search;
 mod m20261127_000003_image_rights;
+mod m20261127_000004_outbox;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_content_schema::Migration),
             Box::new(m20261127_000002_article_search::Migration),
             Box::new(m20261127_000003_image_rights::Migration),
+            Box::new(m20261127_000004_outbox::Migration),
         ]
     }
 }

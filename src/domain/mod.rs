@@ -10,6 +10,7 @@ pub mod editorial;
 pub mod error;
 pub mod images;
 pub mod markdown;
+pub mod newsletter;
 pub mod pagination;
 pub mod search;
 pub mod sections;
