@@ -18,6 +18,8 @@ pub enum StartError {
     Database(#[from] crate::db::DbError),
     #[error(transparent)]
     Secret(#[from] auth::SecretError),
+    #[error("{0}")]
+    Setting(String),
 }
 
 /// The token service for `config`, with the configured or stored signing secret.
@@ -35,6 +37,8 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
     })
     .await
     .map_err(auth::SecretError::Storage)?;
+    crate::domain::validate::web_url("NEWSROOM_NEWSLETTER_URL", &config.newsletter_url)
+        .map_err(|e| StartError::Setting(e.to_string()))?;
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
     let services = Services {
         db: db.clone(),
@@ -43,6 +47,8 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
         comment_policy: Policy { auto_approve: config.comments_auto_approve },
         comment_limits: Arc::new(RateLimits::new(allowance)),
         client_salt: client_salt.into(),
+        newsletter_limits: Arc::new(RateLimits::new(allowance)),
+        newsletter_url: config.newsletter_url.as_str().into(),
     };
     let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
     Ok(AppState { db, api: graphql::Api::new(services, limits), tokens })

@@ -74,6 +74,11 @@ pub struct Config {
     /// (comma-separated). Without them the client is the connection's peer address.
     #[arg(long, env = "NEWSROOM_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// The site's newsletter page: confirmation and unsubscribe emails link to it with
+    /// `?token=...` and `?unsubscribe=...`.
+    #[arg(long, env = "NEWSROOM_NEWSLETTER_URL", default_value = "http://localhost:3000/newsletter", global = true)]
+    pub newsletter_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +118,7 @@ impl Config {
             comment_limit_per_minute: 5,
             comment_limit_per_hour: 30,
             trusted_proxies: Vec::new(),
+            newsletter_url: "http://localhost:3000/newsletter".into(),
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct Services {
     pub comment_limits: Arc<RateLimits>,
     /// Salt for hashing client addresses.
     pub client_salt: Arc<str>,
+    /// Sign-ups a client may make, counted apart from its comments.
+    pub newsletter_limits: Arc<RateLimits>,
+    pub newsletter_url: Arc<str>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {

@@ -18,7 +18,7 @@ use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Change, bylines};
+use crate::domain::{Change, bylines, newsletter};
 
 fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Change<U>> {
     Ok(match value {
@@ -364,6 +364,28 @@ impl Mutation {
                 .await
                 .gql()?;
         Ok(Comment(added))
+    }
+
+    /// Always true for a well-formed address, whether or not it was already subscribed: a
+    /// confirmation email with a single-use link (48 hours) is queued. Rate-limited per client.
+    async fn subscribe_newsletter(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        let services = super::services(ctx)?;
+        let address = ctx.data_opt::<super::ClientAddress>().and_then(|a| a.0);
+        services.newsletter_limits.spend(&ClientKey::of(address, &services.client_salt), "sign-ups").gql()?;
+        newsletter::subscribe(&services.db, &email, &services.newsletter_url).await.gql()?;
+        Ok(true)
+    }
+
+    /// Confirms a sign-up with the token from its email.
+    async fn confirm_newsletter_subscription(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        newsletter::confirm(super::db(ctx)?, &token).await.gql()?;
+        Ok(true)
+    }
+
+    /// Ends a subscription with the token from any of its emails.
+    async fn unsubscribe_newsletter(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        newsletter::unsubscribe(super::db(ctx)?, &token).await.gql()?;
+        Ok(true)
     }
 
     /// Approves, rejects or marks a comment as spam. Editors and admins.
