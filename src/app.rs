@@ -9,6 +9,7 @@ use crate::auth::{self, TokenService};
 use crate::config::Config;
 use crate::domain::abuse::{Allowance, RateLimits};
 use crate::domain::comments::Policy;
+use crate::domain::events::{EventBus, InProcessBus};
 use crate::graphql::{self, Limits, Services};
 use crate::http::{self, AppState, HttpLimits};
 
@@ -39,6 +40,7 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
     .map_err(auth::SecretError::Storage)?;
     crate::domain::validate::web_url("NEWSROOM_NEWSLETTER_URL", &config.newsletter_url)
         .map_err(|e| StartError::Setting(e.to_string()))?;
+    let events: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
     let services = Services {
         db: db.clone(),
@@ -49,9 +51,10 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
         client_salt: client_salt.into(),
         newsletter_limits: Arc::new(RateLimits::new(allowance)),
         newsletter_url: config.newsletter_url.as_str().into(),
+        events: events.clone(),
     };
     let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
-    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens })
+    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens, events })
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {

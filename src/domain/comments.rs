@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Expr, IntoColumnRef, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select, Set};
 
 use super::abuse::{ClientKey, RateLimits};
+use super::events::{Event, EventBus};
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
@@ -272,6 +273,7 @@ pub async fn add(
     client: &ClientKey,
     limits: &RateLimits,
     policy: Policy,
+    events: &dyn EventBus,
     new: NewComment,
 ) -> Result<comment::Model> {
     let author_name = validate::text("authorName", &new.author_name, 1, MAX_NAME_LEN)?;
@@ -346,6 +348,9 @@ pub async fn add(
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    if created.status == CommentStatus::Approved {
+        events.publish(Event::CommentApproved { article_id: created.article_id, comment_id: created.id });
+    }
     Ok(created)
 }
 
@@ -355,15 +360,20 @@ pub async fn moderate(
     viewer: &Viewer,
     id: i64,
     status: CommentStatus,
+    events: &dyn EventBus,
 ) -> Result<comment::Model> {
     viewer.require(Role::Editor, "moderate comments")?;
     let txn = super::begin_write(db).await?;
     let found = comment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("comment".into()))?;
+    let approved_now = status == CommentStatus::Approved && found.status != CommentStatus::Approved;
     let mut row: comment::ActiveModel = found.into();
     row.status = Set(status);
     row.moderated_at = Set(Some(super::now()));
     let moderated = row.update(&txn).await?;
     txn.commit().await?;
+    if approved_now {
+        events.publish(Event::CommentApproved { article_id: moderated.article_id, comment_id: moderated.id });
+    }
     Ok(moderated)
 }
 

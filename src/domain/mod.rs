@@ -8,6 +8,7 @@ pub mod comments;
 pub mod credit;
 pub mod editorial;
 pub mod error;
+pub mod events;
 pub mod images;
 pub mod markdown;
 pub mod newsletter;

@@ -17,6 +17,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::editorial::status_name;
+use super::events::{Event, EventBus};
 use super::{Error, Result, Viewer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +61,13 @@ pub fn next_status(current: ArticleStatus, step: Move) -> Result<ArticleStatus> 
 }
 
 /// Moves article `id` one step along the workflow.
-pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Move) -> Result<article::Model> {
+pub async fn advance(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    step: Move,
+    events: &dyn EventBus,
+) -> Result<article::Model> {
     let now = super::now();
     match step {
         Move::SubmitForReview => viewer.require(Role::Contributor, "submit articles for review")?,
@@ -94,6 +101,9 @@ pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Mo
     }
     let moved = row.update(&txn).await?;
     txn.commit().await?;
+    if status == ArticleStatus::Published {
+        events.publish(Event::ArticlePublished { article_id: moved.id, section_id: moved.section_id });
+    }
     Ok(moved)
 }
 
@@ -101,7 +111,7 @@ pub async fn advance(db: &DatabaseConnection, viewer: &Viewer, id: i64, step: Mo
 /// published. Each article is switched by a conditional update that only one caller can
 /// win, so several server instances sharing one database publish it exactly once. Its
 /// `publishedAt` is the time it was scheduled for (or its first publication's).
-pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, events: &dyn EventBus) -> Result<Vec<i64>> {
     let due: Vec<article::Model> = article::Entity::find()
         .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
         .filter(article::Column::ScheduledAt.lte(now))
@@ -120,6 +130,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<
             .exec(db)
             .await?;
         if switched.rows_affected == 1 {
+            events.publish(Event::ArticlePublished { article_id: article.id, section_id: article.section_id });
             published.push(article.id);
         }
     }

@@ -68,6 +68,21 @@ pub async fn execute(
     .await
 }
 
+/// Loaders for the events of a WebSocket connection: each event runs on its own, so
+/// batches run as tasks of their own, and nothing is cached, so every event reads what
+/// is current.
+pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
+    let loaders = DataLoader::with_cache(
+        DbLoader { db },
+        |batch| {
+            tokio::spawn(batch);
+        },
+        HashMapCache::default(),
+    );
+    loaders.enable_all_cache(false);
+    loaders
+}
+
 /// A waker that notes whether it was woken, then wakes the request's task.
 struct SettleWatch {
     woken: AtomicBool,

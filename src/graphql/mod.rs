@@ -13,6 +13,7 @@ pub mod people;
 pub mod query;
 pub mod scalars;
 pub mod section;
+pub mod subscription;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,17 +21,19 @@ use std::time::Duration;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Context, EmptySubscription, Schema};
+use async_graphql::{Context, Data, Executor, Schema};
+use futures_util::stream::BoxStream;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
 use crate::domain::comments;
+use crate::domain::events::EventBus;
 use crate::domain::sections::SectionTree;
 use loaders::{AllSections, Loaders};
 
-pub type NewsroomSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type NewsroomSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// Limits every request is held to.
 #[derive(Debug, Clone, Copy)]
@@ -58,10 +61,11 @@ pub struct Services {
     /// Sign-ups a client may make, counted apart from its comments.
     pub newsletter_limits: Arc<RateLimits>,
     pub newsletter_url: Arc<str>,
+    pub events: Arc<dyn EventBus>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
-    let mut builder = Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+    let mut builder = Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .extension(error::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity);
@@ -131,6 +135,53 @@ impl Api {
     pub fn sdl(&self) -> String {
         self.schema.sdl()
     }
+
+    /// What runs the operations of WebSocket connections.
+    pub fn subscriptions(&self) -> Subscriptions {
+        Subscriptions { schema: self.schema.clone() }
+    }
+
+    /// The data of a WebSocket connection whose caller is `viewer`.
+    pub fn connection_data(&self, viewer: Viewer, client: ClientAddress) -> Data {
+        let mut data = Data::default();
+        data.insert(viewer);
+        data.insert(client);
+        data.insert(loaders::for_subscriptions(self.db.clone()));
+        data
+    }
+}
+
+/// Runs subscriptions, and only them: queries and mutations go over HTTP, where their
+/// loaders batch and their limits apply as the rest of the API's.
+#[derive(Clone)]
+pub struct Subscriptions {
+    schema: NewsroomSchema,
+}
+
+impl Executor for Subscriptions {
+    async fn execute(&self, _: async_graphql::Request) -> async_graphql::Response {
+        only_subscriptions()
+    }
+
+    fn execute_stream(
+        &self,
+        request: async_graphql::Request,
+        connection: Option<Arc<Data>>,
+    ) -> BoxStream<'static, async_graphql::Response> {
+        match operation(&request).map(|op| op.ty) {
+            Some(OperationType::Query | OperationType::Mutation) => {
+                Box::pin(futures_util::stream::once(async { only_subscriptions() }))
+            }
+            // Subscriptions, and documents that do not parse, which the schema answers.
+            _ => Executor::execute_stream(&self.schema, request, connection),
+        }
+    }
+}
+
+fn only_subscriptions() -> async_graphql::Response {
+    let message = "only subscriptions run over WebSocket; send queries and mutations to POST /graphql";
+    let error = error::coded(message, error::BAD_USER_INPUT);
+    async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
 }
 
 /// The operation a request will run, when its document parses and names one clearly.

@@ -191,7 +191,8 @@ pub struct Mutation;
 impl Mutation {
     async fn advance(&self, ctx: &Context<'_>, id: &ID, step: Move) -> Result<Article> {
         let id = id_of(Kind::Article, "id", id)?;
-        Ok(workflow::advance(super::db(ctx)?, &super::viewer(ctx), id, step).await.gql()?.into())
+        let services = super::services(ctx)?;
+        Ok(workflow::advance(&services.db, &super::viewer(ctx), id, step, &*services.events).await.gql()?.into())
     }
 }
 
@@ -359,8 +360,9 @@ impl Mutation {
             body: input.body,
         };
         let viewer = super::viewer(ctx);
+        let limits = &services.comment_limits;
         let added =
-            comments::add(&services.db, &viewer, &client, &services.comment_limits, services.comment_policy, new)
+            comments::add(&services.db, &viewer, &client, limits, services.comment_policy, &*services.events, new)
                 .await
                 .gql()?;
         Ok(Comment(added))
@@ -391,7 +393,10 @@ impl Mutation {
     /// Approves, rejects or marks a comment as spam. Editors and admins.
     async fn moderate_comment(&self, ctx: &Context<'_>, id: ID, status: CommentStatus) -> Result<Comment> {
         let id = id_of(Kind::Comment, "id", &id)?;
-        Ok(Comment(comments::moderate(super::db(ctx)?, &super::viewer(ctx), id, status.into()).await.gql()?))
+        let services = super::services(ctx)?;
+        let moderated =
+            comments::moderate(&services.db, &super::viewer(ctx), id, status.into(), &*services.events).await.gql()?;
+        Ok(Comment(moderated))
     }
 
     /// Editors and admins.

@@ -94,11 +94,7 @@ async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> 
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(super::bearer)
         .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
     auth::authenticate(&state.db, &state.tokens, token).await
 }
@@ -123,6 +119,10 @@ async fn execute(state: &AppState, headers: &HeaderMap, client: ClientAddress, r
     let graphql_response = wants_graphql_response(headers);
     if carries_nul(&request) {
         let message = "strings may not contain NUL characters";
+        return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
+    }
+    if crate::graphql::operation(&request).is_some_and(|op| op.ty == OperationType::Subscription) {
+        let message = "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)";
         return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
     }
     let viewer = match viewer(state, headers).await {
@@ -180,7 +180,7 @@ pub async fn get(
 ) -> Response {
     let request = request.into_inner();
     let operation = crate::graphql::operation(&request).map(|op| op.ty);
-    if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
+    if operation == Some(OperationType::Mutation) {
         let mut answer = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "only queries may be sent with GET; send mutations with POST",

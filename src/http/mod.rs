@@ -3,6 +3,7 @@
 mod client;
 mod graphql;
 mod health;
+mod websocket;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenService;
+use crate::domain::events::EventBus;
 use crate::graphql::Api;
 
 #[derive(Clone)]
@@ -25,6 +27,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub api: Api,
     pub tokens: Arc<TokenService>,
+    /// What the scheduler and the mutations announce to live subscriptions.
+    pub events: Arc<dyn EventBus>,
 }
 
 pub struct HttpLimits {
@@ -36,6 +40,7 @@ pub struct HttpLimits {
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(websocket::upgrade))
         .route("/graphiql", get(graphql::graphiql))
         .route("/schema.graphql", get(graphql::sdl))
         .route("/healthz", get(health::live))
@@ -49,4 +54,13 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(CompressionLayer::new())
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
+}
+
+/// The token of an `Authorization: Bearer <token>` value.
+fn bearer(value: &str) -> Option<&str> {
+    value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
 }

@@ -16,6 +16,7 @@ use entity::user::Role;
 use http_body_util::BodyExt;
 use newsroom::auth::TokenService;
 use newsroom::config::Config;
+use newsroom::domain::events::EventBus;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -26,6 +27,8 @@ pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenService>,
+    /// The bus the app announces publications and approved comments on.
+    pub events: Arc<dyn EventBus>,
     pub config: Config,
     _dir: Option<tempfile::TempDir>,
 }
@@ -95,7 +98,15 @@ impl TestApp {
         });
         let state = newsroom::app::state(db, &config).await.expect("app starts");
         let router = Self::router_for(state.clone(), &config);
-        TestApp { statements, router, db: state.db.clone(), tokens: state.tokens.clone(), config, _dir: dir }
+        TestApp {
+            statements,
+            router,
+            db: state.db.clone(),
+            tokens: state.tokens.clone(),
+            events: state.events.clone(),
+            config,
+            _dir: dir,
+        }
     }
 
     fn router_for(state: newsroom::http::AppState, config: &Config) -> Router {
@@ -109,7 +120,15 @@ impl TestApp {
         change(&mut config);
         let state = newsroom::app::state(self.db.clone(), &config).await.expect("app starts");
         let router = Self::router_for(state.clone(), &config);
-        TestApp { statements: self.statements.clone(), router, db: state.db, tokens: state.tokens, config, _dir: None }
+        TestApp {
+            statements: self.statements.clone(),
+            router,
+            db: state.db,
+            tokens: state.tokens,
+            events: state.events,
+            config,
+            _dir: None,
+        }
     }
 
     /// POSTs a GraphQL document as the client at `address` (behind the trusted proxy).
@@ -124,6 +143,16 @@ impl TestApp {
         }
         let body = json!({ "query": query, "variables": variables }).to_string();
         self.request(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Serves the app on a loopback port, for clients that need a real connection
+    /// (WebSocket); the server stops when the test's runtime does.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let address = listener.local_addr().unwrap();
+        let service = self.router.clone().into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        address
     }
 
     /// The SQL statements one request runs, and its answer.

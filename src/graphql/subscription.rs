@@ -1,0 +1,90 @@
+//! The `Subscription` root: events of the domain's bus, each shown to a subscriber only
+//! when a query by the same viewer could see it.
+
+use async_graphql::{Context, ID, Result, Subscription as SubscriptionRoot};
+use entity::comment::CommentStatus;
+use futures_util::{Stream, StreamExt};
+
+use super::article::Article;
+use super::comment::Comment;
+use super::error::{self, GqlResult};
+use super::ids::{self, Kind};
+use crate::domain::events::{Event, FellBehind};
+use crate::domain::sections::SectionTree;
+use crate::domain::{articles, comments};
+
+pub struct Subscription;
+
+fn fell_behind(error: FellBehind) -> async_graphql::Error {
+    error::coded(error.to_string(), error::SUBSCRIPTION_DROPPED)
+}
+
+#[SubscriptionRoot]
+impl Subscription {
+    /// Comments on this article as they are approved.
+    async fn comment_added(&self, ctx: &Context<'_>, article_id: ID) -> Result<impl Stream<Item = Result<Comment>>> {
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let id = ids::decode_as(Kind::Article, "articleId", &article_id).gql()?;
+        if articles::find_by_id(&services.db, &viewer, id).await.gql()?.is_none() {
+            return Err(error::coded("no article has this id", error::NOT_FOUND));
+        }
+        let db = services.db.clone();
+        Ok(services.events.subscribe().filter_map(move |event| {
+            let db = db.clone();
+            async move {
+                let comment_id = match event {
+                    Ok(Event::CommentApproved { article_id, comment_id }) if article_id == id => comment_id,
+                    Ok(_) => return None,
+                    Err(fell) => return Some(Err(fell_behind(fell))),
+                };
+                match comments::find(&db, &viewer, comment_id).await {
+                    Ok(found) => found.filter(|c| c.status == CommentStatus::Approved).map(|c| Ok(Comment(c))),
+                    Err(error) => Some(Err(error::to_gql(&error))),
+                }
+            }
+        }))
+    }
+
+    /// Articles as they go live, optionally only those of one section (subsections included).
+    async fn article_published(
+        &self,
+        ctx: &Context<'_>,
+        section: Option<String>,
+    ) -> Result<impl Stream<Item = Result<Article>>> {
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let sections = match section {
+            Some(slug) => {
+                let tree = SectionTree::load(&services.db).await.gql()?;
+                let root = tree.by_slug(&slug).ok_or_else(|| {
+                    error::to_gql(&crate::domain::Error::bad_input("section", "no section has this slug"))
+                })?;
+                Some(tree.subtree_ids(root.id))
+            }
+            None => None,
+        };
+        let db = services.db.clone();
+        Ok(services.events.subscribe().filter_map(move |event| {
+            let db = db.clone();
+            let wanted = match &event {
+                Ok(Event::ArticlePublished { section_id, .. }) => {
+                    sections.as_ref().is_none_or(|s| s.contains(section_id))
+                }
+                Ok(_) => false,
+                Err(_) => true,
+            };
+            async move {
+                let article_id = match event {
+                    Ok(Event::ArticlePublished { article_id, .. }) if wanted => article_id,
+                    Ok(_) => return None,
+                    Err(fell) => return Some(Err(fell_behind(fell))),
+                };
+                match articles::find_by_id(&db, &viewer, article_id).await {
+                    Ok(found) => found.map(|a| Ok(Article(a))),
+                    Err(error) => Some(Err(error::to_gql(&error))),
+                }
+            }
+        }))
+    }
+}

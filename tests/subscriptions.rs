@@ -1,0 +1,294 @@
+//! Live subscriptions over a real WebSocket connection: approved comments and published
+//! articles reach the subscribers that may see them, in both protocols.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestApp;
+use common::fixtures::{self, ArticleSpec, ago};
+use entity::article::ArticleStatus;
+use entity::user::Role;
+use futures_util::{SinkExt, StreamExt};
+use newsroom::domain::events::Event;
+use newsroom::graphql::ids::{Kind, encode};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const MODERN: &str = "graphql-transport-ws";
+const LEGACY: &str = "graphql-ws";
+
+const COMMENT_ADDED: &str =
+    "subscription($a: ID!) { commentAdded(articleId: $a) { body authorName authorEmail status article { slug } } }";
+const ARTICLE_PUBLISHED: &str =
+    "subscription($s: String) { articlePublished(section: $s) { slug status section { slug } } }";
+const ADD: &str = r#"mutation($a: ID!, $b: String!) {
+  addComment(input: { articleId: $a, authorName: "Reader", authorEmail: "reader@example.org", body: $b }) { id status }
+}"#;
+const MODERATE: &str = "mutation($id: ID!, $s: CommentStatus!) { moderateComment(id: $id, status: $s) { status } }";
+
+/// A subscriber's connection, speaking one of the two protocols.
+struct Client {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    protocol: &'static str,
+    next_id: u32,
+}
+
+impl Client {
+    /// Connects and sends `connection_init` with `payload`; answers the connection, and
+    /// the first message the server sent back.
+    async fn open(app_at: std::net::SocketAddr, protocol: &'static str, payload: Value) -> (Client, Option<Message>) {
+        let mut request = format!("ws://{app_at}/graphql/ws").into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", protocol.parse().unwrap());
+        let (socket, response) = tokio_tungstenite::connect_async(request).await.expect("the upgrade succeeds");
+        assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+        let mut client = Client { socket, protocol, next_id: 0 };
+        client.send(json!({ "type": "connection_init", "payload": payload })).await;
+        let first = client.receive().await;
+        (client, first)
+    }
+
+    /// A connection the server acknowledged.
+    async fn connect(app_at: std::net::SocketAddr, protocol: &'static str, payload: Value) -> Client {
+        let (client, first) = Client::open(app_at, protocol, payload).await;
+        let ack: Value = serde_json::from_str(first.expect("an answer to connection_init").to_text().unwrap()).unwrap();
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        client
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket.send(Message::text(message.to_string())).await.expect("send");
+    }
+
+    /// The next message, or `None` when the connection closed; keep-alives are skipped.
+    async fn receive(&mut self) -> Option<Message> {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("the server answered within 10 s")?;
+            match message {
+                Ok(Message::Text(text)) if text.contains("\"ka\"") => continue,
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Ok(message) => return Some(message),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Starts an operation; answers its id.
+    async fn subscribe(&mut self, query: &str, variables: Value) -> String {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let kind = if self.protocol == MODERN { "subscribe" } else { "start" };
+        self.send(json!({ "id": id, "type": kind, "payload": { "query": query, "variables": variables } })).await;
+        id
+    }
+
+    /// The next result of operation `id`: its `data`, or its `errors`.
+    async fn next_result(&mut self, id: &str) -> Value {
+        let message = self.receive().await.expect("the connection stays open");
+        let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        let kind = if self.protocol == MODERN { "next" } else { "data" };
+        assert_eq!(message["type"], kind, "{message}");
+        assert_eq!(message["id"], id);
+        message["payload"].clone()
+    }
+
+    /// Nothing arrives for `quiet`: what would have been sent comes within milliseconds.
+    async fn expect_silence(&mut self, quiet: Duration) {
+        if let Ok(message) = tokio::time::timeout(quiet, self.socket.next()).await {
+            panic!("expected nothing, got {message:?}");
+        }
+    }
+
+    async fn expect_complete(&mut self, id: &str) {
+        let message = self.receive().await.expect("the connection stays open");
+        let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        assert_eq!(message, json!({ "type": "complete", "id": id }));
+    }
+}
+
+fn error_codes(payload: &Value) -> Vec<&str> {
+    payload["errors"].as_array().into_iter().flatten().filter_map(|e| e["extensions"]["code"].as_str()).collect()
+}
+
+/// Waits until the app has `count` live subscriptions, so no event is published before
+/// its subscribers listen.
+async fn until_subscribed(app: &TestApp, count: usize) {
+    let started = std::time::Instant::now();
+    while app.events.subscribers() < count {
+        assert!(started.elapsed() < Duration::from_secs(10), "only {} subscribed", app.events.subscribers());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn comments_reach_subscribers_when_they_become_visible(app: TestApp) {
+    let section = fixtures::section(&app.db, "news", "News", None).await;
+    let story = fixtures::article(&app.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let other = fixtures::article(&app.db, ArticleSpec::published("other", &section, ago(60))).await;
+    let (story_id, other_id) = (encode(Kind::Article, story.id), encode(Kind::Article, other.id));
+    let (_, editor) = app.staff(Role::Editor).await;
+    let at = app.serve().await;
+
+    let mut reader = Client::connect(at, MODERN, json!({})).await;
+    let reader_sub = reader.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
+    let mut desk = Client::connect(at, MODERN, json!({ "token": editor })).await;
+    let desk_sub = desk.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
+    until_subscribed(&app, 2).await;
+
+    // Held for moderation, then approved: it becomes visible now.
+    let held = app.post_from("203.0.113.1", None, ADD, json!({ "a": story_id, "b": "Held, then approved" })).await;
+    let held = &held.assert_ok()["addComment"];
+    assert_eq!(held["status"], "PENDING");
+    app.query_as(&editor, MODERATE, json!({ "id": held["id"], "s": "APPROVED" })).await;
+    // Never approved, and on another article: neither reaches these subscribers.
+    app.post_from("203.0.113.2", None, ADD, json!({ "a": story_id, "b": "Still waiting" })).await.assert_ok();
+    app.query_as(&editor, ADD, json!({ "a": other_id, "b": "Elsewhere" })).await;
+    // An editor's comment is approved on arrival.
+    app.query_as(&editor, ADD, json!({ "a": story_id, "b": "From the desk" })).await;
+
+    let approved = json!({ "body": "Held, then approved", "authorName": "Reader", "authorEmail": null,
+        "status": "APPROVED", "article": { "slug": "story" } });
+    assert_eq!(reader.next_result(&reader_sub).await, json!({ "data": { "commentAdded": approved } }));
+    let from_desk = reader.next_result(&reader_sub).await;
+    assert_eq!(from_desk["data"]["commentAdded"]["body"], "From the desk", "{from_desk}");
+
+    // The editor's connection sees what an editor's query sees: the commenter's email.
+    let seen_by_desk = desk.next_result(&desk_sub).await;
+    assert_eq!(seen_by_desk["data"]["commentAdded"]["body"], "Held, then approved");
+    assert_eq!(seen_by_desk["data"]["commentAdded"]["authorEmail"], "reader@example.org");
+    assert_eq!(desk.next_result(&desk_sub).await["data"]["commentAdded"]["body"], "From the desk");
+
+    // Approving it again announces nothing new.
+    app.query_as(&editor, MODERATE, json!({ "id": held["id"], "s": "APPROVED" })).await;
+    app.query_as(&editor, ADD, json!({ "a": story_id, "b": "Last word" })).await;
+    assert_eq!(reader.next_result(&reader_sub).await["data"]["commentAdded"]["body"], "Last word");
+}
+on_both!(comments_reach_subscribers_when_they_become_visible);
+
+async fn a_comment_approved_while_its_article_is_offline_reaches_editors_only(app: TestApp) {
+    let section = fixtures::section(&app.db, "news", "News", None).await;
+    let story = fixtures::article(&app.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let story_id = encode(Kind::Article, story.id);
+    let (_, editor) = app.staff(Role::Editor).await;
+    let at = app.serve().await;
+    let mut reader = Client::connect(at, LEGACY, json!({})).await;
+    reader.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
+    let mut desk = Client::connect(at, LEGACY, json!({ "Authorization": format!("Bearer {editor}") })).await;
+    let desk_sub = desk.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
+    until_subscribed(&app, 2).await;
+
+    let held = app.post_from("203.0.113.1", None, ADD, json!({ "a": story_id, "b": "Approved offline" })).await;
+    let held_id = held.assert_ok()["addComment"]["id"].clone();
+    let step = "mutation($id: ID!) { unpublishArticle(id: $id) { status } }";
+    app.query_as(&editor, step, json!({ "id": story_id })).await;
+    app.query_as(&editor, MODERATE, json!({ "id": held_id, "s": "APPROVED" })).await;
+    assert_eq!(desk.next_result(&desk_sub).await["data"]["commentAdded"]["body"], "Approved offline");
+    reader.expect_silence(Duration::from_millis(500)).await;
+}
+on_both!(a_comment_approved_while_its_article_is_offline_reaches_editors_only);
+
+async fn publications_reach_subscribers_of_their_section_and_above(app: TestApp) {
+    let news = fixtures::section(&app.db, "news", "News", None).await;
+    let politics = fixtures::section(&app.db, "politics", "Politics", Some(&news)).await;
+    let sport = fixtures::section(&app.db, "sport", "Sport", None).await;
+    let match_report = fixtures::article(&app.db, ArticleSpec::draft("match-report", &sport)).await;
+    let vote = fixtures::article(&app.db, ArticleSpec::draft("the-vote", &politics)).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let at = app.serve().await;
+
+    let mut news_desk = Client::connect(at, LEGACY, json!({})).await;
+    let news_sub = news_desk.subscribe(ARTICLE_PUBLISHED, json!({ "s": "news" })).await;
+    let mut everything = Client::connect(at, MODERN, json!({})).await;
+    let all_sub = everything.subscribe(ARTICLE_PUBLISHED, json!({})).await;
+    until_subscribed(&app, 2).await;
+
+    let publish = "mutation($id: ID!) { publishArticle(id: $id) { status } }";
+    app.query_as(&editor, publish, json!({ "id": encode(Kind::Article, match_report.id) })).await;
+    app.query_as(&editor, publish, json!({ "id": encode(Kind::Article, vote.id) })).await;
+    // Published by the scheduler, as the server's background task does.
+    let due = ArticleSpec {
+        status: ArticleStatus::Scheduled,
+        published_at: None,
+        scheduled_at: Some(ago(1)),
+        ..ArticleSpec::published("morning-briefing", &news, ago(1))
+    };
+    fixtures::article(&app.db, due).await;
+    let published = newsroom::domain::workflow::publish_due(&app.db, newsroom::domain::now(), &*app.events).await;
+    assert_eq!(published.unwrap().len(), 1);
+
+    let seen = |payload: Value| payload["data"]["articlePublished"].clone();
+    assert_eq!(
+        seen(news_desk.next_result(&news_sub).await),
+        json!({ "slug": "the-vote", "status": "PUBLISHED", "section": { "slug": "politics" } })
+    );
+    assert_eq!(seen(news_desk.next_result(&news_sub).await)["slug"], "morning-briefing");
+    for slug in ["match-report", "the-vote", "morning-briefing"] {
+        assert_eq!(seen(everything.next_result(&all_sub).await)["slug"], slug);
+    }
+}
+on_both!(publications_reach_subscribers_of_their_section_and_above);
+
+async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
+    let section = fixtures::section(&app.db, "news", "News", None).await;
+    let draft = fixtures::article(&app.db, ArticleSpec::draft("secret", &section)).await;
+    let draft_id = encode(Kind::Article, draft.id);
+    let at = app.serve().await;
+
+    for protocol in [MODERN, LEGACY] {
+        let mut reader = Client::connect(at, protocol, json!(null)).await;
+        let cases = [
+            (COMMENT_ADDED, json!({ "a": draft_id }), "NOT_FOUND"),
+            (COMMENT_ADDED, json!({ "a": "not-an-id" }), "BAD_USER_INPUT"),
+            (ARTICLE_PUBLISHED, json!({ "s": "no-such-section" }), "BAD_USER_INPUT"),
+            ("{ sections { slug } }", json!({}), "BAD_USER_INPUT"),
+            ("subscription { articlePublished { nope } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ];
+        for (query, variables, code) in cases {
+            let id = reader.subscribe(query, variables).await;
+            let payload = reader.next_result(&id).await;
+            assert_eq!(error_codes(&payload), [code], "{protocol} {query}: {payload}");
+            reader.expect_complete(&id).await;
+        }
+    }
+
+    // A token that does not verify ends the connection before anything runs.
+    let (_, refused) = Client::open(at, MODERN, json!({ "token": "forged.token.value" })).await;
+    match refused {
+        Some(Message::Close(Some(frame))) => assert!(frame.reason.contains("token"), "{}", frame.reason),
+        other => panic!("expected the connection to close, got {other:?}"),
+    }
+    let (mut legacy, refused) = Client::open(at, LEGACY, json!({ "token": "forged.token.value" })).await;
+    let refused: Value = serde_json::from_str(refused.expect("an answer").to_text().unwrap()).unwrap();
+    assert_eq!(refused["type"], "connection_error", "{refused}");
+    assert!(legacy.receive().await.is_none_or(|m| m.is_close()), "and the connection closes");
+
+    // Subscriptions sent as plain HTTP say where to go.
+    let answer = app.post(None, ARTICLE_PUBLISHED, json!({})).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.codes(), ["BAD_USER_INPUT"]);
+    assert!(answer.body["errors"][0]["message"].as_str().unwrap().contains("/graphql/ws"));
+}
+on_both!(bad_subscriptions_are_refused_clearly);
+
+async fn a_subscriber_that_falls_behind_is_told_and_dropped(app: TestApp) {
+    let at = app.serve().await;
+    let mut slow = Client::connect(at, MODERN, json!({})).await;
+    let id = slow.subscribe(ARTICLE_PUBLISHED, json!({})).await;
+    until_subscribed(&app, 1).await;
+
+    // Far more events at once than the bus keeps for a subscriber, faster than it can
+    // look each one up.
+    let backlog = newsroom::domain::events::InProcessBus::BACKLOG as i64;
+    for n in 0..backlog * 3 {
+        app.events.publish(Event::ArticlePublished { article_id: 1_000_000 + n, section_id: 1 });
+    }
+    let payload = slow.next_result(&id).await;
+    assert_eq!(error_codes(&payload), ["SUBSCRIPTION_DROPPED"], "{payload}");
+    slow.expect_complete(&id).await;
+    assert_eq!(app.events.subscribers(), 0, "its place on the bus is freed");
+}
+on_both!(a_subscriber_that_falls_behind_is_told_and_dropped);
