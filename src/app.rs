@@ -12,6 +12,7 @@ use crate::domain::comments::Policy;
 use crate::domain::events::{EventBus, InProcessBus};
 use crate::graphql::{self, Limits, Services};
 use crate::http::{self, AppState, HttpLimits};
+use crate::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -30,7 +31,12 @@ pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<T
 }
 
 /// The application over an open (and migrated) database.
-pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
+pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
+    let metrics = Arc::new(Metrics::new());
+    let statements = metrics.sql_statements.clone();
+    db.set_metric_callback(move |_| {
+        statements.inc();
+    });
     let tokens = Arc::new(token_service(&db, config).await?);
     let client_salt = crate::domain::settings::get_or_create(&db, "client_hash_salt", || {
         use base64::Engine;
@@ -54,7 +60,7 @@ pub async fn state(db: DatabaseConnection, config: &Config) -> Result<AppState, 
         events: events.clone(),
     };
     let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
-    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens, events })
+    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens, events, metrics })
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -62,6 +68,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         body_limit: config.body_limit,
         request_timeout: config.request_timeout,
         trusted_proxies: config.trusted_proxies.clone(),
+        bench_routes: config.bench_routes,
     };
     http::router(state, limits)
 }

@@ -79,6 +79,11 @@ pub struct Config {
     /// `?token=...` and `?unsubscribe=...`.
     #[arg(long, env = "NEWSROOM_NEWSLETTER_URL", default_value = "http://localhost:3000/newsletter", global = true)]
     pub newsletter_url: String,
+
+    /// Serve `GET /bench/ceiling/{bytes}`, a fixed JSON body of that many bytes, so that the
+    /// benchmark can measure what the HTTP stack alone answers. Off in production.
+    #[arg(long, env = "NEWSROOM_BENCH_ROUTES", default_value_t = false, action = clap::ArgAction::Set, hide = true, global = true)]
+    pub bench_routes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +124,7 @@ impl Config {
             comment_limit_per_hour: 30,
             trusted_proxies: Vec::new(),
             newsletter_url: "http://localhost:3000/newsletter".into(),
+            bench_routes: false,
         }
     }
 }

@@ -6,11 +6,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench_data;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod scheduler;
 pub mod transfer;

@@ -62,6 +62,29 @@ enum Command {
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         limit: u64,
     },
+    /// Write a deterministic benchmark dataset in the format `import` reads.
+    BenchData {
+        #[arg(long, default_value_t = 30)]
+        sections: u32,
+        #[arg(long, default_value_t = 10_000)]
+        articles: u32,
+        /// Images with credits; one leads each article, others appear in bodies.
+        #[arg(long, default_value_t = 10_000)]
+        images: u32,
+        #[arg(long, default_value_t = 1_000)]
+        authors: u32,
+        #[arg(long, default_value_t = 500)]
+        tags: u32,
+        /// Comments; the newest five articles carry 12% of them, with replies.
+        #[arg(long, default_value_t = 100_000)]
+        comments: u32,
+        /// The same seed and counts give the same rows.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The file to write; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -143,6 +166,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Export { out, with_secrets } => export(&config, out, with_secrets).await,
         Command::Import { file } => import(&config, file).await,
         Command::Outbox { all, limit } => outbox(&config, all, limit).await,
+        Command::BenchData { sections, articles, images, authors, tags, comments, seed, out } => {
+            let shape = newsroom::bench_data::Shape { sections, articles, images, authors, tags, comments, seed };
+            let counts = match out {
+                Some(path) => {
+                    let file =
+                        std::fs::File::create(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    newsroom::bench_data::write(&shape, file)
+                }
+                None => newsroom::bench_data::write(&shape, std::io::stdout().lock()),
+            }
+            .map_err(|e| e.to_string())?;
+            eprintln!("wrote {counts}");
+            Ok(())
+        }
         Command::User(UserCommand::Add { email, name, role }) => {
             let role = token::parse_role(&role).ok_or("--role must be contributor, editor or admin")?;
             let password_hash = new_password_hash().await?;

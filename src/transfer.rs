@@ -50,8 +50,13 @@ pub const VERSION: u64 = 1;
 
 /// Rows read from the database at a time, by keyset on the primary key.
 const PAGE_SIZE: u64 = 500;
-/// Rows written to the database in one statement.
-const BATCH_SIZE: usize = 100;
+/// Rows written to the database in one statement, at most. Few large statements: over
+/// TCP, each statement larger than the driver's write buffer can wait for a delayed
+/// acknowledgement (some 40 ms, as the driver does not set `TCP_NODELAY`), so their
+/// number sets the time of an import into PostgreSQL.
+const BATCH_SIZE: usize = 1000;
+/// Bytes of rows (as read) written in one statement, at most.
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransferError {
@@ -323,8 +328,7 @@ pub async fn export(
         }
         _ => db.begin().await?,
     };
-    let mut writer = RowWriter { out: BufWriter::new(out), rows: RowCounts::default() };
-    writer.line(&Header { format: FORMAT, version: VERSION, exported_at: crate::domain::now() })?;
+    let mut writer = RowWriter::start(out)?;
     let secrets = options.with_secrets;
     for table in Table::ALL {
         match table {
@@ -362,27 +366,40 @@ pub async fn export(
         }
     }
     txn.commit().await?;
-    let total = writer.rows.total();
-    writer.line(&EndLine { end: true, rows: total })?;
-    writer.out.flush().map_err(TransferError::Write)?;
-    Ok(ExportSummary { rows: writer.rows, with_secrets: secrets })
+    Ok(ExportSummary { rows: writer.finish()?, with_secrets: secrets })
 }
 
-struct RowWriter<W: Write> {
+/// Writes a file in the export format: the header, then rows, then the closing count.
+/// Rows must come in [`Table::ALL`] order, each after the rows it refers to.
+pub struct RowWriter<W: Write> {
     out: BufWriter<W>,
     rows: RowCounts,
 }
 
 impl<W: Write> RowWriter<W> {
+    pub fn start(out: W) -> Result<RowWriter<W>, TransferError> {
+        let mut writer = RowWriter { out: BufWriter::new(out), rows: RowCounts::default() };
+        writer.line(&Header { format: FORMAT, version: VERSION, exported_at: crate::domain::now() })?;
+        Ok(writer)
+    }
+
     fn line(&mut self, value: &impl Serialize) -> Result<(), TransferError> {
         serde_json::to_writer(&mut self.out, value).map_err(|e| TransferError::Write(e.into()))?;
         self.out.write_all(b"\n").map_err(TransferError::Write)
     }
 
-    fn row<M: Serialize>(&mut self, table: Table, row: &M) -> Result<(), TransferError> {
+    /// Writes `row`, an entity model of `table`.
+    pub fn row<M: Serialize>(&mut self, table: Table, row: &M) -> Result<(), TransferError> {
         self.line(&RowLine { table: table.name(), row })?;
         self.rows.add(table, 1);
         Ok(())
+    }
+
+    /// Writes the closing count; answers how many rows of each table were written.
+    pub fn finish(mut self) -> Result<RowCounts, TransferError> {
+        self.line(&EndLine { end: true, rows: self.rows.total() })?;
+        self.out.flush().map_err(TransferError::Write)?;
+        Ok(self.rows)
     }
 }
 
@@ -518,6 +535,7 @@ pub async fn import(
 struct Batch {
     table: Table,
     rows: Vec<(u64, Map<String, Value>)>,
+    bytes: usize,
 }
 
 async fn import_into(
@@ -598,9 +616,11 @@ async fn import_into(
                 if let Some(current) = batch.take_if(|b| b.table != table) {
                     flush(txn, current).await?;
                 }
-                let current = batch.get_or_insert_with(|| Batch { table, rows: Vec::with_capacity(BATCH_SIZE) });
+                let current =
+                    batch.get_or_insert_with(|| Batch { table, rows: Vec::with_capacity(BATCH_SIZE), bytes: 0 });
                 current.rows.push((line, row));
-                if current.rows.len() >= BATCH_SIZE {
+                current.bytes += read;
+                if current.rows.len() >= BATCH_SIZE || current.bytes >= BATCH_BYTES {
                     flush(txn, batch.take().expect("a batch")).await?;
                 }
             }

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
-
 use chrono::{Duration, Utc};
 use common::TestApp;
 use entity::newsletter_subscription::{self, SubscriptionStatus};
@@ -221,9 +219,9 @@ async fn the_same_work_in_every_case(app: TestApp) {
         let db = db.clone();
         let counter = app.statements.clone();
         async move {
-            let before = counter.load(Ordering::SeqCst);
+            let before = counter.get();
             subscribe(&db, email).await;
-            counter.load(Ordering::SeqCst) - before
+            counter.get() - before
         }
     };
     statements("first@example.com").await; // makes the key for unsubscribe links

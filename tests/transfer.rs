@@ -766,3 +766,36 @@ async fn the_commands() {
     assert_eq!(complaint.lines().count(), 1, "{complaint}");
     assert!(complaint.contains("not empty"), "{complaint}");
 }
+
+/// The benchmark's generated dataset imports as is, and serves the page the benchmark
+/// asks for: the newest article, leading the first section, with threads and replies.
+async fn benchmark_data_imports_and_serves(app: TestApp) {
+    let shape = newsroom::bench_data::Shape {
+        sections: 12,
+        articles: 120,
+        images: 60,
+        authors: 15,
+        tags: 20,
+        comments: 2_000,
+        seed: 3,
+    };
+    let mut file = Vec::new();
+    let written = newsroom::bench_data::write(&shape, &mut file).unwrap();
+    let imported = import(&app.db, &file).await.expect("the dataset imports");
+    assert_eq!(imported.total(), written.total());
+    let page = app
+        .query(
+            r#"{ articles(first: 1) { nodes { section { slug } leadImage { credit { creditLine } } authors { name }
+                 commentCount comments(first: 20) { nodes { replies(first: 5) { nodes { body } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let newest = &page["articles"]["nodes"][0];
+    assert_eq!(newest["section"]["slug"], "news");
+    assert!(newest["leadImage"]["credit"]["creditLine"].is_string(), "{newest}");
+    assert!(newest["commentCount"].as_i64().unwrap() > 50, "{newest}");
+    let threads = newest["comments"]["nodes"].as_array().unwrap();
+    assert_eq!(threads.len(), 20);
+    assert_eq!(threads[0]["replies"]["nodes"].as_array().unwrap().len(), 5, "the first thread has replies");
+}
+on_both!(benchmark_data_imports_and_serves);

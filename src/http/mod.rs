@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::TokenService;
 use crate::domain::events::EventBus;
 use crate::graphql::Api;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,22 +30,29 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// What the scheduler and the mutations announce to live subscriptions.
     pub events: Arc<dyn EventBus>,
+    pub metrics: Arc<Metrics>,
 }
 
 pub struct HttpLimits {
     pub body_limit: usize,
     pub request_timeout: Duration,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub bench_routes: bool,
 }
 
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
-    Router::new()
+    let mut routes = Router::new();
+    if limits.bench_routes {
+        routes = routes.route("/bench/ceiling/{bytes}", get(health::ceiling));
+    }
+    routes
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(websocket::upgrade))
         .route("/graphiql", get(graphql::graphiql))
         .route("/schema.graphql", get(graphql::sdl))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(Arc::new(limits.trusted_proxies), client::find_address))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))

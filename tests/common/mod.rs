@@ -6,7 +6,6 @@
 pub mod fixtures;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -17,13 +16,14 @@ use http_body_util::BodyExt;
 use newsroom::auth::TokenService;
 use newsroom::config::Config;
 use newsroom::domain::events::EventBus;
+use prometheus_client::metrics::counter::Counter;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub struct TestApp {
-    /// SQL statements run so far, counted by a hook on the connection.
-    pub statements: Arc<AtomicUsize>,
+    /// SQL statements run so far: the app's own count, as `/metrics` shows it.
+    pub statements: Counter,
     pub router: Router,
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenService>,
@@ -88,15 +88,10 @@ impl TestApp {
         // Requests come from 127.0.0.1, as from a trusted proxy: a test names its client
         // with `X-Forwarded-For` (see `post_from`).
         config.trusted_proxies = vec![std::net::Ipv4Addr::LOCALHOST.into()];
-        let mut db =
-            newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
+        let db = newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
         newsroom::db::migrate(&db).await.expect("migrations run");
-        let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
         let state = newsroom::app::state(db, &config).await.expect("app starts");
+        let statements = state.metrics.sql_statements.clone();
         let router = Self::router_for(state.clone(), &config);
         TestApp {
             statements,
@@ -121,7 +116,7 @@ impl TestApp {
         let state = newsroom::app::state(self.db.clone(), &config).await.expect("app starts");
         let router = Self::router_for(state.clone(), &config);
         TestApp {
-            statements: self.statements.clone(),
+            statements: state.metrics.sql_statements.clone(),
             router,
             db: state.db,
             tokens: state.tokens,
@@ -157,9 +152,9 @@ impl TestApp {
 
     /// The SQL statements one request runs, and its answer.
     pub async fn count_statements(&self, query: &str, variables: Value) -> (usize, Value) {
-        let before = self.statements.load(Ordering::SeqCst);
+        let before = self.statements.get();
         let data = self.query(query, variables).await;
-        (self.statements.load(Ordering::SeqCst) - before, data)
+        ((self.statements.get() - before) as usize, data)
     }
 
     pub fn is_postgres(&self) -> bool {
