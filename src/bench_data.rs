@@ -325,7 +325,7 @@ fn image(rng: &mut StdRng, id: u32, at: DateTime<Utc>) -> image::Model {
         height: Some(900),
         photographer: Some(person(id * 7)),
         agency: agency.map(str::to_owned),
-        distributor: agency.filter(|_| id % 2 == 0).map(|_| "Getty Images".to_owned()),
+        distributor: agency.filter(|_| id.is_multiple_of(2)).map(|_| "Getty Images".to_owned()),
         license: Some("editorial use".into()),
         copyright_holder: agency.map(str::to_owned),
         license_expires_at: None,
