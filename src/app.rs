@@ -9,8 +9,10 @@ use crate::auth::{self, TokenService};
 use crate::config::Config;
 use crate::domain::abuse::{Allowance, RateLimits};
 use crate::domain::comments::Policy;
-use crate::domain::events::{EventBus, InProcessBus};
+use crate::domain::events::{ContentVersion, EventBus, InProcessBus};
 use crate::graphql::{self, Limits, Services};
+use crate::http::cache::{CachePolicy, ResponseCache};
+use crate::http::persisted::PersistedQueries;
 use crate::http::{self, AppState, HttpLimits};
 use crate::metrics::Metrics;
 
@@ -24,6 +26,9 @@ pub enum StartError {
     Setting(String),
 }
 
+/// Bytes of query texts kept for automatic persisted queries.
+const PERSISTED_QUERY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The token service for `config`, with the configured or stored signing secret.
 pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<TokenService, StartError> {
     let secret = auth::signing_secret(db, config.jwt_secret.as_deref()).await?;
@@ -34,8 +39,13 @@ pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<T
 pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
     let metrics = Arc::new(Metrics::new());
     let statements = metrics.sql_statements.clone();
-    db.set_metric_callback(move |_| {
+    let slow = config.slow_sql;
+    db.set_metric_callback(move |info| {
         statements.inc();
+        if info.elapsed >= slow {
+            let elapsed_ms = info.elapsed.as_secs_f64() * 1000.0;
+            tracing::warn!(elapsed_ms, sql = %info.statement.sql, "slow SQL statement");
+        }
     });
     let tokens = Arc::new(token_service(&db, config).await?);
     let client_salt = crate::domain::settings::get_or_create(&db, "client_hash_salt", || {
@@ -47,6 +57,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
     crate::domain::validate::web_url("NEWSROOM_NEWSLETTER_URL", &config.newsletter_url)
         .map_err(|e| StartError::Setting(e.to_string()))?;
     let events: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
+    let content = Arc::new(ContentVersion::default());
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
     let services = Services {
         db: db.clone(),
@@ -58,9 +69,24 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         newsletter_limits: Arc::new(RateLimits::new(allowance)),
         newsletter_url: config.newsletter_url.as_str().into(),
         events: events.clone(),
+        content: content.clone(),
     };
     let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
-    Ok(AppState { db, api: graphql::Api::new(services, limits), tokens, events, metrics })
+    let policy = CachePolicy {
+        max_age: config.cache_max_age,
+        stale_while_revalidate: config.cache_stale_while_revalidate,
+        response_cache_bytes: config.response_cache_mb.saturating_mul(1024 * 1024),
+    };
+    Ok(AppState {
+        db,
+        api: graphql::Api::new(services, limits),
+        tokens,
+        events,
+        metrics,
+        cache: Arc::new(ResponseCache::new(policy, content.clone())),
+        persisted: Arc::new(PersistedQueries::new(PERSISTED_QUERY_BYTES)),
+        content,
+    })
 }
 
 pub fn router(state: AppState, config: &Config) -> Router {

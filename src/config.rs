@@ -53,6 +53,10 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub request_timeout: Duration,
 
+    /// SQL statements that take at least this long are logged as warnings.
+    #[arg(long, env = "NEWSROOM_SLOW_SQL", default_value = "100ms", value_parser = parse_duration, global = true)]
+    pub slow_sql: Duration,
+
     /// Log format.
     #[arg(long, env = "NEWSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -79,6 +83,19 @@ pub struct Config {
     /// `?token=...` and `?unsubscribe=...`.
     #[arg(long, env = "NEWSROOM_NEWSLETTER_URL", default_value = "http://localhost:3000/newsletter", global = true)]
     pub newsletter_url: String,
+
+    /// How long browsers, CDNs and the response cache may reuse an anonymous query answer
+    /// (`Cache-Control: public, max-age=...`).
+    #[arg(long, env = "NEWSROOM_CACHE_MAX_AGE", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub cache_max_age: Duration,
+
+    /// How long after `max-age` a CDN may still serve an answer while it fetches a fresh one.
+    #[arg(long, env = "NEWSROOM_CACHE_STALE_WHILE_REVALIDATE", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub cache_stale_while_revalidate: Duration,
+
+    /// Megabytes of anonymous query answers kept in memory; 0 turns the response cache off.
+    #[arg(long, env = "NEWSROOM_RESPONSE_CACHE_MB", default_value_t = 64, global = true)]
+    pub response_cache_mb: u64,
 
     /// Serve `GET /bench/ceiling/{bytes}`, a fixed JSON body of that many bytes, so that the
     /// benchmark can measure what the HTTP stack alone answers. Off in production.
@@ -118,12 +135,16 @@ impl Config {
             max_complexity: 5000,
             body_limit: 256 * 1024,
             request_timeout: Duration::from_secs(10),
+            slow_sql: Duration::from_millis(100),
             log_format: LogFormat::Text,
             comments_auto_approve: false,
             comment_limit_per_minute: 5,
             comment_limit_per_hour: 30,
             trusted_proxies: Vec::new(),
             newsletter_url: "http://localhost:3000/newsletter".into(),
+            cache_max_age: Duration::from_secs(30),
+            cache_stale_while_revalidate: Duration::from_secs(60),
+            response_cache_mb: 64,
             bench_routes: false,
         }
     }

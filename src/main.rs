@@ -346,8 +346,12 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
-    let scheduler =
-        tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.events.clone(), newsroom::scheduler::EVERY));
+    let scheduler = tokio::spawn(newsroom::scheduler::run(
+        state.db.clone(),
+        state.events.clone(),
+        state.content.clone(),
+        newsroom::scheduler::EVERY,
+    ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;

@@ -1,12 +1,13 @@
-//! The background task that publishes scheduled articles when their time comes.
+//! The background task that publishes scheduled articles when their time comes, and
+//! notices image licences running out.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::events::EventBus;
-use crate::domain::{self, workflow};
+use crate::domain::events::{ContentVersion, EventBus};
+use crate::domain::{self, images, workflow};
 
 /// How often the scheduler looks for due articles: an article goes live at most this long
 /// after its time.
@@ -14,16 +15,28 @@ pub const EVERY: Duration = Duration::from_secs(1);
 
 /// Publishes due articles now and then every `every`, until the task is dropped. Articles
 /// whose time passed while no server ran are published at the first look. Each publication
-/// is announced on `events`.
-pub async fn run(db: DatabaseConnection, events: Arc<dyn EventBus>, every: Duration) {
+/// is announced on `events`; publications and licences that ran out move `content` on, so
+/// that no cached answer shows what readers may no longer see or misses what they may.
+pub async fn run(db: DatabaseConnection, events: Arc<dyn EventBus>, content: Arc<ContentVersion>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_look = domain::now();
     loop {
         ticks.tick().await;
-        match workflow::publish_due(&db, domain::now(), &*events).await {
-            Ok(published) if !published.is_empty() => tracing::info!(?published, "published scheduled articles"),
+        let now = domain::now();
+        match workflow::publish_due(&db, now, &*events).await {
+            Ok(published) if !published.is_empty() => {
+                content.bump();
+                tracing::info!(?published, "published scheduled articles");
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not publish scheduled articles"),
         }
+        match images::licences_expired_between(&db, last_look, now).await {
+            Ok(true) => content.bump(),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not look for image licences running out"),
+        }
+        last_look = now;
     }
 }

@@ -89,7 +89,12 @@ async fn the_background_task_publishes_within_two_seconds(app: TestApp) {
         "SCHEDULED"
     );
 
-    let task = tokio::spawn(newsroom::scheduler::run(app.db.clone(), app.events.clone(), newsroom::scheduler::EVERY));
+    let task = tokio::spawn(newsroom::scheduler::run(
+        app.db.clone(),
+        app.events.clone(),
+        app.content.clone(),
+        newsroom::scheduler::EVERY,
+    ));
     let started = Instant::now();
     let went_live = loop {
         if app.query(BY_SLUG, json!({ "s": "on-time" })).await["article"]["status"] == "PUBLISHED" {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use entity::comment::{self, CommentStatus};
 use entity::user::Role;
-use sea_orm::sea_query::{Expr, IntoColumnRef, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select, Set};
 
 use super::abuse::{ClientKey, RateLimits};
@@ -100,28 +100,38 @@ fn key(c: &comment::Model) -> (SortValue, i64) {
     (SortValue::Time(c.created_at), c.id)
 }
 
-/// Approved comments that are top-level or reply to an approved comment.
-fn visible() -> Select<comment::Entity> {
-    let approved_parents = Query::select()
-        .column(comment::Column::Id)
-        .from(comment::Entity)
-        .and_where(comment::Column::Status.eq(CommentStatus::Approved))
-        .to_owned();
-    comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved)).filter(
-        Condition::any()
-            .add(comment::Column::ParentId.is_null())
-            .add(comment::Column::ParentId.in_subquery(approved_parents)),
+fn approved() -> Select<comment::Entity> {
+    comment::Entity::find().filter(comment::Column::Status.eq(CommentStatus::Approved))
+}
+
+/// Whether a comment's parent is approved: one lookup by primary key per comment.
+fn parent_approved() -> SimpleExpr {
+    let parent = Alias::new("parent");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(comment::Entity, parent.clone())
+            .and_where(
+                Expr::col((parent.clone(), comment::Column::Id)).equals((comment::Entity, comment::Column::ParentId)),
+            )
+            .and_where(Expr::col((parent, comment::Column::Status)).eq(Expr::value(CommentStatus::Approved)))
+            .to_owned(),
     )
 }
 
+/// Approved comments that are top-level or reply to an approved comment.
+fn visible() -> Select<comment::Entity> {
+    approved().filter(Condition::any().add(comment::Column::ParentId.is_null()).add(parent_approved()))
+}
+
 fn top_level_of(articles: &[i64]) -> Select<comment::Entity> {
-    visible()
+    approved()
         .filter(comment::Column::ArticleId.is_in(articles.iter().copied()))
         .filter(comment::Column::ParentId.is_null())
 }
 
 fn replies_to(parents: &[i64]) -> Select<comment::Entity> {
-    visible().filter(comment::Column::ParentId.is_in(parents.iter().copied()))
+    approved().filter(comment::Column::ParentId.is_in(parents.iter().copied())).filter(parent_approved())
 }
 
 /// One page of a thread. `total` is the thread's size, which callers usually have from a

@@ -4,6 +4,8 @@
 //! The bus is a trait so that several server instances can later share one (over
 //! PostgreSQL `LISTEN`/`NOTIFY` or a broker); `InProcessBus` serves one instance.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
@@ -78,6 +80,22 @@ impl EventBus for InProcessBus {
 
     fn subscribers(&self) -> usize {
         self.sender.receiver_count()
+    }
+}
+
+/// A number that moves on whenever what readers can see may have changed: an answer
+/// cached under one version is never served under the next.
+#[derive(Debug, Default)]
+pub struct ContentVersion(AtomicU64);
+
+impl ContentVersion {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Call after the change is committed.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
     }
 }
 

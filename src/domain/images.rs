@@ -39,6 +39,21 @@ pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
 /// An image by id: any image for staff; for readers only the lead image of an article
 /// they may see, so that pictures of unpublished stories cannot be found by guessing ids,
 /// and only while its licence lasts.
+/// Whether the licence of any image ran out in `(after, until]`: readers stopped getting
+/// those images then.
+pub async fn licences_expired_between(
+    db: &DatabaseConnection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    let expired = image::Entity::find()
+        .filter(image::Column::LicenseExpiresAt.gt(after))
+        .filter(image::Column::LicenseExpiresAt.lte(until))
+        .one(db)
+        .await?;
+    Ok(expired.is_some())
+}
+
 pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
     if !viewer.is_staff() {
         let shown = article::Entity::find()

@@ -29,7 +29,7 @@ use crate::auth::TokenService;
 use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
 use crate::domain::comments;
-use crate::domain::events::EventBus;
+use crate::domain::events::{ContentVersion, EventBus};
 use crate::domain::sections::SectionTree;
 use loaders::{AllSections, Loaders};
 
@@ -62,6 +62,8 @@ pub struct Services {
     pub newsletter_limits: Arc<RateLimits>,
     pub newsletter_url: Arc<str>,
     pub events: Arc<dyn EventBus>,
+    /// Moved on by every write readers could see.
+    pub content: Arc<ContentVersion>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -99,24 +101,28 @@ pub struct Api {
     /// The same schema held to limits that fit introspection, which reads no content.
     introspection: NewsroomSchema,
     db: DatabaseConnection,
+    content: Arc<ContentVersion>,
 }
 
 impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
+        let content = services.content.clone();
         let introspection_limits = Limits { max_depth: INTROSPECTION_DEPTH, max_complexity: limits.max_complexity };
         Api {
             schema: build_schema(Some(services.clone()), limits),
             introspection: build_schema(Some(services), introspection_limits),
             db,
+            content,
         }
     }
 
-    pub async fn execute(&self, request: async_graphql::Request) -> async_graphql::Response {
+    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
         let mut introspection_only = false;
         let mut mutation = false;
-        if let Some((document, op)) = parse(&request) {
-            let nesting = list_nesting(&op.selection_set.node, &document, 0);
+        let mut changes_content = false;
+        if let Some((document, op)) = parsed(&mut request) {
+            let nesting = list_nesting(&op.selection_set.node, document, 0);
             if nesting > INTROSPECTION_LIST_NESTING {
                 let message = format!(
                     "the query nests schema lists (types, fields, possibleTypes, ...) {} deep; at most {INTROSPECTION_LIST_NESTING} are allowed",
@@ -125,11 +131,17 @@ impl Api {
                 let error = error::coded(message, error::QUERY_TOO_COMPLEX);
                 return async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
             }
-            introspection_only = only_introspection(&op);
+            introspection_only = only_introspection(op);
             mutation = op.ty == OperationType::Mutation;
+            changes_content = mutation && !only_quiet_mutations(op);
         }
         let schema = if introspection_only { &self.introspection } else { &self.schema };
-        loaders::execute(schema, request, self.db.clone(), !mutation).await
+        let response = loaders::execute(schema, request, self.db.clone(), !mutation).await;
+        if changes_content {
+            // After the mutation committed: an answer cached before it is not served again.
+            self.content.bump();
+        }
+        response
     }
 
     pub fn sdl(&self) -> String {
@@ -151,6 +163,27 @@ impl Api {
     }
 }
 
+/// Mutations that change nothing readers see. `addComment` bumps the content version
+/// itself when the comment is approved at once.
+const QUIET_MUTATIONS: [&str; 6] = [
+    "login",
+    "createPreviewLink",
+    "subscribeNewsletter",
+    "confirmNewsletterSubscription",
+    "unsubscribeNewsletter",
+    "addComment",
+];
+
+fn only_quiet_mutations(operation: &OperationDefinition) -> bool {
+    operation.selection_set.node.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => {
+            let name = field.node.name.node.as_str();
+            name == "__typename" || QUIET_MUTATIONS.contains(&name)
+        }
+        _ => false,
+    })
+}
+
 /// Runs subscriptions, and only them: queries and mutations go over HTTP, where their
 /// loaders batch and their limits apply as the rest of the API's.
 #[derive(Clone)]
@@ -165,10 +198,10 @@ impl Executor for Subscriptions {
 
     fn execute_stream(
         &self,
-        request: async_graphql::Request,
+        mut request: async_graphql::Request,
         connection: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
-        match operation(&request).map(|op| op.ty) {
+        match operation_type(&mut request) {
             Some(OperationType::Query | OperationType::Mutation) => {
                 Box::pin(futures_util::stream::once(async { only_subscriptions() }))
             }
@@ -184,19 +217,20 @@ fn only_subscriptions() -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
 }
 
-/// The operation a request will run, when its document parses and names one clearly.
-pub fn operation(request: &async_graphql::Request) -> Option<OperationDefinition> {
-    parse(request).map(|(_, operation)| operation)
+/// The type of the operation a request will run, when its document parses and names one
+/// clearly. The request keeps the parsed document, so it is parsed once.
+pub fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
+    parsed(request).map(|(_, operation)| operation.ty)
 }
 
-fn parse(request: &async_graphql::Request) -> Option<(ExecutableDocument, OperationDefinition)> {
-    let mut document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let operations = std::mem::replace(&mut document.operations, DocumentOperations::Multiple(Default::default()));
-    let operation = match operations {
-        DocumentOperations::Single(op) => Some(op.node),
-        DocumentOperations::Multiple(mut ops) => match &request.operation_name {
-            Some(name) => ops.remove(name.as_str()).map(|op| op.node),
-            None if ops.len() == 1 => ops.into_values().next().map(|op| op.node),
+fn parsed(request: &mut async_graphql::Request) -> Option<(&ExecutableDocument, &OperationDefinition)> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    let operation = match &document.operations {
+        DocumentOperations::Single(op) => Some(&op.node),
+        DocumentOperations::Multiple(ops) => match &name {
+            Some(name) => ops.get(name.as_str()).map(|op| &op.node),
+            None if ops.len() == 1 => ops.values().next().map(|op| &op.node),
             None => None,
         },
     }?;

@@ -365,6 +365,9 @@ impl Mutation {
             comments::add(&services.db, &viewer, &client, limits, services.comment_policy, &*services.events, new)
                 .await
                 .gql()?;
+        if added.status == entity::comment::CommentStatus::Approved {
+            services.content.bump();
+        }
         Ok(Comment(added))
     }
 

@@ -61,6 +61,10 @@ impl Query {
                 })?),
                 None => None,
             };
+        if preview.is_some() {
+            // A draft shown to whoever holds the link: no cache may keep it for others.
+            ctx.insert_http_header(axum::http::header::CACHE_CONTROL, "private, no-store");
+        }
         let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug, preview).await.gql()?;
         Ok(found.map(Article::from))
     }

@@ -10,7 +10,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
+use std::sync::Arc;
+
+use bytes::Bytes;
+
 use super::AppState;
+use super::cache;
+use super::persisted::Refusal;
 use crate::auth;
 use crate::domain::{Error, Viewer};
 use crate::graphql::ClientAddress;
@@ -115,16 +121,57 @@ fn carries_nul(request: &Request) -> bool {
     escaped_nul(&request.query) || serde_json::to_string(&request.variables).is_ok_and(|v| escaped_nul(&v))
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, client: ClientAddress, request: Request) -> Response {
+/// How a request arrived: GET may only read, and only its answers carry validators for
+/// browsers and CDNs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientAddress,
+    request: Request,
+    method: Method,
+) -> Response {
     let graphql_response = wants_graphql_response(headers);
     if carries_nul(&request) {
         let message = "strings may not contain NUL characters";
         return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
     }
-    if crate::graphql::operation(&request).is_some_and(|op| op.ty == OperationType::Subscription) {
-        let message = "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)";
-        return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
+    let mut request = match state.persisted.resolve(request) {
+        Ok(request) => request,
+        Err(refusal) => {
+            let status = if refusal == Refusal::NotFound { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+            return error_response(status, &refusal.to_string(), refusal.code(), graphql_response);
+        }
+    };
+    let anonymous = !headers.contains_key(header::AUTHORIZATION);
+    // A cached answer was stored for a query only, so a hit needs no parsing.
+    let key = if anonymous { state.cache.key(&request) } else { None };
+    if let Some(cached) = key.as_ref().and_then(|key| state.cache.get(key)) {
+        return cached_answer(state, headers, &cached, method, graphql_response);
     }
+    match (crate::graphql::operation_type(&mut request), method) {
+        (Some(OperationType::Mutation), Method::Get) => {
+            let mut answer = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST",
+                BAD_USER_INPUT,
+                graphql_response,
+            );
+            answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return answer;
+        }
+        (Some(OperationType::Subscription), _) => {
+            let message = "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)";
+            return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
+        }
+        _ => {}
+    }
+    let is_query = crate::graphql::operation_type(&mut request) == Some(OperationType::Query);
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
@@ -153,12 +200,59 @@ async fn execute(state: &AppState, headers: &HeaderMap, client: ClientAddress, r
             .any(|c| code == Some(&async_graphql::Value::from(*c)))
     });
     let status = if graphql_response && never_ran { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
-    let body = serde_json::to_string(&response)
-        .unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.into());
+    // A resolver that showed something not everyone may see (a preview) says so.
+    let personal = response.http_headers.contains_key(header::CACHE_CONTROL);
+    let shareable = anonymous && is_query && response.errors.is_empty() && !personal;
+    let body = Bytes::from(
+        serde_json::to_vec(&response)
+            .unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()),
+    );
+    if shareable {
+        let answer = Arc::new(cache::Answer::new(body));
+        if let Some(key) = key {
+            state.cache.put(key, answer.clone());
+        }
+        return cached_answer(state, headers, &answer, method, graphql_response);
+    }
     let mut answer = (status, body).into_response();
-    answer.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let answer_headers = answer.headers_mut();
+    answer_headers.insert(header::CONTENT_TYPE, content_type(graphql_response));
+    let cache_control = if anonymous && !personal { HeaderValue::from_static("no-store") } else { cache::PRIVATE };
+    answer_headers.insert(header::CACHE_CONTROL, cache_control);
     answer
+}
+
+fn content_type(graphql_response: bool) -> HeaderValue {
+    HeaderValue::from_static(if graphql_response { GRAPHQL_RESPONSE } else { "application/json" })
+}
+
+/// An answer anyone may be given: over GET with its validator and the public
+/// `Cache-Control`, or `304 Not Modified` when the caller has it already.
+fn cached_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    answer: &cache::Answer,
+    method: Method,
+    graphql_response: bool,
+) -> Response {
+    if method == Method::Post {
+        let mut response = (StatusCode::OK, answer.body.clone()).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type(graphql_response));
+        return response;
+    }
+    let mut response = if cache::not_modified(headers, &answer.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut full = (StatusCode::OK, answer.body.clone()).into_response();
+        full.headers_mut().insert(header::CONTENT_TYPE, content_type(graphql_response));
+        full
+    };
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::ETAG, answer.etag.clone());
+    response_headers.insert(header::CACHE_CONTROL, state.cache.public());
+    // Signed-in callers get other answers: caches must keep them apart.
+    response_headers.insert(header::VARY, HeaderValue::from_static("Authorization, Accept, Accept-Encoding"));
+    response
 }
 
 pub async fn post(
@@ -167,30 +261,18 @@ pub async fn post(
     headers: HeaderMap,
     request: GraphQLRequest<BadRequest>,
 ) -> Response {
-    execute(&state, &headers, client, request.into_inner()).await
+    execute(&state, &headers, client, request.into_inner(), Method::Post).await
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
-/// link can never change anything.
+/// link can never change anything. Anonymous answers carry an `ETag` and may be cached.
 pub async fn get(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
     headers: HeaderMap,
     request: GraphQLRequest<BadRequest>,
 ) -> Response {
-    let request = request.into_inner();
-    let operation = crate::graphql::operation(&request).map(|op| op.ty);
-    if operation == Some(OperationType::Mutation) {
-        let mut answer = error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; send mutations with POST",
-            BAD_USER_INPUT,
-            wants_graphql_response(&headers),
-        );
-        answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return answer;
-    }
-    execute(&state, &headers, client, request).await
+    execute(&state, &headers, client, request.into_inner(), Method::Get).await
 }
 
 pub async fn graphiql() -> Html<String> {

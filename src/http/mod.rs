@@ -1,8 +1,10 @@
 //! The HTTP surface: routes, middleware and the handlers that are not GraphQL.
 
+pub mod cache;
 mod client;
 mod graphql;
 mod health;
+pub mod persisted;
 mod websocket;
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenService;
-use crate::domain::events::EventBus;
+use crate::domain::events::{ContentVersion, EventBus};
 use crate::graphql::Api;
 use crate::metrics::Metrics;
 
@@ -31,6 +33,10 @@ pub struct AppState {
     /// What the scheduler and the mutations announce to live subscriptions.
     pub events: Arc<dyn EventBus>,
     pub metrics: Arc<Metrics>,
+    /// Moved on by every write readers could see; the scheduler moves it too.
+    pub content: Arc<ContentVersion>,
+    pub cache: Arc<cache::ResponseCache>,
+    pub persisted: Arc<persisted::PersistedQueries>,
 }
 
 pub struct HttpLimits {
@@ -60,6 +66,8 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
         .layer(axum::middleware::from_fn(graphql::refusals_as_graphql))
         .layer(CompressionLayer::new())
+        // Outside the compression, to see what it did.
+        .layer(axum::middleware::from_fn(cache::mark_encoding))
         .layer(CorsLayer::permissive())
         .layer(TraceLayer::new_for_http())
 }

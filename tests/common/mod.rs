@@ -15,7 +15,7 @@ use entity::user::Role;
 use http_body_util::BodyExt;
 use newsroom::auth::TokenService;
 use newsroom::config::Config;
-use newsroom::domain::events::EventBus;
+use newsroom::domain::events::{ContentVersion, EventBus};
 use prometheus_client::metrics::counter::Counter;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -29,6 +29,7 @@ pub struct TestApp {
     pub tokens: Arc<TokenService>,
     /// The bus the app announces publications and approved comments on.
     pub events: Arc<dyn EventBus>,
+    pub content: Arc<ContentVersion>,
     pub config: Config,
     _dir: Option<tempfile::TempDir>,
 }
@@ -88,6 +89,9 @@ impl TestApp {
         // Requests come from 127.0.0.1, as from a trusted proxy: a test names its client
         // with `X-Forwarded-For` (see `post_from`).
         config.trusted_proxies = vec![std::net::Ipv4Addr::LOCALHOST.into()];
+        // Fixtures write to the database directly, past the writes that move the content
+        // version on; the response cache's own tests turn it on (tests/http_caching.rs).
+        config.response_cache_mb = 0;
         let db = newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
         newsroom::db::migrate(&db).await.expect("migrations run");
         let state = newsroom::app::state(db, &config).await.expect("app starts");
@@ -99,6 +103,7 @@ impl TestApp {
             db: state.db.clone(),
             tokens: state.tokens.clone(),
             events: state.events.clone(),
+            content: state.content.clone(),
             config,
             _dir: dir,
         }
@@ -121,6 +126,7 @@ impl TestApp {
             db: state.db,
             tokens: state.tokens,
             events: state.events,
+            content: state.content,
             config,
             _dir: None,
         }

@@ -1,0 +1,355 @@
+//! The load benchmark: generates the dataset, imports it into SQLite and PostgreSQL,
+//! starts the release server on each, drives the scenarios at a fixed concurrency, and
+//! writes `BENCHMARKS.md` and `bench/results.json`.
+//!
+//! `--smoke` runs the same steps on a tiny dataset for a fraction of a second each, and
+//! fails when any request fails: CI runs it so that the benchmark cannot rot.
+
+mod load;
+mod report;
+mod server;
+mod workload;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde::Serialize;
+
+use load::Outcome;
+use server::Server;
+use workload::Workload;
+
+#[derive(Parser)]
+#[command(about = "Load benchmark of the newsroom server")]
+struct Args {
+    /// A tiny dataset and short runs, to check that the benchmark works.
+    #[arg(long)]
+    smoke: bool,
+    /// Seconds each scenario is measured.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Seconds each scenario runs before it is measured.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// The server binary.
+    #[arg(long, default_value = "target/release/newsroom")]
+    server: PathBuf,
+    /// A PostgreSQL server to create the benchmark database on (any database of it);
+    /// without it only SQLite is measured.
+    #[arg(long, env = "NEWSROOM_BENCH_POSTGRES_URL")]
+    postgres_url: Option<String>,
+    /// Where the dataset, the SQLite file and the server logs go.
+    #[arg(long, default_value = "target/bench")]
+    work_dir: PathBuf,
+    /// The report to write.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    markdown: PathBuf,
+    /// The figures to write, for machines.
+    #[arg(long, default_value = "bench/results.json")]
+    json: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub date: String,
+    pub commit: String,
+    pub machine: Machine,
+    pub smoke: bool,
+    pub connections: usize,
+    pub seconds_per_scenario: f64,
+    pub warmup_seconds: f64,
+    pub dataset: Dataset,
+    pub databases: Vec<DatabaseRun>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub cores: usize,
+    pub cpu: String,
+    pub memory_gib: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Dataset {
+    #[serde(flatten)]
+    pub shape: newsroom::bench_data::Shape,
+    pub generate_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseRun {
+    pub database: String,
+    pub import_seconds: f64,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub response_cache: bool,
+    pub first_query_ms: f64,
+    pub ceiling: Outcome,
+    pub scenarios: Vec<Scenario>,
+    pub peak_rss_mib: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    pub sql_per_request: f64,
+    pub share_of_ceiling: f64,
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    // Two workers, like the server: the generator and the server share the machine.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    match runtime.expect("a runtime").block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    std::fs::create_dir_all(&args.work_dir).map_err(|e| format!("cannot create {}: {e}", args.work_dir.display()))?;
+    let shape = if args.smoke {
+        newsroom::bench_data::Shape {
+            sections: 12,
+            articles: 400,
+            images: 100,
+            authors: 20,
+            tags: 20,
+            comments: 4_000,
+            seed: 1,
+        }
+    } else {
+        newsroom::bench_data::Shape::default()
+    };
+    let (seconds, warmup) = if args.smoke { (0.3, 0.1) } else { (args.seconds, args.warmup) };
+    let (data, generate_seconds) = dataset(&args, &shape)?;
+    let mut databases = Vec::new();
+    let mut targets = vec![("sqlite".to_owned(), sqlite_url(&args.work_dir)?)];
+    if let Some(admin) = &args.postgres_url {
+        targets.push(("postgres".to_owned(), postgres_database(admin).await?));
+    }
+    for (name, url) in targets {
+        eprintln!("== {name}");
+        let started = Instant::now();
+        run_cli(&args.server, &["--database-url", &url, "import", path_str(&data)?])?;
+        let import_seconds = started.elapsed().as_secs_f64();
+        eprintln!("imported in {import_seconds:.1} s");
+        let mut phases = Vec::new();
+        for response_cache in [false, true] {
+            let log =
+                args.work_dir.join(format!("server-{name}-{}.log", if response_cache { "cached" } else { "uncached" }));
+            let phase = measure(&args, &url, response_cache, &log, seconds, warmup).await?;
+            phases.push(phase);
+        }
+        databases.push(DatabaseRun { database: name, import_seconds, phases });
+    }
+    let results = Results {
+        date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+        commit: commit(),
+        machine: machine(),
+        smoke: args.smoke,
+        connections: args.connections,
+        seconds_per_scenario: seconds,
+        warmup_seconds: warmup,
+        dataset: Dataset { shape, generate_seconds },
+        databases,
+    };
+    let (markdown, json) = if args.smoke {
+        (args.work_dir.join("BENCHMARKS.md"), args.work_dir.join("results.json"))
+    } else {
+        (args.markdown.clone(), args.json.clone())
+    };
+    write(&json, &serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    write(&markdown, &report::markdown(&results))?;
+    eprintln!("wrote {} and {}", markdown.display(), json.display());
+    let failed: Vec<String> = results
+        .databases
+        .iter()
+        .flat_map(|db| db.phases.iter().map(move |phase| (db, phase)))
+        .flat_map(|(db, phase)| phase.scenarios.iter().map(move |s| (db, phase, s)))
+        .filter(|(_, _, s)| s.outcome.errors > 0 || s.outcome.requests == 0)
+        .map(|(db, phase, s)| {
+            format!(
+                "{} {} (cache {}): {} errors of {} requests; first: {}",
+                db.database,
+                s.name,
+                phase.response_cache,
+                s.outcome.errors,
+                s.outcome.requests,
+                s.outcome.first_error.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    if failed.is_empty() { Ok(()) } else { Err(format!("requests failed:\n{}", failed.join("\n"))) }
+}
+
+/// Runs every scenario against a fresh server process.
+async fn measure(
+    args: &Args,
+    url: &str,
+    response_cache: bool,
+    log: &Path,
+    seconds: f64,
+    warmup: f64,
+) -> Result<Phase, String> {
+    let mut settings = vec![
+        ("NEWSROOM_COMMENT_LIMIT_PER_MINUTE", "1000000000".to_owned()),
+        ("NEWSROOM_COMMENT_LIMIT_PER_HOUR", "1000000000".to_owned()),
+    ];
+    if !response_cache {
+        settings.push(("NEWSROOM_RESPONSE_CACHE_MB", "0".to_owned()));
+    }
+    let probe = workload::probe();
+    let server = Server::start(&args.server, url, &settings, &probe, log).await?;
+    let first_query_ms = server.first_query.as_secs_f64() * 1000.0;
+    eprintln!("cache {response_cache}: first query answered {first_query_ms:.0} ms after start");
+    let workload = Workload::discover(server.addr, args.smoke).await?;
+    let measured = Duration::from_secs_f64(seconds);
+    let warm = Duration::from_secs_f64(warmup);
+    let page_bytes = load::fetch(server.addr, &workload.article_page).await?.1.len();
+    let ceiling_request = load::Call::Get(format!("/bench/ceiling/{page_bytes}"));
+    load::run(server.addr, &ceiling_request, args.connections, warm).await;
+    let ceiling = load::run(server.addr, &ceiling_request, args.connections, measured).await;
+    eprintln!("  ceiling {:>9.0} req/s  p99 {:.2} ms", ceiling.requests_per_second, ceiling.p99_ms);
+    let mut scenarios = Vec::new();
+    for (name, send) in workload.scenarios(response_cache) {
+        load::run(server.addr, &send, args.connections, warm).await;
+        let before = server.sql_statements().await?;
+        let outcome = load::run(server.addr, &send, args.connections, measured).await;
+        let statements = server.sql_statements().await?.saturating_sub(before);
+        let sql_per_request = statements as f64 / outcome.requests.max(1) as f64;
+        let share_of_ceiling = outcome.requests_per_second / ceiling.requests_per_second;
+        eprintln!(
+            "  {name:<14}{:>9.0} req/s  {:>5.1}%  p50 {:.2} ms  p99 {:.2} ms  errors {}  sql/req {:.2}",
+            outcome.requests_per_second,
+            share_of_ceiling * 100.0,
+            outcome.p50_ms,
+            outcome.p99_ms,
+            outcome.errors,
+            sql_per_request
+        );
+        scenarios.push(Scenario { name: name.to_owned(), outcome, sql_per_request, share_of_ceiling });
+    }
+    let peak_rss_mib = server.peak_rss_mib();
+    server.stop().await;
+    Ok(Phase { response_cache, first_query_ms, ceiling, scenarios, peak_rss_mib })
+}
+
+/// The dataset file for `shape`, generated unless it is there already.
+fn dataset(args: &Args, shape: &newsroom::bench_data::Shape) -> Result<(PathBuf, Option<f64>), String> {
+    let path = args.work_dir.join(format!("data-{}-{}-{}.ndjson", shape.articles, shape.comments, shape.seed));
+    if path.exists() {
+        return Ok((path, None));
+    }
+    let started = Instant::now();
+    let count = |n: u32| n.to_string();
+    run_cli(
+        &args.server,
+        &[
+            "bench-data",
+            "--sections",
+            &count(shape.sections),
+            "--articles",
+            &count(shape.articles),
+            "--images",
+            &count(shape.images),
+            "--authors",
+            &count(shape.authors),
+            "--tags",
+            &count(shape.tags),
+            "--comments",
+            &count(shape.comments),
+            "--seed",
+            &shape.seed.to_string(),
+            "--out",
+            path_str(&path)?,
+        ],
+    )?;
+    Ok((path, Some(started.elapsed().as_secs_f64())))
+}
+
+fn sqlite_url(work_dir: &Path) -> Result<String, String> {
+    let file = work_dir.join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    Ok(format!("sqlite:{}", path_str(&file)?))
+}
+
+/// A new, empty database `newsroom_bench` on the server of `admin`; answers its URL.
+async fn postgres_database(admin: &str) -> Result<String, String> {
+    use sea_orm::ConnectionTrait;
+    let db = newsroom::db::connect(admin, 1).await.map_err(|e| e.to_string())?;
+    for statement in ["DROP DATABASE IF EXISTS newsroom_bench WITH (FORCE)", "CREATE DATABASE newsroom_bench"] {
+        db.execute_unprepared(statement).await.map_err(|e| format!("{statement}: {e}"))?;
+    }
+    let (prefix, query) = admin.split_once('?').map(|(p, q)| (p, format!("?{q}"))).unwrap_or((admin, String::new()));
+    let server = prefix.rsplit_once('/').map(|(server, _)| server).unwrap_or(prefix);
+    Ok(format!("{server}/newsroom_bench{query}"))
+}
+
+fn run_cli(binary: &Path, args: &[&str]) -> Result<(), String> {
+    let output = std::process::Command::new(binary)
+        .args(args)
+        .env("NEWSROOM_LOG", "warn")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} {}: {}", binary.display(), args.join(" "), String::from_utf8_lossy(&output.stderr)))
+    }
+}
+
+fn path_str(path: &Path) -> Result<&str, String> {
+    path.to_str().ok_or_else(|| format!("{} is not UTF-8", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn machine() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kib: f64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0);
+    Machine {
+        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        cpu,
+        memory_gib: memory_kib / 1024.0 / 1024.0,
+    }
+}

@@ -1,0 +1,186 @@
+//! `BENCHMARKS.md`: the figures of a run, and each bar of the performance issue with
+//! whether this run met it.
+
+use std::fmt::Write;
+
+use crate::{DatabaseRun, Phase, Results};
+
+/// Uncached pages must reach this share of the ceiling.
+const UNCACHED_SHARE: f64 = 0.03;
+const UNCACHED_P99_MS: f64 = 40.0;
+/// Cached pages must reach this share of the ceiling.
+const CACHED_SHARE: f64 = 0.5;
+const CACHED_P99_MS: f64 = 5.0;
+/// The deep page's median latency, at most this many times the first page's.
+const DEEP_PAGE_FACTOR: f64 = 1.5;
+const MAX_SQL_PER_REQUEST: f64 = 12.0;
+const FIRST_QUERY_MS: f64 = 300.0;
+const SQLITE_PEAK_RSS_MIB: f64 = 100.0;
+const IMPORT_SECONDS: f64 = 60.0;
+/// The scenarios the throughput bars apply to.
+const PAGES: [&str; 2] = ["article_page", "section_front"];
+
+pub fn markdown(results: &Results) -> String {
+    let mut out = String::new();
+    let d = &results.dataset.shape;
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Run on {} at commit `{}`{}: {} cores ({}), {:.0} GiB of memory. The load generator \
+         (`bench/`, {} keep-alive HTTP/1.1 connections, each sending its next request when the \
+         last answer is read) runs on the same machine as the server and the database, and \
+         shares its cores. Each scenario runs {} s to warm up, then {} s measured.\n",
+        results.date,
+        results.commit,
+        if results.smoke { " (smoke run: tiny dataset, short runs; not a measurement)" } else { "" },
+        results.machine.cores,
+        results.machine.cpu,
+        results.machine.memory_gib,
+        results.connections,
+        results.warmup_seconds,
+        results.seconds_per_scenario,
+    );
+    let _ = writeln!(out, "Reproduce with `bench/run` (see README).\n");
+    let _ = writeln!(
+        out,
+        "Dataset (`newsroom bench-data`): {} sections, {} articles, {} images with credits, {} authors, \
+         {} tags, {} comments (the newest article carries {}).{}\n",
+        d.sections,
+        d.articles,
+        d.images,
+        d.authors,
+        d.tags,
+        d.comments,
+        (d.comments as f64 * 0.05) as u64,
+        results.dataset.generate_seconds.map(|s| format!(" Generated in {s:.1} s.")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "Scenarios: `article_page` (article by slug with breadcrumbs, lead image and credit, authors, \
+         tags, blocks, first 20 comments with their first 5 replies), `section_front` (20 newest \
+         articles of the largest section with lead image, credit and authors), `deep_page` (page 200 \
+         of that section by cursor), `home` (50 newest articles), `add_comment` (an anonymous \
+         comment, rate limits lifted). Queries go as `GET /graphql`; the ceiling is the same server \
+         answering a fixed JSON body as large as the article page on a plain route.\n"
+    );
+    for run in &results.databases {
+        database(&mut out, run);
+    }
+    bars(&mut out, results);
+    out
+}
+
+fn database(out: &mut String, run: &DatabaseRun) {
+    let _ = writeln!(out, "## {}\n", run.database);
+    let _ = writeln!(out, "Import of the dataset: {:.1} s.\n", run.import_seconds);
+    for phase in &run.phases {
+        let _ = writeln!(
+            out,
+            "### Response cache {}\n\nFirst query answered {:.0} ms after the process started; peak RSS {}.\n",
+            if phase.response_cache { "on (warm)" } else { "off" },
+            phase.first_query_ms,
+            phase.peak_rss_mib.map(|m| format!("{m:.0} MiB")).unwrap_or_else(|| "unknown".into())
+        );
+        let _ =
+            writeln!(out, "| scenario | req/s | of ceiling | p50 ms | p99 ms | errors | SQL/request | body bytes |");
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        let c = &phase.ceiling;
+        let _ = writeln!(
+            out,
+            "| ceiling | {:.0} | 100% | {:.2} | {:.2} | {} | 0 | {} |",
+            c.requests_per_second, c.p50_ms, c.p99_ms, c.errors, c.response_bytes
+        );
+        for s in &phase.scenarios {
+            let o = &s.outcome;
+            let _ = writeln!(
+                out,
+                "| {} | {:.0} | {:.1}% | {:.2} | {:.2} | {} | {:.2} | {} |",
+                s.name,
+                o.requests_per_second,
+                s.share_of_ceiling * 100.0,
+                o.p50_ms,
+                o.p99_ms,
+                o.errors,
+                s.sql_per_request,
+                o.response_bytes
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
+fn phase(run: &DatabaseRun, cached: bool) -> Option<&Phase> {
+    run.phases.iter().find(|p| p.response_cache == cached)
+}
+
+fn bars(out: &mut String, results: &Results) {
+    let _ = writeln!(out, "## The bars\n");
+    let _ = writeln!(out, "| bar | database | measured | met |");
+    let _ = writeln!(out, "| --- | --- | --- | --- |");
+    let mut row = |bar: String, database: &str, measured: String, met: bool| {
+        let _ = writeln!(out, "| {bar} | {database} | {measured} | {} |", if met { "yes" } else { "**no**" });
+    };
+    for run in &results.databases {
+        let db = run.database.as_str();
+        row(
+            format!("import under {IMPORT_SECONDS:.0} s"),
+            db,
+            format!("{:.1} s", run.import_seconds),
+            run.import_seconds < IMPORT_SECONDS,
+        );
+        for (cached, share, p99) in [(false, UNCACHED_SHARE, UNCACHED_P99_MS), (true, CACHED_SHARE, CACHED_P99_MS)] {
+            let Some(phase) = phase(run, cached) else { continue };
+            let label = if cached { "cached" } else { "uncached" };
+            for s in phase.scenarios.iter().filter(|s| PAGES.contains(&s.name.as_str())) {
+                let o = &s.outcome;
+                row(
+                    format!(
+                        "{label} {}: at least {:.0}% of the ceiling, p99 under {p99:.0} ms, no errors",
+                        s.name,
+                        share * 100.0
+                    ),
+                    db,
+                    format!("{:.1}%, p99 {:.2} ms, {} errors", s.share_of_ceiling * 100.0, o.p99_ms, o.errors),
+                    s.share_of_ceiling >= share && o.p99_ms < p99 && o.errors == 0,
+                );
+            }
+        }
+        if let Some(uncached) = phase(run, false) {
+            let find = |name: &str| uncached.scenarios.iter().find(|s| s.name == name);
+            if let (Some(first), Some(deep)) = (find("section_front"), find("deep_page")) {
+                let factor = deep.outcome.p50_ms / first.outcome.p50_ms;
+                row(
+                    format!("deep_page p50 within {DEEP_PAGE_FACTOR}x of the first page's"),
+                    db,
+                    format!("{:.2} ms vs {:.2} ms ({factor:.2}x)", deep.outcome.p50_ms, first.outcome.p50_ms),
+                    factor <= DEEP_PAGE_FACTOR,
+                );
+            }
+            let most = uncached.scenarios.iter().map(|s| s.sql_per_request).fold(0.0, f64::max);
+            row(
+                format!("at most {MAX_SQL_PER_REQUEST:.0} SQL statements per request"),
+                db,
+                format!("at most {most:.2}"),
+                most <= MAX_SQL_PER_REQUEST,
+            );
+        }
+        for phase in &run.phases {
+            row(
+                format!("first query within {FIRST_QUERY_MS:.0} ms of start"),
+                db,
+                format!("{:.0} ms", phase.first_query_ms),
+                phase.first_query_ms <= FIRST_QUERY_MS,
+            );
+        }
+        if db == "sqlite" {
+            let peak = run.phases.iter().filter_map(|p| p.peak_rss_mib).fold(0.0, f64::max);
+            row(
+                format!("peak RSS under {SQLITE_PEAK_RSS_MIB:.0} MB"),
+                db,
+                format!("{peak:.0} MiB"),
+                peak < SQLITE_PEAK_RSS_MIB,
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
