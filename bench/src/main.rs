@@ -138,7 +138,8 @@ async fn run(args: Args) -> Result<(), String> {
     let mut databases = Vec::new();
     let mut targets = vec![("sqlite".to_owned(), sqlite_url(&args.work_dir)?)];
     if let Some(admin) = &args.postgres_url {
-        targets.push(("postgres".to_owned(), postgres_database(admin).await?));
+        let name = if args.smoke { "newsroom_bench_smoke" } else { "newsroom_bench" };
+        targets.push(("postgres".to_owned(), postgres_database(admin, name).await?));
     }
     for (name, url) in targets {
         eprintln!("== {name}");
@@ -288,16 +289,16 @@ fn sqlite_url(work_dir: &Path) -> Result<String, String> {
     Ok(format!("sqlite:{}", path_str(&file)?))
 }
 
-/// A new, empty database `newsroom_bench` on the server of `admin`; answers its URL.
-async fn postgres_database(admin: &str) -> Result<String, String> {
+/// A new, empty database `name` on the server of `admin`; answers its URL.
+async fn postgres_database(admin: &str, name: &str) -> Result<String, String> {
     use sea_orm::ConnectionTrait;
     let db = newsroom::db::connect(admin, 1).await.map_err(|e| e.to_string())?;
-    for statement in ["DROP DATABASE IF EXISTS newsroom_bench WITH (FORCE)", "CREATE DATABASE newsroom_bench"] {
-        db.execute_unprepared(statement).await.map_err(|e| format!("{statement}: {e}"))?;
+    for statement in [format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), format!("CREATE DATABASE {name}")] {
+        db.execute_unprepared(&statement).await.map_err(|e| format!("{statement}: {e}"))?;
     }
     let (prefix, query) = admin.split_once('?').map(|(p, q)| (p, format!("?{q}"))).unwrap_or((admin, String::new()));
     let server = prefix.rsplit_once('/').map(|(server, _)| server).unwrap_or(prefix);
-    Ok(format!("{server}/newsroom_bench{query}"))
+    Ok(format!("{server}/{name}{query}"))
 }
 
 fn run_cli(binary: &Path, args: &[&str]) -> Result<(), String> {
