@@ -67,8 +67,14 @@ pub fn markdown(results: &Results) -> String {
         database(&mut out, run);
     }
     bars(&mut out, results);
+    if !results.smoke {
+        out.push_str(ANALYSIS);
+    }
     out
 }
+
+/// What the profiles of the last full run showed, kept by hand beside the code.
+const ANALYSIS: &str = include_str!("../analysis.md");
 
 fn database(out: &mut String, run: &DatabaseRun) {
     let _ = writeln!(out, "## {}\n", run.database);

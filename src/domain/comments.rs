@@ -83,6 +83,14 @@ impl Thread {
         }
     }
 
+    /// Visible comments of threads of this kind, under any parent.
+    fn visible_of_kind(self) -> Select<comment::Entity> {
+        match self {
+            Thread::TopLevel { .. } => approved().filter(comment::Column::ParentId.is_null()),
+            Thread::Replies { .. } => approved().filter(parent_approved()),
+        }
+    }
+
     /// Visible comments of threads of this kind whose parent is one of `parents`.
     fn query(self, parents: &[i64]) -> Select<comment::Entity> {
         match self {
@@ -156,7 +164,9 @@ pub async fn first_of_threads(
     };
     let parents: Vec<i64> = threads.iter().map(|t| t.parent_id()).collect();
     let group = (comment::Entity, first.group_column()).into_column_ref();
-    let mut rows = first_of_each_group(db, first.query(&parents), group, &parents, &first.keyset(), limit, key).await?;
+    // Each group's branch filters by its own parent.
+    let visible = first.visible_of_kind();
+    let mut rows = first_of_each_group(db, visible, group, &parents, &first.keyset(), limit, key).await?;
     Ok(threads.iter().map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default())).collect())
 }
 
