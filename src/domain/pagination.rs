@@ -9,10 +9,10 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value};
+use sea_orm::sea_query::{Alias, Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value};
 use sea_orm::{
-    Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Statement,
 };
 
 use super::{Error, Result};
@@ -158,9 +158,13 @@ impl Keyset {
             (SortKey::Float(key), SortValue::Float(value)) => (key, Value::from(*value)),
             _ => return Err(Error::bad_input(field, "is not a valid cursor")),
         };
-        Ok(Condition::any()
+        let after = Condition::any()
             .add(past(key.clone(), value.clone()))
-            .add(Condition::all().add(key.clone().eq(value)).add(past(self.id.clone(), cursor.id.into()))))
+            .add(Condition::all().add(key.clone().eq(value.clone())).add(past(self.id.clone(), cursor.id.into())));
+        // The same rows, plus a bound on the key alone that an index range can start from:
+        // without it PostgreSQL walked every row before the cursor, so page 200 read 4,000.
+        let bound = if descending { key.clone().lte(value) } else { key.clone().gte(value) };
+        Ok(Condition::all().add(bound).add(after))
     }
 
     fn cursor(&self, (key, id): (SortValue, i64)) -> String {
@@ -296,9 +300,10 @@ impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
 }
 
 /// The first `limit + 1` rows of `query` in each of the `groups` (values of the `group`
-/// column), in `keyset` order, in one statement: a `UNION ALL` of one `LIMIT`ed branch
-/// per group, so each branch reads only its first rows along an index and a list of
-/// parents costs one query whatever its length.
+/// column), in `keyset` order, in one statement: each group reads only its first rows
+/// along an index, and a list of parents costs one query whatever its length. PostgreSQL
+/// runs a `LATERAL` subquery per group; SQLite, which has none, a `UNION ALL` of one
+/// `LIMIT`ed branch per group.
 pub async fn first_of_each_group<E, M, C>(
     db: &C,
     query: Select<E>,
@@ -313,36 +318,61 @@ where
     M: FromQueryResult + Send + Sync,
     C: ConnectionTrait,
 {
+    if groups.is_empty() {
+        return Ok(HashMap::new());
+    }
     let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
     let order = if keyset.descending { Order::Desc } else { Order::Asc };
-    let mut union: Option<SelectStatement> = None;
-    for (index, id) in groups.iter().enumerate() {
-        let branch = query
-            .clone()
-            .filter(Expr::col(group.clone()).eq(*id))
-            .expr_as(Expr::val(*id), "page_group")
-            .order_by(key.clone(), order.clone())
-            .order_by(keyset.id.clone(), order.clone())
-            .limit(limit + 1)
-            .into_query();
-        // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
-        let wrapped = Query::select().column(Asterisk).from_subquery(branch, format!("group_{index}")).to_owned();
-        match &mut union {
-            None => union = Some(wrapped),
-            Some(statement) => {
-                statement.union(UnionType::All, wrapped);
-            }
-        }
-    }
-    let Some(statement) = union else {
-        return Ok(HashMap::new());
+    let first_rows = |query: Select<E>| {
+        query.order_by(key.clone(), order.clone()).order_by(keyset.id.clone(), order.clone()).limit(limit + 1)
     };
-    let rows = Grouped::<M>::find_by_statement(db.get_database_backend().build(&statement)).all(db).await?;
+    let statement = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // One small plan, where a UNION of many branches costs PostgreSQL milliseconds
+            // to plan on every execution.
+            let wanted = (Alias::new("wanted"), Alias::new("id"));
+            let inner = first_rows(query.filter(Expr::col(group).equals(wanted))).into_query();
+            let built = DbBackend::Postgres.build(&inner);
+            let mut values = built.values.map(|v| v.0).unwrap_or_default();
+            let rows: Vec<String> = groups
+                .iter()
+                .map(|id| {
+                    values.push(Value::BigInt(Some(*id)));
+                    format!("(${})", values.len())
+                })
+                .collect();
+            let sql = format!(
+                r#"SELECT "grouped".*, "wanted"."id" AS "page_group" FROM (VALUES {}) AS "wanted"("id") CROSS JOIN LATERAL ({}) AS "grouped""#,
+                rows.join(", "),
+                built.sql
+            );
+            Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+        }
+        backend => {
+            let mut union: Option<SelectStatement> = None;
+            for (index, id) in groups.iter().enumerate() {
+                let branch = first_rows(query.clone().filter(Expr::col(group.clone()).eq(*id)))
+                    .expr_as(Expr::val(*id), "page_group")
+                    .into_query();
+                // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
+                let wrapped =
+                    Query::select().column(Asterisk).from_subquery(branch, format!("group_{index}")).to_owned();
+                match &mut union {
+                    None => union = Some(wrapped),
+                    Some(statement) => {
+                        statement.union(UnionType::All, wrapped);
+                    }
+                }
+            }
+            backend.build(&union.expect("at least one group"))
+        }
+    };
+    let rows = Grouped::<M>::find_by_statement(statement).all(db).await?;
     let mut found: HashMap<i64, Vec<M>> = HashMap::new();
     for Grouped { group, row } in rows {
         found.entry(group).or_default().push(row);
     }
-    // A UNION promises no order; put each group back in keyset order.
+    // Neither form promises an order; put each group back in keyset order.
     for rows in found.values_mut() {
         rows.sort_by(|a, b| {
             let ordering = key_of(a).partial_cmp(&key_of(b)).unwrap_or(std::cmp::Ordering::Equal);
