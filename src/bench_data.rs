@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use crate::transfer::{RowCounts, RowWriter, Table, TransferError};
 
 /// How much of everything to generate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Shape {
     pub sections: u32,
     pub articles: u32,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use load::Outcome;
 use server::Server;
@@ -51,9 +51,13 @@ struct Args {
     /// The figures to write, for machines.
     #[arg(long, default_value = "bench/results.json")]
     json: PathBuf,
+    /// Measure nothing: write the report again from the figures in `--json`, e.g. after
+    /// `bench/analysis.md` changed.
+    #[arg(long)]
+    render_only: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub date: String,
     pub commit: String,
@@ -66,28 +70,28 @@ pub struct Results {
     pub databases: Vec<DatabaseRun>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     pub cores: usize,
     pub cpu: String,
     pub memory_gib: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dataset {
     #[serde(flatten)]
     pub shape: newsroom::bench_data::Shape,
     pub generate_seconds: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DatabaseRun {
     pub database: String,
     pub import_seconds: f64,
     pub phases: Vec<Phase>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Phase {
     pub response_cache: bool,
     pub first_query_ms: f64,
@@ -96,7 +100,7 @@ pub struct Phase {
     pub peak_rss_mib: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {
     pub name: String,
     #[serde(flatten)]
@@ -119,6 +123,12 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
+    if args.render_only {
+        let text =
+            std::fs::read_to_string(&args.json).map_err(|e| format!("cannot read {}: {e}", args.json.display()))?;
+        let results: Results = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.json.display()))?;
+        return write(&args.markdown, &report::markdown(&results));
+    }
     std::fs::create_dir_all(&args.work_dir).map_err(|e| format!("cannot create {}: {e}", args.work_dir.display()))?;
     let shape = if args.smoke {
         newsroom::bench_data::Shape {
