@@ -227,6 +227,11 @@ async fn measure(
     let first_query_ms = server.first_query.as_secs_f64() * 1000.0;
     eprintln!("cache {response_cache}: first query answered {first_query_ms:.0} ms after start");
     let workload = Workload::discover(server.addr, args.smoke).await?;
+    // The scheduler's statements (a few a second) run meanwhile; they are not the requests'.
+    let idle = Duration::from_secs_f64(if args.smoke { 0.5 } else { 2.0 });
+    let idle_start = server.sql_statements().await?;
+    tokio::time::sleep(idle).await;
+    let background_per_second = (server.sql_statements().await? - idle_start) as f64 / idle.as_secs_f64();
     let measured = Duration::from_secs_f64(seconds);
     let warm = Duration::from_secs_f64(warmup);
     let page_bytes = load::fetch(server.addr, &workload.article_page).await?.1.len();
@@ -239,8 +244,9 @@ async fn measure(
         load::run(server.addr, &send, args.connections, warm).await;
         let before = server.sql_statements().await?;
         let outcome = load::run(server.addr, &send, args.connections, measured).await;
-        let statements = server.sql_statements().await?.saturating_sub(before);
-        let sql_per_request = statements as f64 / outcome.requests.max(1) as f64;
+        let statements = server.sql_statements().await?.saturating_sub(before) as f64;
+        let background = background_per_second * outcome.seconds;
+        let sql_per_request = (statements - background).max(0.0) / outcome.requests.max(1) as f64;
         let share_of_ceiling = outcome.requests_per_second / ceiling.requests_per_second;
         eprintln!(
             "  {name:<14}{:>9.0} req/s  {:>5.1}%  p50 {:.2} ms  p99 {:.2} ms  errors {}  sql/req {:.2}",

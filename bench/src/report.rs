@@ -56,7 +56,8 @@ pub fn markdown(results: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        "Scenarios: `article_page` (article by slug with breadcrumbs, lead image and credit, authors, \
+        "SQL statements per request are counted by the server (`/metrics`), less the \
+         statements its scheduler runs meanwhile (measured while idle).\n\nScenarios: `article_page` (article by slug with breadcrumbs, lead image and credit, authors, \
          tags, blocks, first 20 comments with their first 5 replies), `section_front` (20 newest \
          articles of the largest section with lead image, credit and authors), `deep_page` (page 200 \
          of that section by cursor), `home` (50 newest articles), `add_comment` (an anonymous \
@@ -171,8 +172,9 @@ fn bars(out: &mut String, results: &Results) {
             );
         }
         for phase in &run.phases {
+            let cache = if phase.response_cache { "response cache on" } else { "response cache off" };
             row(
-                format!("first query within {FIRST_QUERY_MS:.0} ms of start"),
+                format!("first query within {FIRST_QUERY_MS:.0} ms of start ({cache})"),
                 db,
                 format!("{:.0} ms", phase.first_query_ms),
                 phase.first_query_ms <= FIRST_QUERY_MS,
