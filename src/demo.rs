@@ -39,6 +39,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<bool, DbErr> {
     };
     let articles = insert_articles(&txn, now, &refs).await?;
     insert_comments(&txn, &articles).await?;
+    crate::domain::comments::rebuild_tallies(&txn).await?;
 
     txn.commit().await?;
     Ok(true)

@@ -519,6 +519,7 @@ pub async fn import(
     let txn = db.begin().await?;
     match import_into(&txn, input, progress).await {
         Ok(summary) => {
+            crate::domain::comments::rebuild_tallies(&txn).await?;
             txn.commit().await?;
             refresh_statistics(db).await?;
             Ok(summary)
@@ -537,11 +538,15 @@ pub async fn import(
 /// and spent milliseconds where a tenth of one does; `VACUUM` also lets its index-only
 /// scans skip the table.
 async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), TransferError> {
-    let statement = match db.get_database_backend() {
-        DbBackend::Postgres => "VACUUM ANALYZE",
-        _ => "ANALYZE",
+    let statements: &[&str] = match db.get_database_backend() {
+        DbBackend::Postgres => &["VACUUM ANALYZE"],
+        // The import went to the write-ahead log; readers look every page up there until
+        // it is copied into the database file.
+        _ => &["ANALYZE", "PRAGMA wal_checkpoint(TRUNCATE)"],
     };
-    db.execute_unprepared(statement).await?;
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
     Ok(())
 }
 

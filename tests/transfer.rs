@@ -102,6 +102,8 @@ async fn publication(app: &TestApp) {
     let mut reply = reply.into_active_model();
     reply.parent_id = Set(Some(parent.id));
     reply.update(&app.db).await.unwrap();
+    // Written past the domain, so its counts are recounted here as a write would.
+    newsroom::domain::comments::rebuild_tallies(&app.db).await.unwrap();
 }
 
 async fn export(db: &DatabaseConnection, options: ExportOptions) -> (Vec<u8>, RowCounts) {
@@ -701,7 +703,8 @@ async fn tables_of_many_pages(target: TestApp) {
 }
 on_both!(tables_of_many_pages);
 
-/// Every table of the schema but the settings travels.
+/// Every table of the schema but the settings and the stored comment counts (recounted
+/// by the import) travels.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_content_table_is_exported() {
     let app = TestApp::sqlite().await;
@@ -710,7 +713,7 @@ async fn every_content_table_is_exported() {
         .query_all_raw(Statement::from_string(
             app.db.get_database_backend(),
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             AND name NOT LIKE 'article_search%' AND name NOT IN ('seaql_migrations', 'settings') \
+             AND name NOT LIKE 'article_search%' AND name NOT IN ('seaql_migrations', 'settings', 'comment_tallies') \
              ORDER BY name",
         ))
         .await

@@ -55,6 +55,10 @@ struct Args {
     /// `bench/analysis.md` changed.
     #[arg(long)]
     render_only: bool,
+    /// Measure only these scenarios (comma-separated), with the response cache off, and
+    /// write the figures to the work directory instead of the report: for trying a change.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,7 +162,8 @@ async fn run(args: Args) -> Result<(), String> {
         let import_seconds = started.elapsed().as_secs_f64();
         eprintln!("imported in {import_seconds:.1} s");
         let mut phases = Vec::new();
-        for response_cache in [false, true] {
+        let cache_settings: &[bool] = if args.only.is_empty() { &[false, true] } else { &[false] };
+        for &response_cache in cache_settings {
             let log =
                 args.work_dir.join(format!("server-{name}-{}.log", if response_cache { "cached" } else { "uncached" }));
             let phase = measure(&args, &url, response_cache, &log, seconds, warmup).await?;
@@ -177,7 +182,7 @@ async fn run(args: Args) -> Result<(), String> {
         dataset: Dataset { shape, generate_seconds },
         databases,
     };
-    let (markdown, json) = if args.smoke {
+    let (markdown, json) = if args.smoke || !args.only.is_empty() {
         (args.work_dir.join("BENCHMARKS.md"), args.work_dir.join("results.json"))
     } else {
         (args.markdown.clone(), args.json.clone())
@@ -241,6 +246,9 @@ async fn measure(
     eprintln!("  ceiling {:>9.0} req/s  p99 {:.2} ms", ceiling.requests_per_second, ceiling.p99_ms);
     let mut scenarios = Vec::new();
     for (name, send) in workload.scenarios(response_cache) {
+        if !args.only.is_empty() && !args.only.iter().any(|only| only == name) {
+            continue;
+        }
         load::run(server.addr, &send, args.connections, warm).await;
         let before = server.sql_statements().await?;
         let outcome = load::run(server.addr, &send, args.connections, measured).await;

@@ -7,6 +7,7 @@ pub mod article_slug;
 pub mod article_tag;
 pub mod author;
 pub mod comment;
+pub mod comment_tally;
 pub mod image;
 pub mod newsletter_subscription;
 pub mod outbox_message;

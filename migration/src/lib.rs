@@ -6,6 +6,7 @@ mod m20261127_000001_content_schema;
 mod m20261127_000002_article_search;
 mod m20261127_000003_image_rights;
 mod m20261127_000004_outbox;
+mod m20261127_000005_comment_tallies;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_article_search::Migration),
             Box::new(m20261127_000003_image_rights::Migration),
             Box::new(m20261127_000004_outbox::Migration),
+            Box::new(m20261127_000005_comment_tallies::Migration),
         ]
     }
 }

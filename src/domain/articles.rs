@@ -299,6 +299,13 @@ pub async fn first_on_shelves(
     let Some((query, group)) = on_shelves(shelves, sections) else {
         return Ok(HashMap::new());
     };
+    if let [shelf @ Shelf::Section(_)] = shelves {
+        // One section front, the usual request: its subtree read as one range, as its
+        // later pages are, instead of the first page of every subsection merged here.
+        let window = Window::Forward { limit: limit + 1, after: None };
+        let page = fetch_page(db, query, &shelf_keyset(), &window, TotalCount::known(0), shelf_key).await?;
+        return Ok(HashMap::from([(*shelf, page.edges.into_iter().map(|edge| edge.node).collect())]));
+    }
     let mut ids: Vec<i64> = shelves.iter().flat_map(|shelf| shelf_groups(*shelf, sections)).collect();
     ids.sort_unstable();
     ids.dedup();

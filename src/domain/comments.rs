@@ -5,10 +5,15 @@
 
 use std::collections::HashMap;
 
+use entity::article;
 use entity::comment::{self, CommentStatus};
+use entity::comment_tally::{self, TallyKind};
 use entity::user::Role;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Query, SimpleExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select, Set};
+use sea_orm::sea_query::{Alias, ColumnRef, Expr, ExprTrait, IntoColumnRef, OnConflict, Query, SimpleExpr};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, Set,
+};
 
 use super::abuse::{ClientKey, RateLimits};
 use super::events::{Event, EventBus};
@@ -47,6 +52,32 @@ impl Tally {
     fn id(self) -> i64 {
         let (Tally::Article(id) | Tally::TopLevel(id) | Tally::Replies(id)) = self;
         id
+    }
+
+    fn kind(self) -> TallyKind {
+        match self {
+            Tally::Article(_) => TallyKind::Article,
+            Tally::TopLevel(_) => TallyKind::TopLevel,
+            Tally::Replies(_) => TallyKind::Replies,
+        }
+    }
+
+    fn of(kind: TallyKind, id: i64) -> Tally {
+        match kind {
+            TallyKind::Article => Tally::Article(id),
+            TallyKind::TopLevel => Tally::TopLevel(id),
+            TallyKind::Replies => Tally::Replies(id),
+        }
+    }
+
+    /// What readers see change when `comment` appears, goes or changes status.
+    fn touched_by(comment: &comment::Model) -> Vec<Tally> {
+        let mut touched = vec![Tally::Article(comment.article_id), Tally::Replies(comment.id)];
+        match comment.parent_id {
+            Some(parent) => touched.push(Tally::Replies(parent)),
+            None => touched.push(Tally::TopLevel(comment.article_id)),
+        }
+        touched
     }
 }
 
@@ -192,19 +223,117 @@ pub async fn first_of_threads(
     Ok(threads.iter().map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default())).collect())
 }
 
-/// Counts of visible comments, for tallies of one kind.
+/// Counts of visible comments, as stored: one statement for any mix of kinds.
 pub async fn tally(db: &DatabaseConnection, tallies: &[Tally]) -> Result<HashMap<Tally, i64>> {
-    let Some(first) = tallies.first() else {
+    if tallies.is_empty() {
         return Ok(HashMap::new());
+    }
+    let mut wanted = Condition::any();
+    for (kind, group) in by_kind(tallies) {
+        wanted = wanted.add(
+            comment_tally::Column::Kind
+                .eq(kind)
+                .and(comment_tally::Column::SubjectId.is_in(group.iter().map(|t| t.id()))),
+        );
+    }
+    let stored: HashMap<Tally, i64> = comment_tally::Entity::find()
+        .filter(wanted)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (Tally::of(row.kind, row.subject_id), row.count))
+        .collect();
+    Ok(tallies.iter().map(|t| (*t, stored.get(t).copied().unwrap_or(0))).collect())
+}
+
+/// Counts again, and stores, the tallies that `comment` is part of. Every write that
+/// changes whether a comment is visible calls it in the same transaction.
+pub async fn recount_around(conn: &impl ConnectionTrait, comment: &comment::Model) -> Result<()> {
+    refresh_tallies(conn, &Tally::touched_by(comment)).await
+}
+
+async fn refresh_tallies(conn: &impl ConnectionTrait, tallies: &[Tally]) -> Result<()> {
+    for (kind, group) in by_kind(tallies) {
+        let ids: Vec<i64> = group.iter().map(|t| t.id()).collect();
+        let counted = count_each_group(conn, visible_for(kind, Some(&ids)), group_column(kind)).await?;
+        let rows = ids.iter().map(|id| comment_tally::ActiveModel {
+            kind: Set(kind),
+            subject_id: Set(*id),
+            count: Set(counted.get(id).copied().unwrap_or(0)),
+        });
+        comment_tally::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([comment_tally::Column::Kind, comment_tally::Column::SubjectId])
+                    .update_column(comment_tally::Column::Count)
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Counts every tally again from the comments, as after an import.
+pub async fn rebuild_tallies(conn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    comment_tally::Entity::delete_many().exec(conn).await?;
+    for kind in [TallyKind::Article, TallyKind::TopLevel, TallyKind::Replies] {
+        let group = group_column(kind);
+        let counts = visible_for(kind, None)
+            .select_only()
+            .expr(Expr::val(kind.to_value()))
+            .expr(Expr::col(group.clone()))
+            .expr(Expr::cust("COUNT(*)"))
+            .group_by(Expr::col(group))
+            .into_query();
+        let insert = Query::insert()
+            .into_table(comment_tally::Entity)
+            .columns([comment_tally::Column::Kind, comment_tally::Column::SubjectId, comment_tally::Column::Count])
+            .select_from(counts)
+            .map_err(|e| sea_orm::DbErr::Custom(format!("tally rebuild: {e}")))?
+            .to_owned();
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Holds an article's row until the transaction ends, so that the writers of one thread
+/// count it one after the other (on PostgreSQL; SQLite runs one writer at a time anyway).
+async fn lock_thread(txn: &DatabaseTransaction, article_id: i64) -> Result<()> {
+    article::Entity::find_by_id(article_id).lock_exclusive().one(txn).await?;
+    Ok(())
+}
+
+/// Tallies by kind, each group in the order given.
+fn by_kind(tallies: &[Tally]) -> Vec<(TallyKind, Vec<Tally>)> {
+    let mut groups: Vec<(TallyKind, Vec<Tally>)> = Vec::new();
+    for tally in tallies {
+        match groups.iter_mut().find(|(kind, _)| *kind == tally.kind()) {
+            Some((_, group)) => group.push(*tally),
+            None => groups.push((tally.kind(), vec![*tally])),
+        }
+    }
+    groups
+}
+
+/// The visible comments a tally of `kind` counts, for the given subjects or for all.
+fn visible_for(kind: TallyKind, ids: Option<&[i64]>) -> Select<comment::Entity> {
+    match (kind, ids) {
+        (TallyKind::Article, Some(ids)) => visible_on(ids),
+        (TallyKind::Article, None) => visible(),
+        (TallyKind::TopLevel, Some(ids)) => top_level_of(ids),
+        (TallyKind::TopLevel, None) => approved().filter(comment::Column::ParentId.is_null()),
+        (TallyKind::Replies, Some(ids)) => replies_to(ids),
+        (TallyKind::Replies, None) => approved().filter(parent_approved()),
+    }
+}
+
+/// The column a tally of `kind` groups comments by.
+fn group_column(kind: TallyKind) -> ColumnRef {
+    let column = match kind {
+        TallyKind::Article | TallyKind::TopLevel => comment::Column::ArticleId,
+        TallyKind::Replies => comment::Column::ParentId,
     };
-    let ids: Vec<i64> = tallies.iter().map(|t| t.id()).collect();
-    let (query, column) = match first {
-        Tally::Article(_) => (visible_on(&ids), comment::Column::ArticleId),
-        Tally::TopLevel(_) => (top_level_of(&ids), comment::Column::ArticleId),
-        Tally::Replies(_) => (replies_to(&ids), comment::Column::ParentId),
-    };
-    let counts = count_each_group(db, query, (comment::Entity, column).into_column_ref()).await?;
-    Ok(tallies.iter().map(|t| (*t, counts.get(&t.id()).copied().unwrap_or(0))).collect())
+    (comment::Entity, column).into_column_ref()
 }
 
 /// Comments awaiting a decision (or of another status), oldest first. Editors and up.
@@ -374,6 +503,9 @@ pub async fn add(
     } else {
         CommentStatus::Pending
     };
+    if status == CommentStatus::Approved {
+        lock_thread(&txn, article.id).await?;
+    }
     let created = comment::ActiveModel {
         article_id: Set(article.id),
         parent_id: Set(new.parent_id),
@@ -389,6 +521,9 @@ pub async fn add(
     }
     .insert(&txn)
     .await?;
+    if created.status == CommentStatus::Approved {
+        recount_around(&txn, &created).await?;
+    }
     txn.commit().await?;
     if created.status == CommentStatus::Approved {
         events.publish(Event::CommentApproved { article_id: created.article_id, comment_id: created.id });
@@ -407,11 +542,16 @@ pub async fn moderate(
     viewer.require(Role::Editor, "moderate comments")?;
     let txn = super::begin_write(db).await?;
     let found = comment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("comment".into()))?;
-    let approved_now = status == CommentStatus::Approved && found.status != CommentStatus::Approved;
+    lock_thread(&txn, found.article_id).await?;
+    let approved_before = found.status == CommentStatus::Approved;
+    let approved_now = status == CommentStatus::Approved && !approved_before;
     let mut row: comment::ActiveModel = found.into();
     row.status = Set(status);
     row.moderated_at = Set(Some(super::now()));
     let moderated = row.update(&txn).await?;
+    if approved_before != (moderated.status == CommentStatus::Approved) {
+        recount_around(&txn, &moderated).await?;
+    }
     txn.commit().await?;
     if approved_now {
         events.publish(Event::CommentApproved { article_id: moderated.article_id, comment_id: moderated.id });

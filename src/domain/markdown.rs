@@ -5,7 +5,7 @@
 //! kept as literal, escaped text so that the author can see it in the output.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use ammonia::{Builder, UrlRelative};
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -142,6 +142,57 @@ pub fn render_html(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> 
         html.push('\n');
     }
     BODY_SANITIZER.clean(&html).to_string()
+}
+
+/// A body parsed once: its blocks and its plain text.
+#[derive(Debug)]
+pub struct Parsed {
+    pub blocks: Vec<Block>,
+    pub text: String,
+}
+
+impl Parsed {
+    fn bytes(&self) -> usize {
+        let block_bytes: usize = self
+            .blocks
+            .iter()
+            .map(|block| match block {
+                Block::Paragraph { html, text } | Block::Quote { html, text } => html.len() + text.len(),
+                Block::Heading { text, .. } => text.len(),
+                Block::Image { source: ImageSource::Stored(s) | ImageSource::External(s), alt_text, caption } => {
+                    s.len() + alt_text.len() + caption.as_ref().map_or(0, String::len)
+                }
+                Block::List { items, .. } => items.iter().map(String::len).sum(),
+            } + 64)
+            .sum();
+        block_bytes + self.text.len()
+    }
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl quick_cache::Weighter<u128, Arc<Parsed>> for ByBytes {
+    fn weight(&self, _: &u128, parsed: &Arc<Parsed>) -> u64 {
+        parsed.bytes() as u64 + 64
+    }
+}
+
+/// Parsed bodies, by a hash of their Markdown: parsing sanitises each paragraph, which
+/// costs more than the rest of an article page, and a body is read far more often than
+/// it changes.
+static PARSED: LazyLock<quick_cache::sync::Cache<u128, Arc<Parsed>, ByBytes>> =
+    LazyLock::new(|| quick_cache::sync::Cache::with_weighter(1024, 16 * 1024 * 1024, ByBytes));
+
+/// The blocks and plain text of a body, parsed once for as long as it stays in memory.
+pub fn parsed(markdown: &str) -> Arc<Parsed> {
+    let key = xxhash_rust::xxh3::xxh3_128(markdown.as_bytes());
+    if let Some(found) = PARSED.get(&key) {
+        return found;
+    }
+    let parsed = Arc::new(Parsed { blocks: parse_blocks(markdown), text: plain_text(markdown) });
+    PARSED.insert(key, parsed.clone());
+    parsed
 }
 
 /// Plain text of the body: block texts separated by blank lines, no markup. Images are

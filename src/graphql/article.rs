@@ -238,13 +238,15 @@ impl Article {
     }
 
     async fn body_text(&self) -> String {
-        markdown::plain_text(&self.0.body_markdown)
+        markdown::parsed(&self.0.body_markdown).text.clone()
     }
 
     async fn blocks(&self, ctx: &Context<'_>) -> Result<Vec<Block>> {
         let images = self.referenced_images(ctx).await?;
-        Ok(markdown::parse_blocks(&self.0.body_markdown)
-            .into_iter()
+        Ok(markdown::parsed(&self.0.body_markdown)
+            .blocks
+            .iter()
+            .cloned()
             .filter_map(|block| {
                 Some(match block {
                     markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
@@ -318,11 +320,12 @@ impl Article {
     }
 
     async fn word_count(&self) -> i32 {
-        markdown::word_count(&markdown::plain_text(&self.0.body_markdown)) as i32
+        markdown::word_count(&markdown::parsed(&self.0.body_markdown).text) as i32
     }
 
     async fn reading_time_minutes(&self) -> i32 {
-        markdown::reading_time_minutes(markdown::word_count(&markdown::plain_text(&self.0.body_markdown))) as i32
+        let words = markdown::word_count(&markdown::parsed(&self.0.body_markdown).text);
+        markdown::reading_time_minutes(words) as i32
     }
 
     async fn seo(&self) -> Seo {

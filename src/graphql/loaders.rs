@@ -234,11 +234,7 @@ impl Loader<Tally> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
-        let mut counts = HashMap::new();
-        for tallies in by_kind(keys, std::mem::discriminant).into_values() {
-            counts.extend(comments::tally(&self.db, &tallies).await.map_err(Arc::new)?);
-        }
-        Ok(counts)
+        comments::tally(&self.db, keys).await.map_err(Arc::new)
     }
 }
 

@@ -223,7 +223,7 @@ pub async fn comment(
     created_at: DateTime<Utc>,
 ) -> comment::Model {
     let n = next();
-    comment::ActiveModel {
+    let created = comment::ActiveModel {
         article_id: Set(article.id),
         parent_id: Set(parent.map(|p| p.id)),
         user_id: Set(None),
@@ -238,5 +238,7 @@ pub async fn comment(
     }
     .insert(db)
     .await
-    .expect("insert comment")
+    .expect("insert comment");
+    newsroom::domain::comments::recount_around(db, &created).await.expect("recount comments");
+    created
 }
