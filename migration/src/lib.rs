@@ -7,6 +7,7 @@ mod m20261127_000002_article_search;
 mod m20261127_000003_image_rights;
 mod m20261127_000004_outbox;
 mod m20261127_000005_comment_tallies;
+mod m20261127_000006_top_level_comments;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_image_rights::Migration),
             Box::new(m20261127_000004_outbox::Migration),
             Box::new(m20261127_000005_comment_tallies::Migration),
+            Box::new(m20261127_000006_top_level_comments::Migration),
         ]
     }
 }
