@@ -355,6 +355,20 @@ fn sort_values() -> impl Strategy<Value = SortValue> {
     ]
 }
 
+/// Instants as a client might write them: any precision down to the nanosecond, any
+/// offset.
+fn written_times() -> impl Strategy<Value = String> {
+    use chrono::{FixedOffset, SecondsFormat};
+    let formats = vec![SecondsFormat::Secs, SecondsFormat::Millis, SecondsFormat::Micros, SecondsFormat::Nanos];
+    (0i64..=253_402_300_799, 0u32..1_000_000_000, prop::sample::select(formats), -1439i32..=1439).prop_map(
+        |(seconds, nanos, format, offset_minutes)| {
+            let at = DateTime::from_timestamp(seconds, nanos).unwrap();
+            let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap();
+            at.with_timezone(&offset).to_rfc3339_opts(format, false)
+        },
+    )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -425,6 +439,7 @@ proptest! {
             any::<Vec<u8>>().prop_map(|bytes| URL_SAFE_NO_PAD.encode(bytes)),
             ("[a-z|]{0,12}", "[tf]", "[-+0-9.:TZe|a-z]{0,40}", "[-0-9|]{0,22}")
                 .prop_map(|(l, k, v, i)| URL_SAFE_NO_PAD.encode(format!("{l}|{k}|{v}|{i}"))),
+            written_times().prop_map(|at| URL_SAFE_NO_PAD.encode(format!("articles|t|{at}|7"))),
         ]
     ) {
         if let Ok(cursor) = Cursor::decode("after", &text) {
