@@ -1,6 +1,7 @@
 //! Forged and broken tokens, table by table: our own HS256 tokens, and those of an outside
-//! identity provider signed with an RSA or a P-256 key. Every bad token is answered
-//! `UNAUTHENTICATED`, over HTTP and at a WebSocket's `connection_init`, and writes nothing.
+//! identity provider signed with an RSA or a P-256 key. Over HTTP every bad token is
+//! answered `401` with `UNAUTHENTICATED` and writes nothing; at a WebSocket's
+//! `connection_init` it closes the connection unacknowledged.
 
 mod common;
 
