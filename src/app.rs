@@ -29,10 +29,25 @@ pub enum StartError {
 /// Bytes of query texts kept for automatic persisted queries.
 const PERSISTED_QUERY_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The token service for `config`, with the configured or stored signing secret.
+/// The token service for `config`, with the configured or stored signing secret and the
+/// outside identity provider's public key when one is configured.
 pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<TokenService, StartError> {
     let secret = auth::signing_secret(db, config.jwt_secret.as_deref()).await?;
-    Ok(TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience))
+    let tokens = TokenService::new(&secret, &config.jwt_issuer, &config.jwt_audience);
+    let Some(path) = &config.jwt_public_key else {
+        return Ok(tokens);
+    };
+    let setting =
+        |e: &dyn std::fmt::Display| StartError::Setting(format!("NEWSROOM_JWT_PUBLIC_KEY ({}) {e}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| setting(&format_args!("cannot be read: {e}")))?;
+    let key = auth::OutsideKey::from_pem(
+        &pem,
+        config.jwt_public_key_algorithm,
+        config.jwt_public_key_issuer.as_deref().unwrap_or(&config.jwt_issuer),
+        config.jwt_public_key_audience.as_deref().unwrap_or(&config.jwt_audience),
+    )
+    .map_err(|e| setting(&e))?;
+    Ok(tokens.with_outside_key(key))
 }
 
 /// The application over an open (and migrated) database.

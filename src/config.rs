@@ -1,6 +1,7 @@
 //! One `Config` from flags and `NEWSROOM_*` environment variables.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -32,6 +33,25 @@ pub struct Config {
     /// `aud` claim tokens are issued with and must carry.
     #[arg(long, env = "NEWSROOM_JWT_AUDIENCE", default_value = "newsroom", global = true)]
     pub jwt_audience: String,
+
+    /// PEM file with the public key of an outside identity provider whose tokens are
+    /// accepted besides our own; their `sub` is the email address of an account.
+    #[arg(long, env = "NEWSROOM_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// Algorithm of the outside tokens (RS256, RS384, RS512, PS256, PS384, PS512, ES256,
+    /// ES384 or EdDSA). By default the key decides: RS256 for RSA, ES256 for P-256, ES384
+    /// for P-384, EdDSA for Ed25519.
+    #[arg(long, env = "NEWSROOM_JWT_PUBLIC_KEY_ALGORITHM", value_parser = parse_public_key_algorithm, global = true)]
+    pub jwt_public_key_algorithm: Option<jsonwebtoken::Algorithm>,
+
+    /// `iss` that outside tokens must carry (by default NEWSROOM_JWT_ISSUER).
+    #[arg(long, env = "NEWSROOM_JWT_PUBLIC_KEY_ISSUER", global = true)]
+    pub jwt_public_key_issuer: Option<String>,
+
+    /// `aud` that outside tokens must carry (by default NEWSROOM_JWT_AUDIENCE).
+    #[arg(long, env = "NEWSROOM_JWT_PUBLIC_KEY_AUDIENCE", global = true)]
+    pub jwt_public_key_audience: Option<String>,
 
     /// How long a token from the `login` mutation lasts (e.g. `12h`, `30m`).
     #[arg(long, env = "NEWSROOM_LOGIN_TTL", default_value = "12h", value_parser = parse_duration, global = true)]
@@ -120,6 +140,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// A public-key algorithm for outside tokens; the HS algorithms are our own secret's.
+pub fn parse_public_key_algorithm(text: &str) -> Result<jsonwebtoken::Algorithm, String> {
+    use jsonwebtoken::{Algorithm, AlgorithmFamily};
+    let algorithm: Algorithm =
+        text.parse().map_err(|_| "must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA")?;
+    if algorithm.family() == AlgorithmFamily::Hmac {
+        return Err("must be a public-key algorithm; HS256 tokens are signed with NEWSROOM_JWT_SECRET".into());
+    }
+    Ok(algorithm)
+}
+
 impl Config {
     /// The defaults, as if no flag or variable were set (for tests and embedding).
     pub fn with_database(database_url: impl Into<String>) -> Self {
@@ -130,6 +161,10 @@ impl Config {
             jwt_secret: None,
             jwt_issuer: "newsroom".into(),
             jwt_audience: "newsroom".into(),
+            jwt_public_key: None,
+            jwt_public_key_algorithm: None,
+            jwt_public_key_issuer: None,
+            jwt_public_key_audience: None,
             login_ttl: Duration::from_secs(12 * 3600),
             max_depth: 12,
             max_complexity: 5000,

@@ -1,12 +1,24 @@
-//! HS256 JSON Web Tokens: explicit algorithm, and `exp`, `iss`, `aud` and `sub` required.
+//! JSON Web Tokens. Our own are HS256 with `exp`, `iss`, `aud` and `sub` required; tokens
+//! of an outside identity provider are checked with its public key when one is configured.
+//!
+//! The `alg` a token names only picks among the configured keys, each bound to one
+//! algorithm: `none`, another algorithm, or a key of one family used as the secret of
+//! another is refused before any signature is checked.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::user::Role;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+
+/// Longest bearer token looked at; anything longer is refused unread. Ours are about 250
+/// bytes, and identity providers' rarely pass 2 KiB.
+pub const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+/// Seconds a token may be past its `exp`, or before its `nbf`, for clocks that disagree.
+pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -19,12 +31,108 @@ pub struct Claims {
     pub iat: i64,
 }
 
+/// The claims of an outside identity provider's token that name the caller; `exp`, `iss`,
+/// `aud` and `sub` are checked by the validation.
+#[derive(Debug, Clone, Deserialize)]
+struct OutsideClaims {
+    /// The email address of a newsroom account.
+    sub: String,
+    role: Option<String>,
+}
+
+/// Whom a verified token names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A user id, as in our own tokens.
+    Id(i64),
+    /// An email address, as in an outside identity provider's tokens.
+    Email(String),
+}
+
+/// What a verified token says about its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub subject: Subject,
+    /// The role the token claims, as written; outside tokens may claim none.
+    pub role: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     #[error("the token has expired")]
     Expired,
     #[error("the token is not valid: {0}")]
     Invalid(&'static str),
+}
+
+/// A public key that cannot verify outside tokens.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("holds a private key; give the identity provider's public key")]
+    Private,
+    #[error("is not a PEM public key (`-----BEGIN PUBLIC KEY-----`) of RSA, EC P-256/P-384 or Ed25519")]
+    NotAPublicKey,
+    #[error("is {key}, which cannot verify {algorithm:?} signatures")]
+    WrongAlgorithm { key: &'static str, algorithm: Algorithm },
+}
+
+/// The public key of an outside identity provider and the one algorithm it verifies.
+pub struct OutsideKey {
+    decoding: DecodingKey,
+    algorithm: Algorithm,
+    validation: Validation,
+}
+
+impl OutsideKey {
+    /// Reads a PEM public key. Without `algorithm` the key decides: RS256 for RSA, ES256 or
+    /// ES384 for a P-256 or P-384 curve, EdDSA for Ed25519.
+    pub fn from_pem(pem: &[u8], algorithm: Option<Algorithm>, issuer: &str, audience: &str) -> Result<Self, KeyError> {
+        let text = String::from_utf8_lossy(pem);
+        if text.contains("PRIVATE KEY-----") {
+            return Err(KeyError::Private);
+        }
+        if !text.contains("-----BEGIN PUBLIC KEY-----") && !text.contains("-----BEGIN RSA PUBLIC KEY-----") {
+            return Err(KeyError::NotAPublicKey);
+        }
+        let (decoding, key, natural) = if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+            (key, "an RSA key", Algorithm::RS256)
+        } else if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+            // The key is the curve point, uncompressed: 65 bytes on P-256, 97 on P-384.
+            match key.try_get_as_bytes().map(<[u8]>::len) {
+                Ok(65) => (key, "a P-256 key", Algorithm::ES256),
+                Ok(97) => (key, "a P-384 key", Algorithm::ES384),
+                _ => return Err(KeyError::NotAPublicKey),
+            }
+        } else if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+            (key, "an Ed25519 key", Algorithm::EdDSA)
+        } else {
+            return Err(KeyError::NotAPublicKey);
+        };
+        let algorithm = algorithm.unwrap_or(natural);
+        // RSA keys serve RS* and PS* alike; a curve serves only its own ES algorithm.
+        let fits = match decoding.family() {
+            AlgorithmFamily::Rsa => algorithm.family() == AlgorithmFamily::Rsa,
+            _ => algorithm == natural,
+        };
+        if !fits {
+            return Err(KeyError::WrongAlgorithm { key, algorithm });
+        }
+        Ok(OutsideKey { decoding, algorithm, validation: strict_validation(algorithm, issuer, audience) })
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+}
+
+fn strict_validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECONDS;
+    validation
 }
 
 pub struct TokenService {
@@ -35,15 +143,12 @@ pub struct TokenService {
     preview_validation: Validation,
     issuer: String,
     audience: String,
+    outside: Option<OutsideKey>,
 }
 
 impl TokenService {
     pub fn new(secret: &[u8], issuer: &str, audience: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        let validation = strict_validation(Algorithm::HS256, issuer, audience);
         let mut preview_validation = validation.clone();
         preview_validation.set_audience(&[preview_audience(audience)]);
         TokenService {
@@ -53,7 +158,14 @@ impl TokenService {
             preview_validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            outside: None,
         }
+    }
+
+    /// Also accepts the tokens that `key` verifies.
+    pub fn with_outside_key(mut self, key: OutsideKey) -> Self {
+        self.outside = Some(key);
+        self
     }
 
     /// A token for `user_id` acting as `role`, valid for `ttl` (at most ten years).
@@ -93,16 +205,37 @@ impl TokenService {
 
     /// The article a preview token shows.
     pub fn verify_preview(&self, token: &str) -> Result<i64, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Invalid("too long"));
+        }
         let claims = jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &self.preview_validation)
             .map(|data| data.claims)
             .map_err(token_error)?;
         claims.sub.strip_prefix("article:").and_then(|id| id.parse().ok()).ok_or(TokenError::Invalid("not a preview"))
     }
 
-    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(token_error)
+    /// Checks a sign-in token: ours (HS256, `sub` a user id) or, when an outside key is
+    /// configured, the identity provider's (`sub` an email address).
+    pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::Invalid("too long"));
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(token_error)?;
+        if header.alg == Algorithm::HS256 {
+            let claims =
+                jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(token_error)?.claims;
+            let id = claims.sub.parse().map_err(|_| TokenError::Invalid("the subject is not a user id"))?;
+            return Ok(Identity { subject: Subject::Id(id), role: Some(claims.role) });
+        }
+        match &self.outside {
+            Some(outside) if outside.algorithm == header.alg => {
+                let claims = jsonwebtoken::decode::<OutsideClaims>(token, &outside.decoding, &outside.validation)
+                    .map_err(token_error)?
+                    .claims;
+                Ok(Identity { subject: Subject::Email(claims.sub), role: claims.role })
+            }
+            _ => Err(TokenError::Invalid("algorithm not allowed")),
+        }
     }
 }
 
@@ -160,8 +293,8 @@ mod tests {
     #[test]
     fn a_signed_token_verifies() {
         let (token, _) = service().issue(7, Role::Editor, Duration::from_secs(60));
-        let claims = service().verify(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("7", "EDITOR"));
+        let identity = service().verify(&token).unwrap();
+        assert_eq!(identity, Identity { subject: Subject::Id(7), role: Some("EDITOR".into()) });
     }
 
     #[test]

@@ -119,7 +119,14 @@ impl Cursor {
         };
         let id = id.parse::<i64>().map_err(|_| invalid())?;
         let key = match kind {
-            "t" => SortValue::Time(DateTime::parse_from_rfc3339(key).map_err(|_| invalid())?.to_utc()),
+            // Times are stored and written to the microsecond: a finer one is no cursor of ours.
+            "t" => SortValue::Time(
+                DateTime::parse_from_rfc3339(key)
+                    .ok()
+                    .filter(|at| at.timestamp_subsec_nanos() % 1000 == 0)
+                    .ok_or_else(invalid)?
+                    .to_utc(),
+            ),
             "f" => SortValue::Float(key.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(invalid)?),
             _ => return Err(invalid()),
         };
@@ -424,6 +431,7 @@ mod tests {
             "!!!",
             "dA",
             &URL_SAFE_NO_PAD.encode("articles|t|yesterday|1"),
+            &URL_SAFE_NO_PAD.encode("articles|t|2024-08-14T09:30:00.123450245Z|42"),
             &URL_SAFE_NO_PAD.encode("search|f|NaN|1"),
             &URL_SAFE_NO_PAD.encode("articles|x|1|1"),
         ] {
