@@ -5,7 +5,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{ParseRequestError, Request};
 use async_graphql_axum::GraphQLRequest;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
@@ -203,10 +203,14 @@ async fn execute(
     // A resolver that showed something not everyone may see (a preview) says so.
     let personal = response.http_headers.contains_key(header::CACHE_CONTROL);
     let shareable = anonymous && is_query && response.errors.is_empty() && !personal;
-    let body = Bytes::from(
+    // A request that never ran has no `data` entry at all (GraphQL spec, "Response").
+    let serialized = if never_ran && response.data == async_graphql::Value::Null {
+        serde_json::to_vec(&RequestErrors { errors: &response.errors, extensions: &response.extensions })
+    } else {
         serde_json::to_vec(&response)
-            .unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()),
-    );
+    };
+    let body =
+        Bytes::from(serialized.unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()));
     if shareable {
         let answer = Arc::new(cache::Answer::new(body));
         if let Some(key) = key {
@@ -220,6 +224,14 @@ async fn execute(
     let cache_control = if anonymous && !personal { HeaderValue::from_static("no-store") } else { cache::PRIVATE };
     answer_headers.insert(header::CACHE_CONTROL, cache_control);
     answer
+}
+
+/// The answer to a request that failed before execution: errors, and no `data`.
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 fn content_type(graphql_response: bool) -> HeaderValue {
@@ -255,13 +267,36 @@ fn cached_answer(
     response
 }
 
+/// A JSON body only: a POST without `Content-Type: application/json` is refused before its
+/// body is read (415), as is a form or multipart post, which browsers send across origins
+/// without asking first.
 pub async fn post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
-    headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    request: axum::extract::Request,
 ) -> Response {
-    execute(&state, &headers, client, request.into_inner(), Method::Post).await
+    let headers = request.headers().clone();
+    if !is_json(&headers) {
+        let message = "POST /graphql takes a JSON body: send it with `Content-Type: application/json`";
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message,
+            BAD_USER_INPUT,
+            wants_graphql_response(&headers),
+        );
+    }
+    match GraphQLRequest::<BadRequest>::from_request(request, &()).await {
+        Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Post).await,
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
