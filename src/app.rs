@@ -52,7 +52,8 @@ pub async fn token_service(db: &DatabaseConnection, config: &Config) -> Result<T
 
 /// The application over an open (and migrated) database.
 pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppState, StartError> {
-    let metrics = Arc::new(Metrics::new());
+    let mut metrics = Metrics::new();
+    metrics.watch_pool(db.clone());
     let statements = metrics.sql_statements.clone();
     let slow = config.slow_sql;
     db.set_metric_callback(move |info| {
@@ -92,14 +93,16 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         stale_while_revalidate: config.cache_stale_while_revalidate,
         response_cache_bytes: config.response_cache_mb.saturating_mul(1024 * 1024),
     };
+    let cache = Arc::new(ResponseCache::new(policy, content.clone(), &metrics));
     Ok(AppState {
         db,
         api: graphql::Api::new(services, limits),
         tokens,
         events,
-        metrics,
-        cache: Arc::new(ResponseCache::new(policy, content.clone())),
+        metrics: Arc::new(metrics),
+        cache,
         persisted: Arc::new(PersistedQueries::new(PERSISTED_QUERY_BYTES)),
+        shutdown: Default::default(),
         content,
     })
 }
@@ -110,6 +113,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         request_timeout: config.request_timeout,
         trusted_proxies: config.trusted_proxies.clone(),
         bench_routes: config.bench_routes,
+        cors_origins: config.cors_origins.clone(),
     };
     http::router(state, limits)
 }

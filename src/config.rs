@@ -117,6 +117,18 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_RESPONSE_CACHE_MB", default_value_t = 64, global = true)]
     pub response_cache_mb: u64,
 
+    /// Origins whose web pages may call the API from a browser (CORS), comma-separated, e.g.
+    /// `https://www.example.com,https://app.example.com`; `*` allows every origin. Tokens
+    /// travel in the `Authorization` header, never in cookies, so no origin gains a
+    /// signed-in user's rights from this.
+    #[arg(long, env = "NEWSROOM_CORS_ORIGINS", default_value = "*", value_delimiter = ',', value_parser = parse_origin, global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// On SIGTERM or Ctrl-C, how long in-flight requests may take to finish before the
+    /// server stops anyway; open subscriptions are closed at once.
+    #[arg(long, env = "NEWSROOM_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub shutdown_grace: Duration,
+
     /// Serve `GET /bench/ceiling/{bytes}`, a fixed JSON body of that many bytes, so that the
     /// benchmark can measure what the HTTP stack alone answers. Off in production.
     #[arg(long, env = "NEWSROOM_BENCH_ROUTES", default_value_t = false, action = clap::ArgAction::Set, hide = true, global = true)]
@@ -151,6 +163,21 @@ pub fn parse_public_key_algorithm(text: &str) -> Result<jsonwebtoken::Algorithm,
     Ok(algorithm)
 }
 
+/// An origin as browsers send it (`https://www.example.com`, `http://localhost:3000`), or `*`.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(text.to_owned());
+    }
+    const FORM: &str = "write an origin like https://www.example.com or http://localhost:3000, or *";
+    let url = url::Url::parse(text).map_err(|e| format!("{e} ({FORM})"))?;
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || !bare || !url.username().is_empty() {
+        return Err(FORM.into());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 impl Config {
     /// The defaults, as if no flag or variable were set (for tests and embedding).
     pub fn with_database(database_url: impl Into<String>) -> Self {
@@ -180,7 +207,33 @@ impl Config {
             cache_max_age: Duration::from_secs(30),
             cache_stale_while_revalidate: Duration::from_secs(60),
             response_cache_mb: 64,
+            cors_origins: vec!["*".into()],
+            shutdown_grace: Duration::from_secs(10),
             bench_routes: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_origin;
+
+    #[test]
+    fn origins_are_scheme_host_and_port() {
+        assert_eq!(parse_origin("https://www.example.com").as_deref(), Ok("https://www.example.com"));
+        assert_eq!(parse_origin(" HTTPS://WWW.Example.com ").as_deref(), Ok("https://www.example.com"));
+        assert_eq!(parse_origin("http://localhost:3000").as_deref(), Ok("http://localhost:3000"));
+        assert_eq!(parse_origin("https://example.com:443/").as_deref(), Ok("https://example.com"));
+        assert_eq!(parse_origin("*").as_deref(), Ok("*"));
+        for bad in [
+            "example.com",
+            "https://example.com/page",
+            "ftp://example.com",
+            "https://a@example.com",
+            "https://example.com?x",
+            "",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
         }
     }
 }

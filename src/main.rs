@@ -361,10 +361,32 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
     tracing::info!("newsroom listening on http://{}/graphql", config.listen);
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    let (stop_accepting, stopped_accepting) = tokio::sync::oneshot::channel::<()>();
+    let mut serving = tokio::spawn(
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped_accepting.await;
+            })
+            .into_future(),
+    );
+    tokio::select! {
+        served = &mut serving => {
+            scheduler.abort();
+            return served.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
+        }
+        () = shutdown_signal() => {}
+    }
+    tracing::info!(grace = ?config.shutdown_grace, "shutting down: finishing in-flight requests, closing subscriptions");
+    state.shutdown.begin();
+    let _ = stop_accepting.send(());
+    let drained = async {
+        let _ = (&mut serving).await;
+        state.shutdown.closed().await;
+    };
+    if tokio::time::timeout(config.shutdown_grace, drained).await.is_err() {
+        tracing::warn!(grace = ?config.shutdown_grace, "requests still in flight after the grace period are cut off");
+        serving.abort();
+    }
     scheduler.abort();
     tracing::info!("newsroom stopped");
     Ok(())
@@ -389,5 +411,4 @@ async fn shutdown_signal() {
         _ = interrupt => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }

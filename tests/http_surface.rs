@@ -194,3 +194,52 @@ async fn introspection_that_fans_out_is_refused(app: TestApp) {
     assert_eq!(shallow.assert_ok()["__type"]["name"], "Article");
 }
 on_both!(introspection_that_fans_out_is_refused);
+
+async fn a_post_must_be_json(app: TestApp) {
+    let post = |content_type: Option<&str>| {
+        let mut request = Request::builder().method(Method::POST).uri("/graphql");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        request.body(Body::from(json!({ "query": "{ __typename }" }).to_string())).unwrap()
+    };
+    for refused in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data")] {
+        let answer = app.request(post(refused)).await;
+        assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{refused:?}");
+        assert_eq!(answer.codes(), ["BAD_USER_INPUT"], "{refused:?}");
+    }
+    for accepted in ["application/json", "application/json; charset=utf-8", "Application/JSON"] {
+        let answer = app.request(post(Some(accepted))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{accepted}");
+        assert_eq!(answer.assert_ok()["__typename"], "Query");
+    }
+}
+on_both!(a_post_must_be_json);
+
+/// A request that fails before execution (it does not parse or validate) has no `data`
+/// entry at all; one that fails in a resolver keeps `data`.
+async fn request_errors_have_no_data_entry(app: TestApp) {
+    for (accept, query) in [
+        ("application/json", "{ sections { slug }"),
+        ("application/json", "{ nope }"),
+        ("application/graphql-response+json", "{ nope }"),
+    ] {
+        let answer = app
+            .request(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri("/graphql")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::ACCEPT, accept)
+                    .body(Body::from(json!({ "query": query }).to_string()))
+                    .unwrap(),
+            )
+            .await;
+        assert!(answer.body.get("data").is_none(), "{accept} {query}: {}", answer.body);
+        assert_eq!(answer.body["errors"].as_array().map(Vec::len), Some(1));
+    }
+    let field_error = app.post(None, "{ articles(first: 101) { totalCount } }", json!({})).await;
+    assert_eq!(field_error.codes(), ["BAD_USER_INPUT"]);
+    assert!(field_error.body.get("data").is_some(), "{}", field_error.body);
+}
+on_both!(request_errors_have_no_data_entry);

@@ -15,7 +15,10 @@ use bytes::Bytes;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use prometheus_client::metrics::counter::Counter;
+
 use crate::domain::events::ContentVersion;
+use crate::metrics::{Metrics, OperationCounts};
 
 /// How anonymous answers are cached.
 #[derive(Debug, Clone, Copy)]
@@ -37,11 +40,13 @@ pub struct Key {
     variables: String,
 }
 
-/// An answer as sent: its body and its validator.
+/// An answer as sent: its body and its validator, and the counts of its operation, so
+/// that serving it again counts without looking the operation up.
 #[derive(Debug)]
 pub struct Answer {
     pub body: Bytes,
     pub etag: HeaderValue,
+    pub operation: Arc<OperationCounts>,
     stored: Instant,
 }
 
@@ -59,13 +64,15 @@ pub struct ResponseCache {
     content: Arc<ContentVersion>,
     policy: CachePolicy,
     public: HeaderValue,
+    hits: Counter,
+    misses: Counter,
 }
 
 /// What signed-in callers get: their answers may show drafts and private fields.
 pub const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
 
 impl ResponseCache {
-    pub fn new(policy: CachePolicy, content: Arc<ContentVersion>) -> ResponseCache {
+    pub fn new(policy: CachePolicy, content: Arc<ContentVersion>, metrics: &Metrics) -> ResponseCache {
         let answers = (policy.response_cache_bytes > 0).then(|| {
             let estimated_items = (policy.response_cache_bytes / 8192).clamp(16, 1 << 20) as usize;
             Cache::with_weighter(estimated_items, policy.response_cache_bytes, ByBytes)
@@ -76,7 +83,14 @@ impl ResponseCache {
             policy.stale_while_revalidate.as_secs()
         );
         let public = HeaderValue::from_str(&public).unwrap_or(PRIVATE);
-        ResponseCache { answers, content, policy, public }
+        ResponseCache {
+            answers,
+            content,
+            policy,
+            public,
+            hits: metrics.cache_hits.clone(),
+            misses: metrics.cache_misses.clone(),
+        }
     }
 
     /// The `Cache-Control` of anonymous query answers.
@@ -95,9 +109,17 @@ impl ResponseCache {
         })
     }
 
+    /// A fresh answer under `key`, counted as a hit.
     pub fn get(&self, key: &Key) -> Option<Arc<Answer>> {
-        let answer = self.answers.as_ref()?.get(key)?;
-        (answer.stored.elapsed() < self.policy.max_age).then_some(answer)
+        let answer = self.answers.as_ref()?.get(key).filter(|answer| answer.stored.elapsed() < self.policy.max_age)?;
+        self.hits.inc();
+        Some(answer)
+    }
+
+    /// Counts a query that [`get`](Self::get) had no answer for. Only the caller knows,
+    /// once the request is parsed, that it was a query rather than a mutation.
+    pub fn missed(&self) {
+        self.misses.inc();
     }
 
     /// Keeps `answer` under `key`, whose version was read before the answer was computed:
@@ -111,9 +133,9 @@ impl ResponseCache {
 }
 
 impl Answer {
-    pub fn new(body: Bytes) -> Answer {
+    pub fn new(body: Bytes, operation: Arc<OperationCounts>) -> Answer {
         let etag = etag(&body);
-        Answer { body, etag, stored: Instant::now() }
+        Answer { body, etag, operation, stored: Instant::now() }
     }
 }
 

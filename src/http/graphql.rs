@@ -1,16 +1,17 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ParseRequestError, Request};
 use async_graphql_axum::GraphQLRequest;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 
@@ -22,8 +23,9 @@ use crate::domain::{Error, Viewer};
 use crate::graphql::ClientAddress;
 use crate::graphql::error::{
     BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX,
-    UNAUTHENTICATED,
+    RATE_LIMITED, UNAUTHENTICATED,
 };
+use crate::metrics::{Metrics, OperationCounts, Outcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -36,10 +38,23 @@ impl From<ParseRequestError> for BadRequest {
     }
 }
 
+impl BadRequest {
+    /// A body cut off by the size limit surfaces here as a read error.
+    fn too_large(&self) -> bool {
+        self.0.to_string().contains("length limit exceeded")
+    }
+
+    /// Answers the refusal, counted among the requests of no known operation.
+    fn counted(self, metrics: &Metrics) -> Response {
+        let code = if self.too_large() { BAD_USER_INPUT } else { GRAPHQL_PARSE_FAILED };
+        metrics.requests.operation(None).count(Outcome::of_code(code));
+        self.into_response()
+    }
+}
+
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
-        // A body cut off by the size limit surfaces here as a read error.
-        if self.0.to_string().contains("length limit exceeded") {
+        if self.too_large() {
             return too_large(false);
         }
         error_response(
@@ -57,33 +72,50 @@ fn error_response(status: StatusCode, message: &str, code: &str, graphql_respons
     (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
+const TOO_LARGE: &str = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
+
 fn too_large(graphql_response: bool) -> Response {
-    let message = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
-    error_response(StatusCode::PAYLOAD_TOO_LARGE, message, BAD_USER_INPUT, graphql_response)
+    error_response(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE, BAD_USER_INPUT, graphql_response)
 }
 
 /// Refusals of the HTTP layers around `/graphql` (body too large, request timed out, a
-/// resolver that panicked) as GraphQL errors with a code, like every other error.
-pub async fn refusals_as_graphql(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// resolver that panicked) as GraphQL errors with a code, like every other error; and the
+/// time every GraphQL request over HTTP took, these included.
+pub async fn refusals_as_graphql(
+    State(metrics): State<Arc<Metrics>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = Instant::now();
     let graphql_response = wants_graphql_response(request.headers());
-    let on_graphql = request.uri().path().starts_with("/graphql");
+    let path = request.uri().path();
+    let (on_graphql, timed) = (path.starts_with("/graphql"), path == "/graphql");
     let response = next.run(request).await;
+    let response = if on_graphql { as_graphql_error(response, graphql_response, &metrics) } else { response };
+    if timed {
+        metrics.latency.observe(started.elapsed());
+    }
+    response
+}
+
+fn as_graphql_error(response: Response, graphql_response: bool, metrics: &Metrics) -> Response {
     let already_graphql = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with(GRAPHQL_RESPONSE));
-    if !on_graphql || already_graphql {
+    if already_graphql {
         return response;
     }
     let (message, code) = match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => return too_large(graphql_response),
+        StatusCode::PAYLOAD_TOO_LARGE => (TOO_LARGE, BAD_USER_INPUT),
         StatusCode::SERVICE_UNAVAILABLE => {
             ("the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)", INTERNAL_SERVER_ERROR)
         }
         StatusCode::INTERNAL_SERVER_ERROR => ("internal server error", INTERNAL_SERVER_ERROR),
         _ => return response,
     };
+    metrics.requests.operation(None).count(Outcome::of_code(code));
     error_response(response.status(), message, code, graphql_response)
 }
 
@@ -137,78 +169,86 @@ async fn execute(
     method: Method,
 ) -> Response {
     let graphql_response = wants_graphql_response(headers);
+    // Counts a request refused before it ran, under its operation when that is known.
+    let refuse = |operation: &OperationCounts, status: StatusCode, message: &str, code: &'static str| {
+        operation.count(Outcome::of_code(code));
+        error_response(status, message, code, graphql_response)
+    };
     if carries_nul(&request) {
         let message = "strings may not contain NUL characters";
-        return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
+        return refuse(&state.metrics.requests.operation(None), StatusCode::BAD_REQUEST, message, BAD_USER_INPUT);
     }
     let mut request = match state.persisted.resolve(request) {
         Ok(request) => request,
         Err(refusal) => {
             let status = if refusal == Refusal::NotFound { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            return error_response(status, &refusal.to_string(), refusal.code(), graphql_response);
+            return refuse(&state.metrics.requests.operation(None), status, &refusal.to_string(), refusal.code());
         }
     };
     let anonymous = !headers.contains_key(header::AUTHORIZATION);
     // A cached answer was stored for a query only, so a hit needs no parsing.
     let key = if anonymous { state.cache.key(&request) } else { None };
     if let Some(cached) = key.as_ref().and_then(|key| state.cache.get(key)) {
+        cached.operation.count(Outcome::OK);
         return cached_answer(state, headers, &cached, method, graphql_response);
     }
+    let operation = state.metrics.requests.operation(operation_name(&mut request));
     match (crate::graphql::operation_type(&mut request), method) {
         (Some(OperationType::Mutation), Method::Get) => {
-            let mut answer = error_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "only queries may be sent with GET; send mutations with POST",
-                BAD_USER_INPUT,
-                graphql_response,
-            );
+            let message = "only queries may be sent with GET; send mutations with POST";
+            let mut answer = refuse(&operation, StatusCode::METHOD_NOT_ALLOWED, message, BAD_USER_INPUT);
             answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return answer;
         }
         (Some(OperationType::Subscription), _) => {
             let message = "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)";
-            return error_response(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT, graphql_response);
+            return refuse(&operation, StatusCode::BAD_REQUEST, message, BAD_USER_INPUT);
         }
         _ => {}
     }
     let is_query = crate::graphql::operation_type(&mut request) == Some(OperationType::Query);
+    if is_query && key.is_some() {
+        state.cache.missed();
+    }
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
-            let mut answer = error_response(StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED, graphql_response);
+            let mut answer = refuse(&operation, StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED);
             answer.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             return answer;
         }
         Err(error) => {
             let gql = crate::graphql::error::to_gql(&error);
-            return error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &gql.message,
-                INTERNAL_SERVER_ERROR,
-                graphql_response,
-            );
+            return refuse(&operation, StatusCode::INTERNAL_SERVER_ERROR, &gql.message, INTERNAL_SERVER_ERROR);
         }
     };
     let request = request.data(viewer).data(client);
     let response = state.api.execute(request).await;
+    let first_code = response.errors.first().map(|e| error_code(e).unwrap_or(INTERNAL_SERVER_ERROR));
+    operation.count(first_code.map_or(Outcome::OK, Outcome::of_code));
+    if response.errors.iter().any(|e| error_code(e) == Some(RATE_LIMITED)) {
+        state.metrics.rate_limited.inc();
+    }
     // With the graphql-response media type a request that never ran (it did not parse,
     // validate or fit the limits) is answered 400; plain JSON clients always get 200.
     let never_ran = response.errors.iter().any(|e| {
-        let code = e.extensions.as_ref().and_then(|x| x.get("code"));
-        [GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX]
-            .iter()
-            .any(|c| code == Some(&async_graphql::Value::from(*c)))
+        error_code(e)
+            .is_some_and(|code| [GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX].contains(&code))
     });
     let status = if graphql_response && never_ran { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     // A resolver that showed something not everyone may see (a preview) says so.
     let personal = response.http_headers.contains_key(header::CACHE_CONTROL);
     let shareable = anonymous && is_query && response.errors.is_empty() && !personal;
-    let body = Bytes::from(
+    // A request that never ran has no `data` entry at all (GraphQL spec, "Response").
+    let serialized = if never_ran && response.data == async_graphql::Value::Null {
+        serde_json::to_vec(&RequestErrors { errors: &response.errors, extensions: &response.extensions })
+    } else {
         serde_json::to_vec(&response)
-            .unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()),
-    );
+    };
+    let body =
+        Bytes::from(serialized.unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()));
     if shareable {
-        let answer = Arc::new(cache::Answer::new(body));
+        let answer = Arc::new(cache::Answer::new(body, operation));
         if let Some(key) = key {
             state.cache.put(key, answer.clone());
         }
@@ -220,6 +260,36 @@ async fn execute(
     let cache_control = if anonymous && !personal { HeaderValue::from_static("no-store") } else { cache::PRIVATE };
     answer_headers.insert(header::CACHE_CONTROL, cache_control);
     answer
+}
+
+/// The `extensions.code` of an error, when it has one.
+fn error_code(error: &async_graphql::ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code),
+        _ => None,
+    }
+}
+
+/// The name of the operation a request runs, when its document defines one by that name.
+fn operation_name(request: &mut Request) -> Option<&str> {
+    let wanted = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    let DocumentOperations::Multiple(operations) = &document.operations else {
+        return None;
+    };
+    match wanted {
+        Some(wanted) => operations.get_key_value(wanted.as_str()).map(|(name, _)| name.as_str()),
+        None if operations.len() == 1 => operations.keys().next().map(|name| name.as_str()),
+        None => None,
+    }
+}
+
+/// The answer to a request that failed before execution: errors, and no `data`.
+#[derive(serde::Serialize)]
+struct RequestErrors<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 fn content_type(graphql_response: bool) -> HeaderValue {
@@ -255,13 +325,33 @@ fn cached_answer(
     response
 }
 
+/// A JSON body only: a POST without `Content-Type: application/json` is refused before its
+/// body is read (415), as is a form or multipart post, which browsers send across origins
+/// without asking first.
 pub async fn post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
-    headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    request: axum::extract::Request,
 ) -> Response {
-    execute(&state, &headers, client, request.into_inner(), Method::Post).await
+    let headers = request.headers().clone();
+    if !is_json(&headers) {
+        let message = "POST /graphql takes a JSON body: send it with `Content-Type: application/json`";
+        state.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
+        let graphql_response = wants_graphql_response(&headers);
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message, BAD_USER_INPUT, graphql_response);
+    }
+    match GraphQLRequest::<BadRequest>::from_request(request, &()).await {
+        Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Post).await,
+        Err(refusal) => refusal.counted(&state.metrics),
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
@@ -270,9 +360,12 @@ pub async fn get(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
     headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    request: Result<GraphQLRequest<BadRequest>, BadRequest>,
 ) -> Response {
-    execute(&state, &headers, client, request.into_inner(), Method::Get).await
+    match request {
+        Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Get).await,
+        Err(refusal) => refusal.counted(&state.metrics),
+    }
 }
 
 pub async fn graphiql() -> Html<String> {

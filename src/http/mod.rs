@@ -5,18 +5,23 @@ mod client;
 mod graphql;
 mod health;
 pub mod persisted;
+mod request_id;
+pub mod shutdown;
 mod websocket;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -37,6 +42,7 @@ pub struct AppState {
     pub content: Arc<ContentVersion>,
     pub cache: Arc<cache::ResponseCache>,
     pub persisted: Arc<persisted::PersistedQueries>,
+    pub shutdown: shutdown::Shutdown,
 }
 
 pub struct HttpLimits {
@@ -44,9 +50,12 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub bench_routes: bool,
+    /// Origins browsers may call from; `*` for any.
+    pub cors_origins: Vec<String>,
 }
 
 pub fn router(state: AppState, limits: HttpLimits) -> Router {
+    let metrics = state.metrics.clone();
     let mut routes = Router::new();
     if limits.bench_routes {
         routes = routes.route("/bench/ceiling/{bytes}", get(health::ceiling));
@@ -64,12 +73,36 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
-        .layer(axum::middleware::from_fn(graphql::refusals_as_graphql))
+        .layer(axum::middleware::from_fn_with_state(metrics, graphql::refusals_as_graphql))
         .layer(CompressionLayer::new())
         // Outside the compression, to see what it did.
         .layer(axum::middleware::from_fn(cache::mark_encoding))
-        .layer(CorsLayer::permissive())
-        .layer(TraceLayer::new_for_http())
+        .layer(cors(&limits.cors_origins))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_id::span)
+                .on_request(())
+                .on_response(request_id::answered),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(request_id::NewRequestId))
+        .layer(MapRequestLayer::new(request_id::drop_unusable))
+}
+
+/// Cross-origin calls from browsers: GET and POST from the allowed origins, with any
+/// request header (a preflight is answered for an hour).
+fn cors(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([header::ETAG, HeaderName::from_static(request_id::HEADER)])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// The token of an `Authorization: Bearer <token>` value.

@@ -8,9 +8,12 @@
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use prometheus_client::metrics::gauge::Gauge;
 use serde_json::Value;
 
 use super::{AppState, bearer};
@@ -27,21 +30,61 @@ pub async fn upgrade(
 ) -> Response {
     let header_token =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_owned);
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        let executor = state.api.subscriptions();
-        GraphQLWebSocket::new(socket, executor, protocol)
-            .on_connection_init(move |payload| async move {
-                let token = init_token(&payload).map_err(|m| error::coded(m, UNAUTHENTICATED))?.or(header_token);
-                let viewer = match token {
-                    Some(token) => crate::auth::authenticate(&state.db, &state.tokens, &token)
-                        .await
-                        .map_err(|e| error::to_gql(&e))?,
-                    None => Viewer::Anonymous,
-                };
-                Ok(state.api.connection_data(viewer, client))
-            })
-            .serve()
-    })
+    let shutdown = state.shutdown.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| shutdown.track(serve(socket, state, protocol, client, header_token)))
+}
+
+/// Serves the subscriptions of one connection until the client or the server ends it. A
+/// server that stops closes it with `1001 Going Away`, which clients take as a cue to
+/// reconnect (to another instance).
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: GraphQLProtocol,
+    client: ClientAddress,
+    header_token: Option<String>,
+) {
+    let _open = OpenConnection::count(&state.metrics.websockets);
+    let (mut sink, stream) = socket.split();
+    let input = stream.take_until(state.shutdown.stopping());
+    let executor = state.api.subscriptions();
+    let init_state = state.clone();
+    GraphQLWebSocket::new_with_pair(&mut sink, input, executor, protocol)
+        .on_connection_init(move |payload| async move {
+            let state = init_state;
+            let token = init_token(&payload).map_err(|m| error::coded(m, UNAUTHENTICATED))?.or(header_token);
+            let viewer = match token {
+                Some(token) => {
+                    crate::auth::authenticate(&state.db, &state.tokens, &token).await.map_err(|e| error::to_gql(&e))?
+                }
+                None => Viewer::Anonymous,
+            };
+            Ok(state.api.connection_data(viewer, client))
+        })
+        .serve()
+        .await;
+    if state.shutdown.is_stopping() {
+        let going_away = CloseFrame { code: close_code::AWAY, reason: "the server is shutting down".into() };
+        let _ = sink.send(Message::Close(Some(going_away))).await;
+    }
+}
+
+/// One open connection on the gauge, for as long as it lives.
+struct OpenConnection(Gauge);
+
+impl OpenConnection {
+    fn count(gauge: &Gauge) -> OpenConnection {
+        gauge.inc();
+        OpenConnection(gauge.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// The token a `connection_init` payload carries, if any.
