@@ -2,8 +2,8 @@
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{ParseRequestError, Request};
-use async_graphql_axum::GraphQLRequest;
+use async_graphql::{BatchRequest, ParseRequestError, Request};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -38,9 +39,10 @@ impl From<ParseRequestError> for BadRequest {
 
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
-        // A body cut off by the size limit surfaces here as a read error.
+        // A body cut off by the size limit surfaces here as a read error; the layer
+        // around the routes (`refusals_as_graphql`) says which limit.
         if self.0.to_string().contains("length limit exceeded") {
-            return too_large(false);
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
         }
         error_response(
             StatusCode::BAD_REQUEST,
@@ -57,34 +59,52 @@ fn error_response(status: StatusCode, message: &str, code: &str, graphql_respons
     (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
-fn too_large(graphql_response: bool) -> Response {
-    let message = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
-    error_response(StatusCode::PAYLOAD_TOO_LARGE, message, BAD_USER_INPUT, graphql_response)
+/// The limits of the HTTP layers, as their refusals name them.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpRefusals {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
 }
 
 /// Refusals of the HTTP layers around `/graphql` (body too large, request timed out, a
 /// resolver that panicked) as GraphQL errors with a code, like every other error.
-pub async fn refusals_as_graphql(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn refusals_as_graphql(
+    State(limits): State<HttpRefusals>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let graphql_response = wants_graphql_response(request.headers());
     let on_graphql = request.uri().path().starts_with("/graphql");
     let response = next.run(request).await;
+    if !on_graphql {
+        return response;
+    }
+    // Whether the limit layer refused the body at once, or the body turned out too long
+    // while it was read, the answer names the limit.
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let message = format!(
+            "the request body is larger than {} bytes, the most the server accepts (NEWSROOM_BODY_LIMIT)",
+            limits.body_limit
+        );
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, &message, BAD_USER_INPUT, graphql_response);
+    }
     let already_graphql = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with(GRAPHQL_RESPONSE));
-    if !on_graphql || already_graphql {
+    if already_graphql {
         return response;
     }
-    let (message, code) = match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => return too_large(graphql_response),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)", INTERNAL_SERVER_ERROR)
-        }
-        StatusCode::INTERNAL_SERVER_ERROR => ("internal server error", INTERNAL_SERVER_ERROR),
+    let message = match response.status() {
+        StatusCode::SERVICE_UNAVAILABLE => format!(
+            "the request took longer than {}, the most the server allows (NEWSROOM_REQUEST_TIMEOUT)",
+            humantime::format_duration(limits.request_timeout)
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => "internal server error".to_owned(),
         _ => return response,
     };
-    error_response(response.status(), message, code, graphql_response)
+    error_response(response.status(), &message, INTERNAL_SERVER_ERROR, graphql_response)
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -153,6 +173,11 @@ async fn execute(
     let key = if anonymous { state.cache.key(&request) } else { None };
     if let Some(cached) = key.as_ref().and_then(|key| state.cache.get(key)) {
         return cached_answer(state, headers, &cached, method, graphql_response);
+    }
+    if let Err(refusal) = state.api.screen(&mut request) {
+        // Like any request that never ran: 400 for the graphql-response media type.
+        let status = if graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return error_response(status, &refusal.to_string(), refusal.code(), graphql_response);
     }
     match (crate::graphql::operation_type(&mut request), method) {
         (Some(OperationType::Mutation), Method::Get) => {
@@ -255,13 +280,50 @@ fn cached_answer(
     response
 }
 
+/// One operation, or a batch: a JSON array of up to `NEWSROOM_MAX_BATCH` operations, run
+/// one after the other (each mutation its own transaction) and answered as an array.
 pub async fn post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
     headers: HeaderMap,
-    request: GraphQLRequest<BadRequest>,
+    request: GraphQLBatchRequest<BadRequest>,
 ) -> Response {
-    execute(&state, &headers, client, request.into_inner(), Method::Post).await
+    let requests = match request.into_inner() {
+        BatchRequest::Single(request) => return execute(&state, &headers, client, request, Method::Post).await,
+        BatchRequest::Batch(requests) => requests,
+    };
+    let graphql_response = wants_graphql_response(&headers);
+    let max = state.api.limits().max_batch;
+    if requests.len() > max {
+        let message = format!(
+            "the request batches {} operations; at most {max} are allowed (NEWSROOM_MAX_BATCH)",
+            requests.len()
+        );
+        return error_response(StatusCode::BAD_REQUEST, &message, BAD_USER_INPUT, graphql_response);
+    }
+    let mut statuses = Vec::with_capacity(requests.len());
+    let mut body = Vec::from(&b"["[..]);
+    for request in requests {
+        let answer = execute(&state, &headers, client, request, Method::Post).await;
+        statuses.push(answer.status());
+        let bytes = match axum::body::to_bytes(answer.into_body(), usize::MAX).await {
+            Ok(bytes) if !bytes.is_empty() => bytes,
+            _ => Bytes::from_static(
+                br#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#,
+            ),
+        };
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&bytes);
+    }
+    body.push(b']');
+    // One status for all when they agree (a refused token refuses every operation).
+    let status = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0] } else { StatusCode::OK };
+    let mut answer = (status, body).into_response();
+    answer.headers_mut().insert(header::CONTENT_TYPE, content_type(graphql_response));
+    answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    answer
 }
 
 /// Queries only: a mutation over GET is answered 405, so a cache or a crawler following a
@@ -279,6 +341,12 @@ pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
 }
 
-pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.api.sdl())
+/// The SDL, unless introspection is switched off.
+pub async fn sdl(State(state): State<AppState>) -> Response {
+    if !state.api.limits().introspection {
+        let message =
+            "the schema is not published: introspection is switched off on this server (NEWSROOM_INTROSPECTION)";
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.api.sdl()).into_response()
 }
