@@ -59,7 +59,7 @@ pub struct Config {
 
     /// Most tokens a query document may have (names, punctuation and values; whitespace,
     /// commas and comments do not count). Counted before the document is parsed.
-    #[arg(long, env = "NEWSROOM_MAX_TOKENS", default_value_t = 15_000, global = true)]
+    #[arg(long, env = "NEWSROOM_MAX_TOKENS", default_value_t = 5_000, global = true)]
     pub max_tokens: usize,
 
     /// Most operations one POST may batch as a JSON array.
@@ -168,7 +168,7 @@ impl Config {
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 50,
-            max_tokens: 15_000,
+            max_tokens: 5_000,
             max_batch: 10,
             introspection: true,
             body_limit: 256 * 1024,

@@ -60,7 +60,7 @@ impl Default for Limits {
             max_aliases: 30,
             max_root_fields: 20,
             max_directives: 50,
-            max_tokens: 15_000,
+            max_tokens: 5_000,
             max_batch: 10,
             introspection: true,
         }
@@ -76,9 +76,7 @@ pub enum Refusal {
     Brackets { max: usize },
     #[error("the query nests selections and fragments more than {max} deep; at most {max} are allowed")]
     Nesting { max: usize },
-    #[error(
-        "the query selects {found} fields once its fragments are expanded; at most {max} are allowed (NEWSROOM_MAX_COMPLEXITY)"
-    )]
+    #[error("the query selects {found} fields; at most {max} are allowed (NEWSROOM_MAX_COMPLEXITY)")]
     Fields { found: usize, max: usize },
     #[error("the query has {found} aliases; at most {max} are allowed (NEWSROOM_MAX_ALIASES)")]
     Aliases { found: usize, max: usize },
@@ -122,31 +120,133 @@ impl Refusal {
     }
 }
 
-/// Counts the tokens of a document and how deep its brackets nest, stopping at the first
-/// limit passed, before anything parses it. Lexical errors are left to the parser.
-pub fn check_tokens(query: &str, max_tokens: usize) -> Result<(), Refusal> {
-    let mut tokens = 0usize;
-    let mut brackets = 0usize;
-    for token in Lexer::new(query) {
-        let Ok(token) = token else { continue };
-        match token.kind() {
-            TokenKind::Whitespace | TokenKind::Comment | TokenKind::Comma => continue,
-            TokenKind::Eof => break,
-            TokenKind::LCurly | TokenKind::LBracket | TokenKind::LParen => {
-                brackets += 1;
-                if brackets > MAX_BRACKETS {
-                    return Err(Refusal::Brackets { max: MAX_BRACKETS });
-                }
-            }
-            TokenKind::RCurly | TokenKind::RBracket | TokenKind::RParen => brackets = brackets.saturating_sub(1),
-            _ => {}
-        }
-        tokens += 1;
-        if tokens > max_tokens {
-            return Err(Refusal::Tokens { max: max_tokens });
-        }
+/// What the text of a document asks for, counted on its tokens before anything parses
+/// it (the parser takes far longer on a long document than this count does). Fragments
+/// are not followed here; `check_document` does that once the document parses.
+#[derive(Debug, Default)]
+struct TextCounts {
+    tokens: usize,
+    brackets: usize,
+    /// Field selections in the whole document.
+    fields: usize,
+    /// The most of one definition (operation or fragment).
+    aliases: usize,
+    directives: usize,
+    root_fields: usize,
+}
+
+/// Counts the tokens of a document, how deep its brackets nest and, in selection sets,
+/// its fields, aliases, directives and root fields, and refuses the document when one of
+/// them is past its limit: each count is at most what `check_document` finds once
+/// fragments are expanded, so nothing refused here would have been accepted there.
+/// Counting stops at the token limit; lexical errors are left to the parser.
+pub fn check_text(query: &str, limits: &Limits) -> Result<(), Refusal> {
+    let counts = count_text(query, limits.max_tokens)?;
+    if counts.brackets > MAX_BRACKETS {
+        return Err(Refusal::Brackets { max: MAX_BRACKETS });
+    }
+    check_counts(counts.root_fields, counts.aliases, counts.directives, counts.fields, limits)
+}
+
+fn check_counts(
+    root_fields: usize,
+    aliases: usize,
+    directives: usize,
+    fields: usize,
+    limits: &Limits,
+) -> Result<(), Refusal> {
+    if root_fields > limits.max_root_fields {
+        return Err(Refusal::RootFields { found: root_fields, max: limits.max_root_fields });
+    }
+    if aliases > limits.max_aliases {
+        return Err(Refusal::Aliases { found: aliases, max: limits.max_aliases });
+    }
+    if directives > limits.max_directives {
+        return Err(Refusal::Directives { found: directives, max: limits.max_directives });
+    }
+    if fields > limits.max_complexity {
+        return Err(Refusal::Fields { found: fields, max: limits.max_complexity });
     }
     Ok(())
+}
+
+fn count_text(query: &str, max_tokens: usize) -> Result<TextCounts, Refusal> {
+    let mut counts = TextCounts::default();
+    let (mut braces, mut parens, mut brackets) = (0usize, 0usize, 0usize);
+    // Of the definition being read: whether it is a fragment, and its own counts.
+    let mut in_fragment = false;
+    let (mut aliases, mut directives, mut root_fields) = (0usize, 0usize, 0usize);
+    // What the previous token makes of a name: a directive's, a fragment's or a type's.
+    let mut after_at = false;
+    let mut after_spread = false;
+    let mut after_on = false;
+    let mut last_field_at_root = false;
+    for token in Lexer::new(query) {
+        let Ok(token) = token else { continue };
+        let kind = token.kind();
+        match kind {
+            TokenKind::Whitespace | TokenKind::Comment | TokenKind::Comma => continue,
+            TokenKind::Eof => break,
+            _ => {}
+        }
+        counts.tokens += 1;
+        if counts.tokens > max_tokens {
+            return Err(Refusal::Tokens { max: max_tokens });
+        }
+        let in_selection = braces > 0 && parens == 0;
+        match kind {
+            TokenKind::LCurly | TokenKind::LBracket | TokenKind::LParen => {
+                brackets += 1;
+                counts.brackets = counts.brackets.max(brackets);
+                match kind {
+                    TokenKind::LCurly if parens == 0 => braces += 1,
+                    TokenKind::LParen => parens += 1,
+                    _ => {}
+                }
+            }
+            TokenKind::RCurly | TokenKind::RBracket | TokenKind::RParen => {
+                brackets = brackets.saturating_sub(1);
+                match kind {
+                    TokenKind::RCurly if parens == 0 && braces > 0 => {
+                        braces -= 1;
+                        if braces == 0 {
+                            counts.aliases = counts.aliases.max(aliases);
+                            counts.directives = counts.directives.max(directives);
+                            counts.root_fields = counts.root_fields.max(root_fields);
+                            (aliases, directives, root_fields, in_fragment) = (0, 0, 0, false);
+                        }
+                    }
+                    TokenKind::RParen => parens = parens.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            TokenKind::At if parens == 0 => directives += 1,
+            TokenKind::Colon if in_selection => {
+                // The name before was an alias, not a field.
+                aliases += 1;
+                counts.fields = counts.fields.saturating_sub(1);
+                if last_field_at_root {
+                    root_fields = root_fields.saturating_sub(1);
+                }
+            }
+            TokenKind::Name if braces == 0 && parens == 0 && token.data() == "fragment" => in_fragment = true,
+            TokenKind::Name if in_selection && !after_at && !after_spread && !after_on => {
+                counts.fields += 1;
+                last_field_at_root = braces == 1 && !in_fragment;
+                if last_field_at_root {
+                    root_fields += 1;
+                }
+            }
+            _ => {}
+        }
+        after_on = after_spread && kind == TokenKind::Name && token.data() == "on";
+        after_spread = kind == TokenKind::Spread;
+        after_at = kind == TokenKind::At;
+    }
+    counts.aliases = counts.aliases.max(aliases);
+    counts.directives = counts.directives.max(directives);
+    counts.root_fields = counts.root_fields.max(root_fields);
+    Ok(counts)
 }
 
 /// What a selection set asks for, fragments expanded. Sums saturate.
@@ -277,15 +377,7 @@ pub fn check_document(document: &ExecutableDocument, limits: &Limits) -> Result<
         worst.directives = worst.directives.max(counts.directives);
         worst.schema_lists = worst.schema_lists.max(counts.schema_lists);
     }
-    if worst.aliases > limits.max_aliases {
-        return Err(Refusal::Aliases { found: worst.aliases, max: limits.max_aliases });
-    }
-    if worst.directives > limits.max_directives {
-        return Err(Refusal::Directives { found: worst.directives, max: limits.max_directives });
-    }
-    if worst.fields > limits.max_complexity {
-        return Err(Refusal::Fields { found: worst.fields, max: limits.max_complexity });
-    }
+    check_counts(0, worst.aliases, worst.directives, worst.fields, limits)?;
     if worst.schema_lists > INTROSPECTION_LIST_NESTING {
         return Err(Refusal::SchemaLists { found: worst.schema_lists });
     }
@@ -341,7 +433,7 @@ mod tests {
 
     fn check(query: &str) -> Result<(), Refusal> {
         let limits = Limits::default();
-        check_tokens(query, limits.max_tokens)?;
+        check_text(query, &limits)?;
         check_document(&async_graphql::parser::parse_query(query).expect("parses"), &limits)
     }
 
@@ -371,6 +463,16 @@ mod tests {
     }
 
     #[test]
+    fn the_text_counts_selections_only() {
+        let query = r#"query Q($a: Int = 1, $f: ArticleFilter = { section: "x" }) @x {
+            articles(first: $a, filter: { section: "world" }) { nodes { ... on Article { s: slug } ...F } }
+        }
+        fragment F on Article @y { headline @include(if: true) }"#;
+        let counts = count_text(query, 5_000).unwrap();
+        assert_eq!((counts.fields, counts.aliases, counts.directives, counts.root_fields), (4, 1, 2, 1));
+    }
+
+    #[test]
     fn cycles_and_brackets_and_tokens() {
         let cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
         assert!(matches!(check(cycle), Err(Refusal::FragmentCycle(_))));
@@ -380,6 +482,6 @@ mod tests {
         let quoted = format!("{{ article(slug: \"{}\") {{ slug }} }} # {}", "[".repeat(100), "{ ".repeat(20_000));
         assert_eq!(check(&quoted), Ok(()));
         let many = format!("{{ {} }}", "__typename ".repeat(20_000));
-        assert_eq!(check_tokens(&many, 15_000), Err(Refusal::Tokens { max: 15_000 }));
+        assert_eq!(check(&many), Err(Refusal::Tokens { max: 5_000 }));
     }
 }

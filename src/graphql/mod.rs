@@ -218,7 +218,7 @@ fn only_subscriptions() -> async_graphql::Response {
 }
 
 fn screen(request: &mut async_graphql::Request, limits: &Limits) -> Result<(), Refusal> {
-    limits::check_tokens(&request.query, limits.max_tokens)?;
+    limits::check_text(&request.query, limits)?;
     // A document that does not parse is answered by the schema, with the parser's error.
     match request.parsed_query() {
         Ok(document) => limits::check_document(document, limits),
