@@ -120,32 +120,82 @@ impl Refusal {
     }
 }
 
-/// What the text of a document asks for, counted on its tokens before anything parses
-/// it (the parser takes far longer on a long document than this count does). Fragments
-/// are not followed here; `check_document` does that once the document parses.
+/// What one definition (operation or fragment) of a document's text selects, before its
+/// fragments are expanded, and the fragments it spreads.
 #[derive(Debug, Default)]
-struct TextCounts {
-    tokens: usize,
-    brackets: usize,
-    /// Field selections in the whole document.
+struct TextDefinition {
+    fragment: Option<String>,
     fields: usize,
-    /// The most of one definition (operation or fragment).
     aliases: usize,
     directives: usize,
-    root_fields: usize,
+    /// Fields at the top of its selection set.
+    top_fields: usize,
+    spreads: Vec<(String, bool)>,
 }
 
-/// Counts the tokens of a document, how deep its brackets nest and, in selection sets,
-/// its fields, aliases, directives and root fields, and refuses the document when one of
-/// them is past its limit: each count is at most what `check_document` finds once
-/// fragments are expanded, so nothing refused here would have been accepted there.
-/// Counting stops at the token limit; lexical errors are left to the parser.
+/// Reads a document's tokens and counts, in each operation and fragment, the fields,
+/// aliases, directives and root fields it selects, following fragment spreads, before
+/// anything parses it (the parser takes far longer on a long document than this does).
+/// Counting stops at the token limit; lexical and syntax errors are left to the parser.
+/// Inline fragments at the top of an operation are not counted as root fields here, so
+/// each count is at most what `check_document` finds on the parsed document.
 pub fn check_text(query: &str, limits: &Limits) -> Result<(), Refusal> {
-    let counts = count_text(query, limits.max_tokens)?;
-    if counts.brackets > MAX_BRACKETS {
+    let (definitions, brackets) = read_text(query, limits.max_tokens)?;
+    if brackets > MAX_BRACKETS {
         return Err(Refusal::Brackets { max: MAX_BRACKETS });
     }
-    check_counts(counts.root_fields, counts.aliases, counts.directives, counts.fields, limits)
+    let fragments: HashMap<&str, usize> =
+        definitions.iter().enumerate().filter_map(|(i, d)| Some((d.fragment.as_deref()?, i))).collect();
+    let mut expanded: Vec<Option<Option<Counts>>> = vec![None; definitions.len()];
+    let mut worst = Counts::default();
+    for (index, definition) in definitions.iter().enumerate() {
+        let counts = expand_text(&definitions, &fragments, &mut expanded, index, 0)?;
+        if definition.fragment.is_none() {
+            worst.top_fields = worst.top_fields.max(counts.top_fields);
+        }
+        worst.fields = worst.fields.max(counts.fields);
+        worst.aliases = worst.aliases.max(counts.aliases);
+        worst.directives = worst.directives.max(counts.directives);
+    }
+    check_counts(worst.top_fields, worst.aliases, worst.directives, worst.fields, limits)
+}
+
+/// The counts of definition `index` with the fragments it spreads, each expanded once.
+fn expand_text(
+    definitions: &[TextDefinition],
+    fragments: &HashMap<&str, usize>,
+    expanded: &mut Vec<Option<Option<Counts>>>,
+    index: usize,
+    depth: usize,
+) -> Result<Counts, Refusal> {
+    match expanded[index] {
+        Some(Some(counts)) => return Ok(counts),
+        Some(None) => {
+            let name = definitions[index].fragment.clone().unwrap_or_default();
+            return Err(Refusal::FragmentCycle(name));
+        }
+        None => {}
+    }
+    // Each spread nests a level deeper, as the parsed document's nesting counts it.
+    if depth > MAX_NESTING {
+        return Err(Refusal::Nesting { max: MAX_NESTING });
+    }
+    expanded[index] = Some(None);
+    let definition = &definitions[index];
+    let mut counts = Counts {
+        fields: definition.fields,
+        aliases: definition.aliases,
+        directives: definition.directives,
+        top_fields: definition.top_fields,
+        ..Counts::default()
+    };
+    for (name, at_top) in &definition.spreads {
+        let Some(&spread) = fragments.get(name.as_str()) else { continue };
+        let below = expand_text(definitions, fragments, expanded, spread, depth + 1)?;
+        counts.add(Counts { top_fields: if *at_top { below.top_fields } else { 0 }, ..below });
+    }
+    expanded[index] = Some(Some(counts));
+    Ok(counts)
 }
 
 fn check_counts(
@@ -170,17 +220,19 @@ fn check_counts(
     Ok(())
 }
 
-fn count_text(query: &str, max_tokens: usize) -> Result<TextCounts, Refusal> {
-    let mut counts = TextCounts::default();
+/// The definitions of a document's text, and how deep its brackets nest.
+fn read_text(query: &str, max_tokens: usize) -> Result<(Vec<TextDefinition>, usize), Refusal> {
+    let mut definitions = Vec::new();
+    let mut current = TextDefinition::default();
+    let (mut tokens, mut deepest) = (0usize, 0usize);
     let (mut braces, mut parens, mut brackets) = (0usize, 0usize, 0usize);
-    // Of the definition being read: whether it is a fragment, and its own counts.
-    let mut in_fragment = false;
-    let (mut aliases, mut directives, mut root_fields) = (0usize, 0usize, 0usize);
-    // What the previous token makes of a name: a directive's, a fragment's or a type's.
+    // What the previous tokens make of a name: a fragment's own, a directive's, a spread
+    // fragment's or a type's.
+    let mut after_fragment = false;
     let mut after_at = false;
     let mut after_spread = false;
     let mut after_on = false;
-    let mut last_field_at_root = false;
+    let mut last_field_at_top = false;
     for token in Lexer::new(query) {
         let Ok(token) = token else { continue };
         let kind = token.kind();
@@ -189,15 +241,15 @@ fn count_text(query: &str, max_tokens: usize) -> Result<TextCounts, Refusal> {
             TokenKind::Eof => break,
             _ => {}
         }
-        counts.tokens += 1;
-        if counts.tokens > max_tokens {
+        tokens += 1;
+        if tokens > max_tokens {
             return Err(Refusal::Tokens { max: max_tokens });
         }
         let in_selection = braces > 0 && parens == 0;
         match kind {
             TokenKind::LCurly | TokenKind::LBracket | TokenKind::LParen => {
                 brackets += 1;
-                counts.brackets = counts.brackets.max(brackets);
+                deepest = deepest.max(brackets);
                 match kind {
                     TokenKind::LCurly if parens == 0 => braces += 1,
                     TokenKind::LParen => parens += 1,
@@ -210,43 +262,46 @@ fn count_text(query: &str, max_tokens: usize) -> Result<TextCounts, Refusal> {
                     TokenKind::RCurly if parens == 0 && braces > 0 => {
                         braces -= 1;
                         if braces == 0 {
-                            counts.aliases = counts.aliases.max(aliases);
-                            counts.directives = counts.directives.max(directives);
-                            counts.root_fields = counts.root_fields.max(root_fields);
-                            (aliases, directives, root_fields, in_fragment) = (0, 0, 0, false);
+                            definitions.push(std::mem::take(&mut current));
                         }
                     }
                     TokenKind::RParen => parens = parens.saturating_sub(1),
                     _ => {}
                 }
             }
-            TokenKind::At if parens == 0 => directives += 1,
+            TokenKind::At if parens == 0 => current.directives += 1,
             TokenKind::Colon if in_selection => {
                 // The name before was an alias, not a field.
-                aliases += 1;
-                counts.fields = counts.fields.saturating_sub(1);
-                if last_field_at_root {
-                    root_fields = root_fields.saturating_sub(1);
+                current.aliases += 1;
+                current.fields = current.fields.saturating_sub(1);
+                if last_field_at_top {
+                    current.top_fields = current.top_fields.saturating_sub(1);
                 }
             }
-            TokenKind::Name if braces == 0 && parens == 0 && token.data() == "fragment" => in_fragment = true,
+            TokenKind::Name if braces == 0 && parens == 0 && after_fragment => {
+                current.fragment = Some(token.data().to_owned());
+            }
+            TokenKind::Name if in_selection && after_spread && token.data() != "on" => {
+                current.spreads.push((token.data().to_owned(), braces == 1));
+            }
             TokenKind::Name if in_selection && !after_at && !after_spread && !after_on => {
-                counts.fields += 1;
-                last_field_at_root = braces == 1 && !in_fragment;
-                if last_field_at_root {
-                    root_fields += 1;
+                current.fields += 1;
+                last_field_at_top = braces == 1;
+                if last_field_at_top {
+                    current.top_fields += 1;
                 }
             }
             _ => {}
         }
+        after_fragment = braces == 0 && kind == TokenKind::Name && token.data() == "fragment";
         after_on = after_spread && kind == TokenKind::Name && token.data() == "on";
         after_spread = kind == TokenKind::Spread;
         after_at = kind == TokenKind::At;
     }
-    counts.aliases = counts.aliases.max(aliases);
-    counts.directives = counts.directives.max(directives);
-    counts.root_fields = counts.root_fields.max(root_fields);
-    Ok(counts)
+    if current.fields > 0 || current.directives > 0 || !current.spreads.is_empty() {
+        definitions.push(current);
+    }
+    Ok((definitions, deepest))
 }
 
 /// What a selection set asks for, fragments expanded. Sums saturate.
@@ -468,8 +523,26 @@ mod tests {
             articles(first: $a, filter: { section: "world" }) { nodes { ... on Article { s: slug } ...F } }
         }
         fragment F on Article @y { headline @include(if: true) }"#;
-        let counts = count_text(query, 5_000).unwrap();
-        assert_eq!((counts.fields, counts.aliases, counts.directives, counts.root_fields), (4, 1, 2, 1));
+        let (definitions, _) = read_text(query, 5_000).unwrap();
+        let counts: Vec<_> = definitions
+            .iter()
+            .map(|d| (d.fragment.as_deref(), d.fields, d.aliases, d.directives, d.top_fields))
+            .collect();
+        assert_eq!(counts, [(None, 3, 1, 1, 1), (Some("F"), 1, 0, 2, 1)]);
+        assert_eq!(definitions[0].spreads, [("F".to_owned(), false)]);
+    }
+
+    #[test]
+    fn fragments_are_expanded_before_parsing() {
+        let fields = "slug ".repeat(2_490);
+        let spread =
+            format!("{{ a: sections {{ ...A }} b: sections {{ ...A }} }} fragment A on Section {{ {fields} }}");
+        // Twice: 2 + 2 * 2,490 = 4,982 fields, within the limit.
+        assert_eq!(check_text(&spread, &Limits::default()), Ok(()));
+        let thrice = format!(
+            "{{ a: sections {{ ...A }} b: sections {{ ...A }} c: sections {{ ...A }} }} fragment A on Section {{ {fields} }}"
+        );
+        assert_eq!(check_text(&thrice, &Limits::default()), Err(Refusal::Fields { found: 7_473, max: 5_000 }));
     }
 
     #[test]
