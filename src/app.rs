@@ -87,7 +87,16 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         events: events.clone(),
         content: content.clone(),
     };
-    let limits = Limits { max_depth: config.max_depth, max_complexity: config.max_complexity };
+    let limits = Limits {
+        max_depth: config.max_depth,
+        max_complexity: config.max_complexity,
+        max_aliases: config.max_aliases,
+        max_root_fields: config.max_root_fields,
+        max_directives: config.max_directives,
+        max_tokens: config.max_tokens,
+        max_batch: config.max_batch,
+        introspection: config.introspection,
+    };
     let policy = CachePolicy {
         max_age: config.cache_max_age,
         stale_while_revalidate: config.cache_stale_while_revalidate,
@@ -118,10 +127,22 @@ pub fn router(state: AppState, config: &Config) -> Router {
     http::router(state, limits)
 }
 
+/// The server's database pool, whose PostgreSQL statements are held to the statement timeout.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> {
+    let timeout = Some(config.db_statement_timeout);
+    Ok(crate::db::connect_with(&config.database_url, config.db_max_connections, timeout).await?)
+}
+
 /// Connects, migrates unless told not to, and returns the router with its state.
 pub async fn build(config: &Config, migrate: bool) -> Result<(Router, AppState), StartError> {
-    let db = crate::db::connect(&config.database_url, config.db_max_connections).await?;
-    if migrate {
+    if migrate && crate::db::is_postgres(&config.database_url) {
+        // Migrations may take longer than the statement timeout allows the server's queries.
+        let db = crate::db::connect(&config.database_url, 1).await?;
+        crate::db::migrate(&db).await?;
+        let _ = db.close().await;
+    }
+    let db = connect(config).await?;
+    if migrate && !crate::db::is_postgres(&config.database_url) {
         crate::db::migrate(&db).await?;
     }
     let state = state(db, config).await?;

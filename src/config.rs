@@ -65,6 +65,32 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_MAX_COMPLEXITY", default_value_t = 5000, global = true)]
     pub max_complexity: usize,
 
+    /// Most aliases (`name: field`) one query may use, fragments expanded.
+    #[arg(long, env = "NEWSROOM_MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
+
+    /// Most root fields one operation may ask for, fragments expanded.
+    #[arg(long, env = "NEWSROOM_MAX_ROOT_FIELDS", default_value_t = 20, global = true)]
+    pub max_root_fields: usize,
+
+    /// Most directives (`@include`, `@skip`, ...) one query may use, fragments expanded.
+    #[arg(long, env = "NEWSROOM_MAX_DIRECTIVES", default_value_t = 50, global = true)]
+    pub max_directives: usize,
+
+    /// Most tokens a query document may have (names, punctuation and values; whitespace,
+    /// commas and comments do not count). Counted before the document is parsed.
+    #[arg(long, env = "NEWSROOM_MAX_TOKENS", default_value_t = 5_000, global = true)]
+    pub max_tokens: usize,
+
+    /// Most operations one POST may batch as a JSON array.
+    #[arg(long, env = "NEWSROOM_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
+
+    /// Answer introspection (`__schema`, `__type`, `GET /schema.graphql`) and suggest field
+    /// names in error messages ("Did you mean ..."). `false` switches all of it off.
+    #[arg(long, env = "NEWSROOM_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "NEWSROOM_BODY_LIMIT", default_value_t = 256 * 1024, global = true)]
     pub body_limit: usize,
@@ -72,6 +98,12 @@ pub struct Config {
     /// Longest a request may take (e.g. `10s`).
     #[arg(long, env = "NEWSROOM_REQUEST_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub request_timeout: Duration,
+
+    /// PostgreSQL cancels a statement of the server that runs longer than this
+    /// (`statement_timeout`); `0s` lets statements run without end. SQLite has no such
+    /// limit, and migrations, imports and exports run without it.
+    #[arg(long, env = "NEWSROOM_DB_STATEMENT_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub db_statement_timeout: Duration,
 
     /// SQL statements that take at least this long are logged as warnings.
     #[arg(long, env = "NEWSROOM_SLOW_SQL", default_value = "100ms", value_parser = parse_duration, global = true)]
@@ -195,8 +227,15 @@ impl Config {
             login_ttl: Duration::from_secs(12 * 3600),
             max_depth: 12,
             max_complexity: 5000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 50,
+            max_tokens: 5_000,
+            max_batch: 10,
+            introspection: true,
             body_limit: 256 * 1024,
             request_timeout: Duration::from_secs(10),
+            db_statement_timeout: Duration::from_secs(5),
             slow_sql: Duration::from_millis(100),
             log_format: LogFormat::Text,
             comments_auto_approve: false,

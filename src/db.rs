@@ -18,15 +18,33 @@ pub enum DbError {
 }
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
+    connect_with(url, max_connections, None).await
+}
+
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Like `connect`; on PostgreSQL every connection of the pool also cancels a statement
+/// that runs longer than `statement_timeout` (a zero duration lets it run).
+pub async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    statement_timeout: Option<Duration>,
+) -> Result<DatabaseConnection, DbError> {
     if url.starts_with("sqlite:") {
         connect_sqlite(url, max_connections).await
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    } else if is_postgres(url) {
         let mut options = ConnectOptions::new(url);
         options
             .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        if let Some(timeout) = statement_timeout.filter(|t| !t.is_zero()) {
+            let milliseconds = timeout.as_millis().max(1);
+            options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", milliseconds)]));
+        }
         Database::connect(options).await.map_err(|e| DbError::Connect(e.to_string()))
     } else {
         Err(DbError::UnsupportedUrl(url.to_owned()))

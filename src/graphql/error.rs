@@ -128,18 +128,9 @@ impl Extension for ErrorCodes {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| {
-                    let code = if e.message.contains("too complex") || e.message.contains("nested too deep") {
-                        QUERY_TOO_COMPLEX
-                    } else {
-                        GRAPHQL_VALIDATION_FAILED
-                    };
-                    with_code(e, code)
-                })
-                .collect()
-        })
+        // The refusals of the depth and complexity limits carry their code already.
+        next.run(ctx)
+            .await
+            .map_err(|errors| errors.into_iter().map(|e| with_code(e, GRAPHQL_VALIDATION_FAILED)).collect())
     }
 }

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod error;
 pub mod ids;
 pub mod image;
+pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod people;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
 };
 use async_graphql::{Context, Data, Executor, Schema};
 use futures_util::stream::BoxStream;
@@ -31,22 +32,11 @@ use crate::domain::abuse::RateLimits;
 use crate::domain::comments;
 use crate::domain::events::{ContentVersion, EventBus};
 use crate::domain::sections::SectionTree;
+pub use limits::Limits;
+use limits::{DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
 
 pub type NewsroomSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
-
-/// Limits every request is held to.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { max_depth: 12, max_complexity: 5000 }
-    }
-}
 
 /// What resolvers need from the server: the database, the token service and settings.
 #[derive(Clone)]
@@ -67,10 +57,23 @@ pub struct Services {
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
+    build(services, limits, false)
+}
+
+/// The schema; `for_introspection` holds it to the depth that fits introspection queries.
+fn build(services: Option<Services>, limits: Limits, for_introspection: bool) -> NewsroomSchema {
+    let max_depth = if for_introspection { limits.max_depth.max(INTROSPECTION_DEPTH) } else { limits.max_depth };
     let mut builder = Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .extension(error::ErrorCodes)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+        .extension(DepthAndComplexity {
+            max_depth,
+            max_complexity: limits.max_complexity,
+            introspection: for_introspection,
+        })
+        .limit_recursive_depth(limits::MAX_NESTING);
+    if !limits.introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
     if let Some(services) = services {
         builder = builder.data(services);
     }
@@ -82,24 +85,13 @@ pub fn sdl() -> String {
     build_schema(None, Limits::default()).sdl()
 }
 
-/// Introspection-only queries may nest this deep: the standard introspection query of
-/// GraphiQL and code generators nests 13 levels, deeper than the limit for content.
-const INTROSPECTION_DEPTH: usize = 15;
-
-/// Any query may nest list fields of the schema (`types`, `fields`, `possibleTypes`, ...)
-/// at most this many levels, as the standard query does (`types { fields { args } }`):
-/// a schema's lists multiply, so deeper nesting could ask for millions of objects.
-const INTROSPECTION_LIST_NESTING: usize = 3;
-
-const INTROSPECTION_LISTS: [&str; 8] =
-    ["types", "fields", "args", "interfaces", "possibleTypes", "enumValues", "inputFields", "directives"];
-
 /// The API as the HTTP layer calls it.
 #[derive(Clone)]
 pub struct Api {
     schema: NewsroomSchema,
     /// The same schema held to limits that fit introspection, which reads no content.
     introspection: NewsroomSchema,
+    limits: Limits,
     db: DatabaseConnection,
     content: Arc<ContentVersion>,
 }
@@ -108,29 +100,33 @@ impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
         let content = services.content.clone();
-        let introspection_limits = Limits { max_depth: INTROSPECTION_DEPTH, max_complexity: limits.max_complexity };
         Api {
-            schema: build_schema(Some(services.clone()), limits),
-            introspection: build_schema(Some(services), introspection_limits),
+            schema: build(Some(services.clone()), limits, false),
+            introspection: build(Some(services), limits, true),
+            limits,
             db,
             content,
         }
     }
 
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Holds a request to the limits before anything else parses it: its tokens first,
+    /// then what its document asks for. The request keeps the parsed document.
+    pub fn screen(&self, request: &mut async_graphql::Request) -> Result<(), Refusal> {
+        screen(request, &self.limits)
+    }
+
     pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+        if let Err(refusal) = self.screen(&mut request) {
+            return refusal.into_response();
+        }
         let mut introspection_only = false;
         let mut mutation = false;
         let mut changes_content = false;
-        if let Some((document, op)) = parsed(&mut request) {
-            let nesting = list_nesting(&op.selection_set.node, document, 0);
-            if nesting > INTROSPECTION_LIST_NESTING {
-                let message = format!(
-                    "the query nests schema lists (types, fields, possibleTypes, ...) {} deep; at most {INTROSPECTION_LIST_NESTING} are allowed",
-                    if nesting == usize::MAX { "too".to_owned() } else { nesting.to_string() }
-                );
-                let error = error::coded(message, error::QUERY_TOO_COMPLEX);
-                return async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())]);
-            }
+        if let Some((_, op)) = parsed(&mut request) {
             introspection_only = only_introspection(op);
             mutation = op.ty == OperationType::Mutation;
             changes_content = mutation && !only_quiet_mutations(op);
@@ -150,7 +146,7 @@ impl Api {
 
     /// What runs the operations of WebSocket connections.
     pub fn subscriptions(&self) -> Subscriptions {
-        Subscriptions { schema: self.schema.clone() }
+        Subscriptions { schema: self.schema.clone(), limits: self.limits }
     }
 
     /// The data of a WebSocket connection whose caller is `viewer`.
@@ -189,6 +185,7 @@ fn only_quiet_mutations(operation: &OperationDefinition) -> bool {
 #[derive(Clone)]
 pub struct Subscriptions {
     schema: NewsroomSchema,
+    limits: Limits,
 }
 
 impl Executor for Subscriptions {
@@ -201,6 +198,9 @@ impl Executor for Subscriptions {
         mut request: async_graphql::Request,
         connection: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
+        if let Err(refusal) = screen(&mut request, &self.limits) {
+            return Box::pin(futures_util::stream::once(async { refusal.into_response() }));
+        }
         match operation_type(&mut request) {
             Some(OperationType::Query | OperationType::Mutation) => {
                 Box::pin(futures_util::stream::once(async { only_subscriptions() }))
@@ -215,6 +215,15 @@ fn only_subscriptions() -> async_graphql::Response {
     let message = "only subscriptions run over WebSocket; send queries and mutations to POST /graphql";
     let error = error::coded(message, error::BAD_USER_INPUT);
     async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
+}
+
+fn screen(request: &mut async_graphql::Request, limits: &Limits) -> Result<(), Refusal> {
+    limits::check_text(&request.query, limits)?;
+    // A document that does not parse is answered by the schema, with the parser's error.
+    match request.parsed_query() {
+        Ok(document) => limits::check_document(document, limits),
+        Err(_) => Ok(()),
+    }
 }
 
 /// The type of the operation a request will run, when its document parses and names one
@@ -235,29 +244,6 @@ fn parsed(request: &mut async_graphql::Request) -> Option<(&ExecutableDocument, 
         },
     }?;
     Some((document, operation))
-}
-
-/// How many schema list fields nest inside each other at most in `set`, following
-/// fragments. Past any sane depth (or in a fragment cycle) it answers `usize::MAX`.
-fn list_nesting(set: &SelectionSet, document: &ExecutableDocument, depth: usize) -> usize {
-    if depth > 2 * INTROSPECTION_DEPTH {
-        return usize::MAX;
-    }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                let own = usize::from(INTROSPECTION_LISTS.contains(&field.node.name.node.as_str()));
-                list_nesting(&field.node.selection_set.node, document, depth + 1).saturating_add(own)
-            }
-            Selection::InlineFragment(fragment) => list_nesting(&fragment.node.selection_set.node, document, depth + 1),
-            Selection::FragmentSpread(spread) => match document.fragments.get(&spread.node.fragment_name.node) {
-                Some(fragment) => list_nesting(&fragment.node.selection_set.node, document, depth + 1),
-                None => 0,
-            },
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// Whether an operation asks only for the schema (`__schema`, `__type`, `__typename`).

@@ -24,10 +24,12 @@ pub enum Node {
 }
 
 /// The complexity of a connection field: its items (the page size asked for, default
-/// 20, at most 100) times the cost of one item.
+/// 20, at most 100) times the cost of one item. Capped, so that nested pages cannot
+/// overflow the sum, which is refused long before the cap.
 pub fn page_cost(first: Option<i32>, last: Option<i32>, per_item: usize) -> usize {
+    const CAP: usize = 1 << 32;
     let size = first.or(last).unwrap_or(20).clamp(0, 100) as usize;
-    size.max(1) * per_item
+    size.max(1).saturating_mul(per_item).min(CAP)
 }
 
 pub struct Query;

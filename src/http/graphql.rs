@@ -2,8 +2,8 @@
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{ParseRequestError, Request};
-use async_graphql_axum::GraphQLRequest;
+use async_graphql::{BatchRequest, ParseRequestError, Request};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::Extension;
 use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -46,16 +46,19 @@ impl BadRequest {
 
     /// Answers the refusal, counted among the requests of no known operation.
     fn counted(self, metrics: &Metrics) -> Response {
-        let code = if self.too_large() { BAD_USER_INPUT } else { GRAPHQL_PARSE_FAILED };
-        metrics.requests.operation(None).count(Outcome::of_code(code));
+        // A body too large is counted by the layer that names the limit.
+        if !self.too_large() {
+            metrics.requests.operation(None).count(Outcome::of_code(GRAPHQL_PARSE_FAILED));
+        }
         self.into_response()
     }
 }
 
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
+        // The layer around the routes (`refusals_as_graphql`) says which limit.
         if self.too_large() {
-            return too_large(false);
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
         }
         error_response(
             StatusCode::BAD_REQUEST,
@@ -72,17 +75,20 @@ fn error_response(status: StatusCode, message: &str, code: &str, graphql_respons
     (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
-const TOO_LARGE: &str = "the request body is larger than the server accepts (NEWSROOM_BODY_LIMIT)";
-
-fn too_large(graphql_response: bool) -> Response {
-    error_response(StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE, BAD_USER_INPUT, graphql_response)
+/// The limits of the HTTP layers, as their refusals name them, and the metrics that
+/// count them.
+#[derive(Clone)]
+pub struct HttpRefusals {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Refusals of the HTTP layers around `/graphql` (body too large, request timed out, a
 /// resolver that panicked) as GraphQL errors with a code, like every other error; and the
 /// time every GraphQL request over HTTP took, these included.
 pub async fn refusals_as_graphql(
-    State(metrics): State<Arc<Metrics>>,
+    State(refusals): State<HttpRefusals>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -91,14 +97,24 @@ pub async fn refusals_as_graphql(
     let path = request.uri().path();
     let (on_graphql, timed) = (path.starts_with("/graphql"), path == "/graphql");
     let response = next.run(request).await;
-    let response = if on_graphql { as_graphql_error(response, graphql_response, &metrics) } else { response };
+    let response = if on_graphql { as_graphql_error(response, graphql_response, &refusals) } else { response };
     if timed {
-        metrics.latency.observe(started.elapsed());
+        refusals.metrics.latency.observe(started.elapsed());
     }
     response
 }
 
-fn as_graphql_error(response: Response, graphql_response: bool, metrics: &Metrics) -> Response {
+fn as_graphql_error(response: Response, graphql_response: bool, refusals: &HttpRefusals) -> Response {
+    // Whether the limit layer refused the body at once, or the body turned out too long
+    // while it was read, the answer names the limit.
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        let message = format!(
+            "the request body is larger than {} bytes, the most the server accepts (NEWSROOM_BODY_LIMIT)",
+            refusals.body_limit
+        );
+        refusals.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
+        return error_response(StatusCode::PAYLOAD_TOO_LARGE, &message, BAD_USER_INPUT, graphql_response);
+    }
     let already_graphql = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -107,16 +123,16 @@ fn as_graphql_error(response: Response, graphql_response: bool, metrics: &Metric
     if already_graphql {
         return response;
     }
-    let (message, code) = match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => (TOO_LARGE, BAD_USER_INPUT),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("the request took longer than the server allows (NEWSROOM_REQUEST_TIMEOUT)", INTERNAL_SERVER_ERROR)
-        }
-        StatusCode::INTERNAL_SERVER_ERROR => ("internal server error", INTERNAL_SERVER_ERROR),
+    let message = match response.status() {
+        StatusCode::SERVICE_UNAVAILABLE => format!(
+            "the request took longer than {}, the most the server allows (NEWSROOM_REQUEST_TIMEOUT)",
+            humantime::format_duration(refusals.request_timeout)
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => "internal server error".to_owned(),
         _ => return response,
     };
-    metrics.requests.operation(None).count(Outcome::of_code(code));
-    error_response(response.status(), message, code, graphql_response)
+    refusals.metrics.requests.operation(None).count(Outcome::of_code(INTERNAL_SERVER_ERROR));
+    error_response(response.status(), &message, INTERNAL_SERVER_ERROR, graphql_response)
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -191,6 +207,11 @@ async fn execute(
     if let Some(cached) = key.as_ref().and_then(|key| state.cache.get(key)) {
         cached.operation.count(Outcome::OK);
         return cached_answer(state, headers, &cached, method, graphql_response);
+    }
+    if let Err(refusal) = state.api.screen(&mut request) {
+        // Like any request that never ran: 400 for the graphql-response media type.
+        let status = if graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return refuse(&state.metrics.requests.operation(None), status, &refusal.to_string(), refusal.code());
     }
     let operation = state.metrics.requests.operation(operation_name(&mut request));
     match (crate::graphql::operation_type(&mut request), method) {
@@ -327,23 +348,60 @@ fn cached_answer(
 
 /// A JSON body only: a POST without `Content-Type: application/json` is refused before its
 /// body is read (415), as is a form or multipart post, which browsers send across origins
-/// without asking first.
+/// without asking first. The body is one operation, or a batch: a JSON array of up to
+/// `NEWSROOM_MAX_BATCH` operations, run one after the other (each mutation its own
+/// transaction) and answered as an array.
 pub async fn post(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
     request: axum::extract::Request,
 ) -> Response {
     let headers = request.headers().clone();
+    let graphql_response = wants_graphql_response(&headers);
     if !is_json(&headers) {
         let message = "POST /graphql takes a JSON body: send it with `Content-Type: application/json`";
         state.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
-        let graphql_response = wants_graphql_response(&headers);
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message, BAD_USER_INPUT, graphql_response);
     }
-    match GraphQLRequest::<BadRequest>::from_request(request, &()).await {
-        Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Post).await,
-        Err(refusal) => refusal.counted(&state.metrics),
+    let requests = match GraphQLBatchRequest::<BadRequest>::from_request(request, &()).await {
+        Ok(request) => match request.into_inner() {
+            BatchRequest::Single(request) => return execute(&state, &headers, client, request, Method::Post).await,
+            BatchRequest::Batch(requests) => requests,
+        },
+        Err(refusal) => return refusal.counted(&state.metrics),
+    };
+    let max = state.api.limits().max_batch;
+    if requests.len() > max {
+        let message = format!(
+            "the request batches {} operations; at most {max} are allowed (NEWSROOM_MAX_BATCH)",
+            requests.len()
+        );
+        state.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
+        return error_response(StatusCode::BAD_REQUEST, &message, BAD_USER_INPUT, graphql_response);
     }
+    let mut statuses = Vec::with_capacity(requests.len());
+    let mut body = Vec::from(&b"["[..]);
+    for request in requests {
+        let answer = execute(&state, &headers, client, request, Method::Post).await;
+        statuses.push(answer.status());
+        let bytes = match axum::body::to_bytes(answer.into_body(), usize::MAX).await {
+            Ok(bytes) if !bytes.is_empty() => bytes,
+            _ => Bytes::from_static(
+                br#"{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#,
+            ),
+        };
+        if body.len() > 1 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&bytes);
+    }
+    body.push(b']');
+    // One status for all when they agree (a refused token refuses every operation).
+    let status = if statuses.iter().all(|s| *s == statuses[0]) { statuses[0] } else { StatusCode::OK };
+    let mut answer = (status, body).into_response();
+    answer.headers_mut().insert(header::CONTENT_TYPE, content_type(graphql_response));
+    answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    answer
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -372,6 +430,12 @@ pub async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
 }
 
-pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.api.sdl())
+/// The SDL, unless introspection is switched off.
+pub async fn sdl(State(state): State<AppState>) -> Response {
+    if !state.api.limits().introspection {
+        let message =
+            "the schema is not published: introspection is switched off on this server (NEWSROOM_INTROSPECTION)";
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response();
+    }
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], state.api.sdl()).into_response()
 }

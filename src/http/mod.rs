@@ -73,7 +73,10 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
-        .layer(axum::middleware::from_fn_with_state(metrics, graphql::refusals_as_graphql))
+        .layer(axum::middleware::from_fn_with_state(
+            graphql::HttpRefusals { body_limit: limits.body_limit, request_timeout: limits.request_timeout, metrics },
+            graphql::refusals_as_graphql,
+        ))
         .layer(CompressionLayer::new())
         // Outside the compression, to see what it did.
         .layer(axum::middleware::from_fn(cache::mark_encoding))

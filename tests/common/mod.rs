@@ -92,7 +92,7 @@ impl TestApp {
         // Fixtures write to the database directly, past the writes that move the content
         // version on; the response cache's own tests turn it on (tests/http_caching.rs).
         config.response_cache_mb = 0;
-        let db = newsroom::db::connect(&config.database_url, config.db_max_connections).await.expect("database opens");
+        let db = newsroom::app::connect(&config).await.expect("database opens");
         newsroom::db::migrate(&db).await.expect("migrations run");
         let state = newsroom::app::state(db, &config).await.expect("app starts");
         let statements = state.metrics.sql_statements.clone();
@@ -119,6 +119,26 @@ impl TestApp {
         let mut config = self.config.clone();
         change(&mut config);
         let state = newsroom::app::state(self.db.clone(), &config).await.expect("app starts");
+        let router = Self::router_for(state.clone(), &config);
+        TestApp {
+            statements: state.metrics.sql_statements.clone(),
+            router,
+            db: state.db,
+            tokens: state.tokens,
+            events: state.events,
+            content: state.content,
+            config,
+            _dir: None,
+        }
+    }
+
+    /// A second server on the same database with changed settings and a pool of its own,
+    /// opened as the server opens it (for the database settings).
+    pub async fn reconnected(&self, change: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        change(&mut config);
+        let db = newsroom::app::connect(&config).await.expect("database opens");
+        let state = newsroom::app::state(db, &config).await.expect("app starts");
         let router = Self::router_for(state.clone(), &config);
         TestApp {
             statements: state.metrics.sql_statements.clone(),
