@@ -10,11 +10,6 @@ use newsroom::domain::{newsletter, users};
 use newsroom::transfer::{self, ExportOptions};
 use newsroom::{app, db, demo, graphql};
 
-/// glibc's allocator spent a tenth of the server's time on the many short-lived strings
-/// of each request (rows, JSON), consolidating free lists under load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(name = "newsroom", version, about = "A headless content API for news publishers, over GraphQL")]
 struct Cli {
