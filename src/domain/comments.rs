@@ -376,38 +376,59 @@ pub fn parent_visible_to(viewer: &Viewer, parent: &comment::Model) -> bool {
 /// paragraphs, single line breaks stay, bare web addresses become links that pass no
 /// reputation (`rel="nofollow ugc noopener"`).
 pub fn body_html(body: &str) -> String {
-    let normalized = body.replace("\r\n", "\n");
-    normalized
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", linkify(p).replace('\n', "<br>")))
-        .collect()
+    let normalized = match body.contains('\r') {
+        true => std::borrow::Cow::Owned(body.replace("\r\n", "\n")),
+        false => std::borrow::Cow::Borrowed(body),
+    };
+    let mut html = String::with_capacity(body.len() + body.len() / 8 + 16);
+    for paragraph in normalized.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        html.push_str("<p>");
+        for (number, line) in paragraph.split('\n').enumerate() {
+            if number > 0 {
+                html.push_str("<br>");
+            }
+            push_linkified(&mut html, line);
+        }
+        html.push_str("</p>");
+    }
+    html
 }
 
-/// Escapes `text`, turning each `http://` or `https://` address into a link.
-fn linkify(text: &str) -> String {
-    let mut html = String::new();
+/// Appends `text` escaped, each `http://` or `https://` address in it turned into a link.
+fn push_linkified(html: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(start) = [rest.find("http://"), rest.find("https://")].into_iter().flatten().min() {
+    while let Some(start) = next_web_address(rest) {
         let tail = &rest[start..];
         let mut end = tail.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"')).unwrap_or(tail.len());
         end = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'']).len();
         let url = &tail[..end];
-        html.push_str(&html_escape::encode_safe(&rest[..start]));
+        html_escape::encode_safe_to_string(&rest[..start], html);
         if url.len() > "https://".len() {
-            let escaped = html_escape::encode_double_quoted_attribute(url);
-            html.push_str(&format!(
-                r#"<a href="{escaped}" rel="nofollow ugc noopener">{}</a>"#,
-                html_escape::encode_text(url)
-            ));
+            html.push_str("<a href=\"");
+            html_escape::encode_double_quoted_attribute_to_string(url, html);
+            html.push_str("\" rel=\"nofollow ugc noopener\">");
+            html_escape::encode_text_to_string(url, html);
+            html.push_str("</a>");
         } else {
-            html.push_str(&html_escape::encode_safe(url));
+            html_escape::encode_safe_to_string(url, html);
         }
         rest = &tail[end..];
     }
-    html.push_str(&html_escape::encode_safe(rest));
-    html
+    html_escape::encode_safe_to_string(rest, html);
+}
+
+/// Where the first `http://` or `https://` in `text` starts.
+fn next_web_address(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find("http") {
+        let at = from + found;
+        let after = &text[at + 4..];
+        if after.starts_with("://") || after.starts_with("s://") {
+            return Some(at);
+        }
+        from = at + 4;
+    }
+    None
 }
 
 pub const MAX_NAME_LEN: usize = 80;
