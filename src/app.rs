@@ -129,8 +129,11 @@ pub fn router(state: AppState, config: &Config) -> Router {
 
 /// The server's database pool, whose PostgreSQL statements are held to the statement timeout.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> {
-    let timeout = Some(config.db_statement_timeout);
-    Ok(crate::db::connect_with(&config.database_url, config.db_max_connections, timeout).await?)
+    let tuning = crate::db::Tuning {
+        statement_timeout: Some(config.db_statement_timeout),
+        sqlite_synchronous: config.sqlite_synchronous,
+    };
+    Ok(crate::db::connect_with(&config.database_url, config.db_max_connections, tuning).await?)
 }
 
 /// Connects, migrates unless told not to, and returns the router with its state.

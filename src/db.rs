@@ -17,23 +17,28 @@ pub enum DbError {
     Migrate(DbErr),
 }
 
+/// How a pool is opened, besides its size.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tuning {
+    /// On PostgreSQL every connection of the pool cancels a statement that runs longer
+    /// (`statement_timeout`); `None` or a zero duration lets it run.
+    pub statement_timeout: Option<Duration>,
+    /// SQLite's `synchronous` level; see [`SqliteSynchronous`](crate::config::SqliteSynchronous).
+    pub sqlite_synchronous: crate::config::SqliteSynchronous,
+}
+
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
-    connect_with(url, max_connections, None).await
+    connect_with(url, max_connections, Tuning::default()).await
 }
 
 pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// Like `connect`; on PostgreSQL every connection of the pool also cancels a statement
-/// that runs longer than `statement_timeout` (a zero duration lets it run).
-pub async fn connect_with(
-    url: &str,
-    max_connections: u32,
-    statement_timeout: Option<Duration>,
-) -> Result<DatabaseConnection, DbError> {
+/// Like `connect`, with the statement timeout and `synchronous` level of `tuning`.
+pub async fn connect_with(url: &str, max_connections: u32, tuning: Tuning) -> Result<DatabaseConnection, DbError> {
     if url.starts_with("sqlite:") {
-        connect_sqlite(url, max_connections).await
+        connect_sqlite(url, max_connections, tuning.sqlite_synchronous).await
     } else if is_postgres(url) {
         let mut options = ConnectOptions::new(url);
         options
@@ -41,7 +46,7 @@ pub async fn connect_with(
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        if let Some(timeout) = statement_timeout.filter(|t| !t.is_zero()) {
+        if let Some(timeout) = tuning.statement_timeout.filter(|t| !t.is_zero()) {
             let milliseconds = timeout.as_millis().max(1);
             options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", milliseconds)]));
         }
@@ -52,12 +57,28 @@ pub async fn connect_with(
 }
 
 /// SQLite in WAL mode with a busy timeout and foreign keys on; the file is created when missing.
-async fn connect_sqlite(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbError> {
+///
+/// In WAL mode a commit is in the log file once it returns, whatever the `synchronous`
+/// level: a crash of the process (SIGKILL, OOM kill, panic) loses no committed transaction
+/// (tests/crash_safety.rs kills the server in the middle of writes to show it). `NORMAL`
+/// flushes the log to disk only at checkpoints, so a power cut may lose the last commits
+/// but never corrupts the file; `FULL` flushes at every commit.
+async fn connect_sqlite(
+    url: &str,
+    max_connections: u32,
+    synchronous: crate::config::SqliteSynchronous,
+) -> Result<DatabaseConnection, DbError> {
+    use crate::config::SqliteSynchronous as Level;
+    let synchronous = match synchronous {
+        Level::Normal => SqliteSynchronous::Normal,
+        Level::Full => SqliteSynchronous::Full,
+        Level::Extra => SqliteSynchronous::Extra,
+    };
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| DbError::Connect(e.to_string()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(synchronous)
         .busy_timeout(Duration::from_secs(5))
         .foreign_keys(true);
     let pool = SqlitePoolOptions::new()

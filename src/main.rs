@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { demo, no_migrate } => serve(&config, demo, !no_migrate).await,
         Command::Migrate => {
-            let db = db::connect(&config.database_url, 1).await.map_err(|e| e.to_string())?;
+            let db = connect_for_command(&config, 1).await?;
             db::migrate(&db).await.map_err(|e| e.to_string())?;
             println!("migrations applied");
             Ok(())
@@ -220,8 +220,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
+/// A small pool for a command, without the server's statement timeout.
+async fn connect_for_command(config: &Config, max_connections: u32) -> Result<sea_orm::DatabaseConnection, String> {
+    let tuning = db::Tuning { statement_timeout: None, sqlite_synchronous: config.sqlite_synchronous };
+    db::connect_with(&config.database_url, max_connections, tuning).await.map_err(|e| e.to_string())
+}
+
 async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
-    let db = db::connect(&config.database_url, 2).await.map_err(|e| e.to_string())?;
+    let db = connect_for_command(config, 2).await?;
     db::migrate(&db).await.map_err(|e| e.to_string())?;
     Ok(db)
 }

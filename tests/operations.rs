@@ -131,3 +131,20 @@ async fn an_allow_list_admits_its_origins_only(app: TestApp) {
     assert!(vary.contains("origin") && vary.contains("authorization"), "{vary}");
 }
 on_both!(an_allow_list_admits_its_origins_only);
+
+/// SQLite's `synchronous` level is `NORMAL` unless `NEWSROOM_SQLITE_SYNCHRONOUS` asks for more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_synchronous_follows_the_setting() {
+    use newsroom::config::SqliteSynchronous;
+    use sea_orm::{ConnectionTrait, Statement};
+    async fn level(app: &TestApp) -> i64 {
+        let statement = Statement::from_string(app.db.get_database_backend(), "PRAGMA synchronous");
+        app.db.query_one_raw(statement).await.unwrap().unwrap().try_get::<i64>("", "synchronous").unwrap()
+    }
+    let app = TestApp::sqlite().await;
+    assert_eq!(level(&app).await, 1, "NORMAL by default");
+    let full = app.reconnected(|config| config.sqlite_synchronous = SqliteSynchronous::Full).await;
+    assert_eq!(level(&full).await, 2, "FULL");
+    let extra = app.reconnected(|config| config.sqlite_synchronous = SqliteSynchronous::Extra).await;
+    assert_eq!(level(&extra).await, 3, "EXTRA");
+}
