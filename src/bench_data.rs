@@ -260,10 +260,13 @@ pub fn write(shape: &Shape, out: impl Write) -> Result<RowCounts, TransferError>
     out.finish()
 }
 
+/// The dataset's one staff account, an admin without a password: scripts mint tokens for it.
+pub const ADMIN_EMAIL: &str = "bench@example.com";
+
 fn admin(at: DateTime<Utc>) -> user::Model {
     user::Model {
         id: 1,
-        email: "bench@example.com".into(),
+        email: ADMIN_EMAIL.into(),
         name: "Benchmark Admin".into(),
         role: Role::Admin,
         password_hash: None,

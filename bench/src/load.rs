@@ -15,28 +15,55 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 
+/// A GraphQL body made for the request's number, so that each can differ.
+pub type Body = Arc<dyn Fn(u64) -> String + Send + Sync>;
+
 /// What one scenario sends.
 #[derive(Clone)]
 pub enum Call {
     /// The same GET each time.
     Get(String),
-    /// A POST of a GraphQL body made for the request's number, so that each can differ.
-    Post(Arc<dyn Fn(u64) -> String + Send + Sync>),
+    /// A POST of a GraphQL body.
+    Post(Body),
+    /// A POST of a GraphQL body, signed in as staff with this bearer token.
+    StaffPost(Arc<str>, Body),
+    /// One of these calls, picked for each request from a hash of its number: a call
+    /// listed twice is sent twice as often.
+    OneOf(Arc<[Call]>),
 }
 
 impl Call {
     fn request(&self, n: u64) -> Request<Full<Bytes>> {
         let builder = Request::builder().header(hyper::header::HOST, "127.0.0.1");
-        match self {
-            Call::Get(uri) => builder.method("GET").uri(uri.as_str()).body(Full::default()),
-            Call::Post(body) => builder
+        let post = |builder: hyper::http::request::Builder, body: &Body| {
+            builder
                 .method("POST")
                 .uri("/graphql")
                 .header(hyper::header::CONTENT_TYPE, "application/json")
-                .body(Full::new(Bytes::from(body(n)))),
+                .body(Full::new(Bytes::from(body(n))))
+        };
+        match self {
+            Call::Get(uri) => builder.method("GET").uri(uri.as_str()).body(Full::default()),
+            Call::Post(body) => post(builder, body),
+            Call::StaffPost(token, body) => {
+                post(builder.header(hyper::header::AUTHORIZATION, format!("Bearer {token}")), body)
+            }
+            Call::OneOf(calls) => {
+                // The hash is a bijection: distinct request numbers stay distinct below.
+                let hashed = splitmix64(n);
+                return calls[(hashed % calls.len() as u64) as usize].request(hashed);
+            }
         }
         .expect("a well-formed request")
     }
+}
+
+/// A well-mixing bijection of 64-bit numbers (SplitMix64's finaliser).
+fn splitmix64(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// How a run went.
@@ -163,7 +190,8 @@ async fn drive(addr: SocketAddr, send: Call, deadline: Instant) -> ConnectionTal
 /// One request on a connection of its own: the status and the body.
 pub async fn fetch(addr: SocketAddr, send: &Call) -> Result<(u16, Bytes), String> {
     let mut sender = connect(addr).await.ok_or("cannot connect")?;
-    let response = sender.send_request(send.request(0)).await.map_err(|e| e.to_string())?;
+    let request = send.request(REQUESTS.fetch_add(1, Ordering::Relaxed));
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
     Ok((status, body))

@@ -4,10 +4,13 @@
 //!
 //! `--smoke` runs the same steps on a tiny dataset for a fraction of a second each, and
 //! fails when any request fails: CI runs it so that the benchmark cannot rot.
+//!
+//! `--soak` runs mixed reads and writes for minutes instead (see [`soak`]).
 
 mod load;
 mod report;
 mod server;
+mod soak;
 mod workload;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +20,7 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 
 use load::Outcome;
-use server::Server;
+use server::{Rss, Server};
 use workload::Workload;
 
 #[derive(Parser)]
@@ -59,6 +62,20 @@ struct Args {
     /// write the figures to the work directory instead of the report: for trying a change.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Run the soak instead of the scenarios: mixed reads and writes for `--soak-seconds`
+    /// on each database, reported every `--soak-window` seconds; writes `--soak-json` and
+    /// adds its figures to the report.
+    #[arg(long)]
+    soak: bool,
+    /// How long the soak runs on each database.
+    #[arg(long, default_value_t = 300.0)]
+    soak_seconds: f64,
+    /// The soak's reporting window, in seconds.
+    #[arg(long, default_value_t = 15.0)]
+    soak_window: f64,
+    /// The soak's figures, for machines; the report shows them when the file is there.
+    #[arg(long, default_value = "bench/soak.json")]
+    soak_json: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,34 +145,18 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), String> {
     if args.render_only {
-        let text =
-            std::fs::read_to_string(&args.json).map_err(|e| format!("cannot read {}: {e}", args.json.display()))?;
-        let results: Results = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", args.json.display()))?;
-        return write(&args.markdown, &report::markdown(&results));
+        let results: Results = read_json(&args.json)?;
+        return write(&args.markdown, &report::markdown(&results, soak::recorded(&args.soak_json)?.as_ref()));
     }
     std::fs::create_dir_all(&args.work_dir).map_err(|e| format!("cannot create {}: {e}", args.work_dir.display()))?;
-    let shape = if args.smoke {
-        newsroom::bench_data::Shape {
-            sections: 12,
-            articles: 400,
-            images: 100,
-            authors: 20,
-            tags: 20,
-            comments: 4_000,
-            seed: 1,
-        }
-    } else {
-        newsroom::bench_data::Shape::default()
-    };
+    let shape = shape(args.smoke);
+    if args.soak {
+        return soak::run(&args, shape).await;
+    }
     let (seconds, warmup) = if args.smoke { (0.3, 0.1) } else { (args.seconds, args.warmup) };
     let (data, generate_seconds) = dataset(&args, &shape)?;
     let mut databases = Vec::new();
-    let mut targets = vec![("sqlite".to_owned(), sqlite_url(&args.work_dir)?)];
-    if let Some(admin) = &args.postgres_url {
-        let name = if args.smoke { "newsroom_bench_smoke" } else { "newsroom_bench" };
-        targets.push(("postgres".to_owned(), postgres_database(admin, name).await?));
-    }
-    for (name, url) in targets {
+    for (name, url) in databases_to_measure(&args).await? {
         eprintln!("== {name}");
         let started = Instant::now();
         run_cli(&args.server, &["--database-url", &url, "import", path_str(&data)?])?;
@@ -187,8 +188,9 @@ async fn run(args: Args) -> Result<(), String> {
     } else {
         (args.markdown.clone(), args.json.clone())
     };
+    let soak = if args.smoke { None } else { soak::recorded(&args.soak_json)? };
     write(&json, &serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
-    write(&markdown, &report::markdown(&results))?;
+    write(&markdown, &report::markdown(&results, soak.as_ref()))?;
     eprintln!("wrote {} and {}", markdown.display(), json.display());
     let failed: Vec<String> = results
         .databases
@@ -220,10 +222,7 @@ async fn measure(
     seconds: f64,
     warmup: f64,
 ) -> Result<Phase, String> {
-    let mut settings = vec![
-        ("NEWSROOM_COMMENT_LIMIT_PER_MINUTE", "1000000000".to_owned()),
-        ("NEWSROOM_COMMENT_LIMIT_PER_HOUR", "1000000000".to_owned()),
-    ];
+    let mut settings = rate_limits_lifted();
     if !response_cache {
         settings.push(("NEWSROOM_RESPONSE_CACHE_MB", "0".to_owned()));
     }
@@ -267,9 +266,46 @@ async fn measure(
         );
         scenarios.push(Scenario { name: name.to_owned(), outcome, sql_per_request, share_of_ceiling });
     }
-    let peak_rss_mib = server.peak_rss_mib();
+    let peak_rss_mib = server.rss_mib(Rss::Peak);
     server.stop().await;
     Ok(Phase { response_cache, first_query_ms, ceiling, scenarios, peak_rss_mib })
+}
+
+/// The server's settings under load: one client sends every comment, so its rate limits
+/// are lifted.
+fn rate_limits_lifted() -> Vec<(&'static str, String)> {
+    vec![
+        ("NEWSROOM_COMMENT_LIMIT_PER_MINUTE", "1000000000".to_owned()),
+        ("NEWSROOM_COMMENT_LIMIT_PER_HOUR", "1000000000".to_owned()),
+    ]
+}
+
+/// The dataset's shape: the full one, or a tiny one for `--smoke`.
+fn shape(smoke: bool) -> newsroom::bench_data::Shape {
+    if smoke {
+        newsroom::bench_data::Shape {
+            sections: 12,
+            articles: 400,
+            images: 100,
+            authors: 20,
+            tags: 20,
+            comments: 4_000,
+            seed: 1,
+        }
+    } else {
+        newsroom::bench_data::Shape::default()
+    }
+}
+
+/// The databases to measure, by name and URL: a fresh SQLite file, and a fresh PostgreSQL
+/// database when `--postgres-url` is given.
+async fn databases_to_measure(args: &Args) -> Result<Vec<(String, String)>, String> {
+    let mut targets = vec![("sqlite".to_owned(), sqlite_url(&args.work_dir)?)];
+    if let Some(admin) = &args.postgres_url {
+        let name = if args.smoke { "newsroom_bench_smoke" } else { "newsroom_bench" };
+        targets.push(("postgres".to_owned(), postgres_database(admin, name).await?));
+    }
+    Ok(targets)
 }
 
 /// The dataset file for `shape`, generated unless it is there already.
@@ -325,14 +361,15 @@ async fn postgres_database(admin: &str, name: &str) -> Result<String, String> {
     Ok(format!("{server}/{name}{query}"))
 }
 
-fn run_cli(binary: &Path, args: &[&str]) -> Result<(), String> {
+/// Runs the server binary's command `args`; answers what it printed.
+fn run_cli(binary: &Path, args: &[&str]) -> Result<String, String> {
     let output = std::process::Command::new(binary)
         .args(args)
         .env("NEWSROOM_LOG", "warn")
         .output()
         .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
     if output.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
         Err(format!("{} {}: {}", binary.display(), args.join(" "), String::from_utf8_lossy(&output.stderr)))
     }
@@ -340,6 +377,11 @@ fn run_cli(binary: &Path, args: &[&str]) -> Result<(), String> {
 
 fn path_str(path: &Path) -> Result<&str, String> {
     path.to_str().ok_or_else(|| format!("{} is not UTF-8", path.display()))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

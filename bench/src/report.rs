@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::soak::{MAX_RSS_GROWTH, Soak};
 use crate::{DatabaseRun, Phase, Results};
 
 /// Uncached pages must reach this share of the ceiling.
@@ -20,7 +21,8 @@ const IMPORT_SECONDS: f64 = 60.0;
 /// The scenarios the throughput bars apply to.
 const PAGES: [&str; 2] = ["article_page", "section_front"];
 
-pub fn markdown(results: &Results) -> String {
+/// The report of `results`, with the soak's figures at the end when there are some.
+pub fn markdown(results: &Results, soak: Option<&Soak>) -> String {
     let mut out = String::new();
     let d = &results.dataset.shape;
     let _ = writeln!(out, "# Benchmarks\n");
@@ -70,6 +72,10 @@ pub fn markdown(results: &Results) -> String {
     bars(&mut out, results);
     if !results.smoke {
         out.push_str(ANALYSIS);
+    }
+    if let Some(soak) = soak {
+        out.push('\n');
+        out.push_str(&self::soak(soak));
     }
     out
 }
@@ -191,4 +197,105 @@ fn bars(out: &mut String, results: &Results) {
         }
     }
     let _ = writeln!(out);
+}
+
+/// The soak's section: what ran, whether it met its bars, and each window.
+pub fn soak(soak: &Soak) -> String {
+    let mut out = String::new();
+    let mix: Vec<String> = soak.mix.iter().map(|share| format!("`{}` {:.0}%", share.name, share.percent)).collect();
+    let _ = writeln!(out, "## Soak\n");
+    let _ = writeln!(
+        out,
+        "Run on {} at commit `{}`{}: {} cores ({}), {:.0} GiB of memory, with `bench/soak` (see README). \
+         Mixed reads and writes at {} connections for {:.0} s on each database, against the release \
+         server with its default settings (response cache on) and comment rate limits lifted, on the \
+         benchmark's dataset. The windows are {:.0} s long and run back to back, each on {} new \
+         connections; resident memory (`VmRSS`) is read at the end of each, and counts as warm at the \
+         end of the first window past {:.0} s.\n",
+        soak.date,
+        soak.commit,
+        if soak.smoke { " (smoke run: tiny dataset, seconds; not a measurement)" } else { "" },
+        soak.machine.cores,
+        soak.machine.cpu,
+        soak.machine.memory_gib,
+        soak.connections,
+        soak.seconds,
+        soak.window_seconds,
+        soak.connections,
+        soak.warmup_seconds,
+    );
+    let _ = writeln!(
+        out,
+        "Mix: {}. Reads are pages of the {} newest articles, the fronts of every section, pages 2 to \
+         {} of the largest section (`deep_page`) and the home page, each picked at random. Writes are \
+         anonymous comments on those articles (held for moderation, as by default, so they leave the \
+         response cache alone) and an editor's updates of their standfirst (signed in with a token \
+         from `newsroom token`): each update moves the response cache on to a new content version.\n",
+        mix.join(", "),
+        soak.articles,
+        soak.deep_page
+    );
+    let _ = writeln!(
+        out,
+        "| database | requests | req/s | errors | p99 per window | RSS warm | RSS at end | growth | load average | met |"
+    );
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |");
+    for run in &soak.runs {
+        let range = |values: Vec<f64>| {
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(0.0, f64::max);
+            (low, high)
+        };
+        let (p99_low, p99_high) = range(run.windows.iter().map(|w| w.p99_ms).collect());
+        let (load_low, load_high) = range(run.windows.iter().map(|w| w.load_average).collect());
+        let seconds: f64 = run.windows.last().map_or(0.0, |w| w.end_seconds);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.0} | {} | {p99_low:.1}-{p99_high:.1} ms | {:.1} MiB | {:.1} MiB | {:+.1}% | {load_low:.1}-{load_high:.1} | {} |",
+            run.database,
+            run.requests,
+            run.requests as f64 / seconds.max(f64::MIN_POSITIVE),
+            run.errors,
+            run.rss_start_mib,
+            run.rss_end_mib,
+            run.rss_growth_percent,
+            if run.met(soak.smoke) { "yes" } else { "**no**" }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe bars: no failed request, and resident memory at the end less than {:.0}% above the warm \
+         figure. Load average: the machine's, over a minute, at the ends of the windows (2 means both \
+         cores busy).\n",
+        MAX_RSS_GROWTH * 100.0
+    );
+    for run in &soak.runs {
+        let _ = writeln!(out, "### Soak on {}\n", run.database);
+        if let Some(error) = &run.first_error {
+            let _ = writeln!(out, "First failed request: `{}`\n", error.replace(['`', '\n'], " "));
+        }
+        let _ = writeln!(
+            out,
+            "| end s | requests | req/s | errors | p50 ms | p99 ms | max ms | RSS MiB | cache hits | load |"
+        );
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for w in &run.windows {
+            let _ = writeln!(
+                out,
+                "| {:.0} | {} | {:.0} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1}% | {:.2} |",
+                w.end_seconds,
+                w.requests,
+                w.requests_per_second,
+                w.errors,
+                w.p50_ms,
+                w.p99_ms,
+                w.max_ms,
+                w.rss_mib,
+                w.cache_hit_percent,
+                w.load_average
+            );
+        }
+        let _ = writeln!(out);
+    }
+    out
 }

@@ -9,6 +9,12 @@ use tokio::process::{Child, Command};
 
 use crate::load::{self, Call};
 
+/// Which resident set size [`Server::rss_mib`] reads.
+pub enum Rss {
+    Now,
+    Peak,
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     child: Child,
@@ -63,23 +69,32 @@ impl Server {
         }
     }
 
-    /// The most memory the process has held so far (VmHWM), in MiB.
-    pub fn peak_rss_mib(&self) -> Option<f64> {
+    /// The memory the process holds now (`VmRSS`) or has held at most so far (`VmHWM`), in MiB.
+    pub fn rss_mib(&self, which: Rss) -> Option<f64> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+        let field = match which {
+            Rss::Now => "VmRSS:",
+            Rss::Peak => "VmHWM:",
+        };
+        let line = status.lines().find(|line| line.starts_with(field))?;
         let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kib / 1024.0)
     }
 
     /// The SQL statements the server has run so far, from `/metrics`.
     pub async fn sql_statements(&self) -> Result<u64, String> {
+        self.counter("newsroom_sql_statements_total").await
+    }
+
+    /// A counter of `/metrics`, e.g. `newsroom_response_cache_hits_total`.
+    pub async fn counter(&self, name: &str) -> Result<u64, String> {
         let (_, body) = load::fetch(self.addr, &Call::Get("/metrics".into())).await?;
         let text = String::from_utf8_lossy(&body);
         text.lines()
-            .find_map(|line| line.strip_prefix("newsroom_sql_statements_total "))
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|value| value.trim().parse().ok())
-            .ok_or_else(|| "no newsroom_sql_statements_total in /metrics".into())
+            .ok_or_else(|| format!("no {name} in /metrics"))
     }
 
     pub async fn stop(mut self) {

@@ -52,10 +52,33 @@ const ADD_COMMENT: &str = r#"mutation AddComment($article: ID!, $body: String!) 
   addComment(input: { articleId: $article, authorName: "Load Test", body: $body }) { id status }
 }"#;
 
+const UPDATE_ARTICLE: &str = r#"mutation UpdateArticle($id: ID!, $standfirst: String!) {
+  updateArticle(id: $id, input: { standfirst: $standfirst }) { id }
+}"#;
+
+const SECTIONS: &str = "{ sections { slug } }";
+
+const ARTICLE_IDS: &str = r#"query ArticleIds($after: String) {
+  articles(first: 100, after: $after) { pageInfo { endCursor } nodes { id slug } }
+}"#;
+
+/// The soak's traffic, in twentieths: what each kind of request is, and how many of every
+/// 20 requests it makes up. Reads 85%, anonymous comments 10%, editors' article updates 5%.
+pub const SOAK_MIX: [(&str, u32); 6] = [
+    ("article_page", 9),
+    ("section_front", 4),
+    ("deep_page", 2),
+    ("home", 2),
+    ("add_comment", 2),
+    ("update_article", 1),
+];
+
 /// The section whose front the benchmark reads: the dataset's largest.
 const SECTION: &str = "news";
-/// The page of the section front `deep_page` reads.
-const DEEP_PAGE: usize = 200;
+/// The page of the section front `deep_page` reads: the 200th, or the 5th in a smoke run.
+pub fn deep_page(smoke: bool) -> usize {
+    if smoke { 5 } else { 200 }
+}
 
 pub struct Workload {
     pub article_page: Call,
@@ -63,6 +86,8 @@ pub struct Workload {
     deep_page: Call,
     home: Call,
     add_comment: Call,
+    /// The cursors of the section front's second page and on, to its deep page.
+    section_cursors: Vec<Value>,
 }
 
 /// A query the server must answer once it is up.
@@ -99,7 +124,8 @@ impl Workload {
         let comment_target = found["article"]["id"].as_str().unwrap_or(&article_id).to_owned();
 
         let mut after = Value::Null;
-        let pages = if smoke { 5 } else { DEEP_PAGE };
+        let mut section_cursors = Vec::new();
+        let pages = deep_page(smoke);
         for _ in 1..pages {
             let page = data(addr, &get(SECTION_FRONT, &json!({ "slug": SECTION, "after": after }))).await?;
             let info = &page["section"]["articles"]["pageInfo"];
@@ -107,8 +133,10 @@ impl Workload {
                 return Err(format!("section {SECTION} has fewer than {pages} pages"));
             }
             after = info["endCursor"].clone();
+            section_cursors.push(after.clone());
         }
         Ok(Workload {
+            section_cursors,
             article_page: get(ARTICLE_PAGE, &json!({ "slug": slug })),
             section_front: get(SECTION_FRONT, &json!({ "slug": SECTION })),
             deep_page: get(SECTION_FRONT, &json!({ "slug": SECTION, "after": after })),
@@ -134,4 +162,107 @@ impl Workload {
         }
         all
     }
+}
+
+/// Articles by id and slug.
+struct Articles {
+    ids: Vec<String>,
+    slugs: Vec<String>,
+}
+
+/// The `count` newest articles, a hundred a page.
+async fn newest_articles(addr: SocketAddr, count: usize) -> Result<Articles, String> {
+    let mut articles = Articles { ids: Vec::new(), slugs: Vec::new() };
+    let mut after = Value::Null;
+    while articles.ids.len() < count {
+        let page = data(addr, &get(ARTICLE_IDS, &json!({ "after": after }))).await?;
+        let nodes = page["articles"]["nodes"].as_array().filter(|nodes| !nodes.is_empty());
+        for node in nodes.ok_or("the dataset has fewer articles than the soak reads")? {
+            articles.ids.push(node["id"].as_str().ok_or("an article without id")?.to_owned());
+            articles.slugs.push(node["slug"].as_str().ok_or("an article without slug")?.to_owned());
+        }
+        after = page["articles"]["pageInfo"]["endCursor"].clone();
+    }
+    articles.ids.truncate(count);
+    articles.slugs.truncate(count);
+    Ok(articles)
+}
+
+/// One of `items`, picked by the request's number `n`.
+fn pick(items: &[String], n: u64) -> &str {
+    &items[(n % items.len() as u64) as usize]
+}
+
+impl Workload {
+    /// The soak's traffic as one call, in the shares of [`SOAK_MIX`]: pages of the
+    /// `articles` newest articles, the fronts of every section, the deep pages of the
+    /// largest section and the home page; anonymous comments on those articles (held for
+    /// moderation, as by default), and updates of their standfirst by an editor signed in
+    /// with `editor_token`, which move the response cache on to a new content version.
+    /// Answers each kind of request by name, in the order of [`SOAK_MIX`].
+    pub async fn soak_calls(
+        &self,
+        addr: SocketAddr,
+        articles: usize,
+        editor_token: &str,
+    ) -> Result<Vec<(&'static str, Call)>, String> {
+        let Articles { ids, slugs } = newest_articles(addr, articles).await?;
+        let sections = data(addr, &get(SECTIONS, &json!({}))).await?;
+        let section_fronts = Call::OneOf(
+            sections["sections"]
+                .as_array()
+                .ok_or("no sections")?
+                .iter()
+                .filter_map(|section| section["slug"].as_str())
+                .map(|slug| get(SECTION_FRONT, &json!({ "slug": slug })))
+                .collect(),
+        );
+        let one_of = |calls: Vec<Call>| Call::OneOf(calls.into());
+        let article_pages = one_of(slugs.iter().map(|slug| get(ARTICLE_PAGE, &json!({ "slug": slug }))).collect());
+        let deep_pages = one_of(
+            self.section_cursors
+                .iter()
+                .map(|after| get(SECTION_FRONT, &json!({ "slug": SECTION, "after": after })))
+                .collect(),
+        );
+        let ids: Arc<[String]> = ids.into();
+        let comment_on = ids.clone();
+        let add_comment = Call::Post(Arc::new(move |n| {
+            json!({ "query": ADD_COMMENT, "variables": {
+                "article": pick(&comment_on, n), "body": format!("Comment number {n} of the soak.") } })
+            .to_string()
+        }));
+        let update_article = Call::StaffPost(
+            editor_token.into(),
+            Arc::new(move |n| {
+                json!({ "query": UPDATE_ARTICLE, "variables": {
+                    "id": pick(&ids, n), "standfirst": format!("Standfirst as of update {n} of the soak.") } })
+                .to_string()
+            }),
+        );
+        SOAK_MIX
+            .iter()
+            .map(|&(name, _)| {
+                let call = match name {
+                    "article_page" => &article_pages,
+                    "section_front" => &section_fronts,
+                    "deep_page" => &deep_pages,
+                    "home" => &self.home,
+                    "add_comment" => &add_comment,
+                    "update_article" => &update_article,
+                    other => return Err(format!("no call for {other}")),
+                };
+                Ok((name, call.clone()))
+            })
+            .collect()
+    }
+}
+
+/// The calls of [`Workload::soak_calls`] as one, each in its share of [`SOAK_MIX`].
+pub fn soak_mix(calls: &[(&'static str, Call)]) -> Call {
+    let weighted = calls
+        .iter()
+        .zip(SOAK_MIX)
+        .flat_map(|((_, call), (_, twentieths))| std::iter::repeat_n(call.clone(), twentieths as usize));
+    Call::OneOf(weighted.collect())
 }
