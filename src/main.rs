@@ -10,6 +10,9 @@ use newsroom::domain::{newsletter, users};
 use newsroom::transfer::{self, ExportOptions};
 use newsroom::{app, db, demo, graphql};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "newsroom", version, about = "A headless content API for news publishers, over GraphQL")]
 struct Cli {
