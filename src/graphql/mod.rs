@@ -24,6 +24,8 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Context, Data, Executor, Schema};
 use futures_util::stream::BoxStream;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
@@ -89,6 +91,7 @@ pub fn sdl() -> String {
 #[derive(Clone)]
 pub struct Api {
     schema: NewsroomSchema,
+    screened: ScreenedDocuments,
     /// The same schema held to limits that fit introspection, which reads no content.
     introspection: NewsroomSchema,
     limits: Limits,
@@ -102,6 +105,7 @@ impl Api {
         let content = services.content.clone();
         Api {
             schema: build(Some(services.clone()), limits, false),
+            screened: ScreenedDocuments::default(),
             introspection: build(Some(services), limits, true),
             limits,
             db,
@@ -116,7 +120,7 @@ impl Api {
     /// Holds a request to the limits before anything else parses it: its tokens first,
     /// then what its document asks for. The request keeps the parsed document.
     pub fn screen(&self, request: &mut async_graphql::Request) -> Result<(), Refusal> {
-        screen(request, &self.limits)
+        self.screened.screen(request, &self.limits)
     }
 
     pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
@@ -146,7 +150,7 @@ impl Api {
 
     /// What runs the operations of WebSocket connections.
     pub fn subscriptions(&self) -> Subscriptions {
-        Subscriptions { schema: self.schema.clone(), limits: self.limits }
+        Subscriptions { schema: self.schema.clone(), screened: self.screened.clone(), limits: self.limits }
     }
 
     /// The data of a WebSocket connection whose caller is `viewer`.
@@ -185,6 +189,7 @@ fn only_quiet_mutations(operation: &OperationDefinition) -> bool {
 #[derive(Clone)]
 pub struct Subscriptions {
     schema: NewsroomSchema,
+    screened: ScreenedDocuments,
     limits: Limits,
 }
 
@@ -198,7 +203,7 @@ impl Executor for Subscriptions {
         mut request: async_graphql::Request,
         connection: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
-        if let Err(refusal) = screen(&mut request, &self.limits) {
+        if let Err(refusal) = self.screened.screen(&mut request, &self.limits) {
             return Box::pin(futures_util::stream::once(async { refusal.into_response() }));
         }
         match operation_type(&mut request) {
@@ -217,12 +222,53 @@ fn only_subscriptions() -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
 }
 
-fn screen(request: &mut async_graphql::Request, limits: &Limits) -> Result<(), Refusal> {
-    limits::check_text(&request.query, limits)?;
-    // A document that does not parse is answered by the schema, with the parser's error.
-    match request.parsed_query() {
-        Ok(document) => limits::check_document(document, limits),
-        Err(_) => Ok(()),
+/// Documents that passed the limits, kept parsed by a hash of their text: an app sends
+/// the same few documents again and again, and copying a parsed document costs a fraction
+/// of screening and parsing it. One cache per set of limits.
+#[derive(Clone)]
+struct ScreenedDocuments(Arc<Cache<u128, Arc<Screened>, ByQueryLength>>);
+
+struct Screened {
+    query: String,
+    document: ExecutableDocument,
+}
+
+#[derive(Clone)]
+struct ByQueryLength;
+
+impl Weighter<u128, Arc<Screened>> for ByQueryLength {
+    fn weight(&self, _: &u128, screened: &Arc<Screened>) -> u64 {
+        screened.query.len() as u64 + 256
+    }
+}
+
+impl Default for ScreenedDocuments {
+    /// Room for about 500 KB of query text (the parsed documents take some ten times that).
+    fn default() -> Self {
+        ScreenedDocuments(Arc::new(Cache::with_weighter(256, 512 * 1024, ByQueryLength)))
+    }
+}
+
+impl ScreenedDocuments {
+    /// Holds a request to the limits before anything else parses it: its tokens first,
+    /// then what its document asks for. The request keeps the parsed document.
+    fn screen(&self, request: &mut async_graphql::Request, limits: &Limits) -> Result<(), Refusal> {
+        let key = xxhash_rust::xxh3::xxh3_128(request.query.as_bytes());
+        // The text is compared too: a hash that is not cryptographic can be made to collide.
+        if let Some(screened) = self.0.get(&key).filter(|s| s.query == request.query) {
+            request.set_parsed_query(screened.document.clone());
+            return Ok(());
+        }
+        limits::check_text(&request.query, limits)?;
+        let query = request.query.clone();
+        // A document that does not parse is answered by the schema, with the parser's error.
+        let Ok(document) = request.parsed_query() else {
+            return Ok(());
+        };
+        limits::check_document(document, limits)?;
+        let screened = Screened { query, document: document.clone() };
+        self.0.insert(key, Arc::new(screened));
+        Ok(())
     }
 }
 
