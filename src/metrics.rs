@@ -26,6 +26,8 @@ pub struct Metrics {
     pub latency: Latency,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
+    /// Bytes of answers the response cache holds.
+    pub cache_bytes: Gauge,
     /// Requests refused with `RATE_LIMITED`.
     pub rate_limited: Counter,
     /// Open WebSocket connections (subscriptions).
@@ -41,6 +43,7 @@ impl Metrics {
             latency: Latency::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
+            cache_bytes: Gauge::default(),
             rate_limited: Counter::default(),
             websockets: Gauge::default(),
             registry: Registry::default(),
@@ -61,6 +64,11 @@ impl Metrics {
             "response_cache_misses",
             "Anonymous queries the response cache had no fresh answer for",
             metrics.cache_misses.clone(),
+        );
+        registry.register(
+            "response_cache_bytes",
+            "Bytes of answers the response cache holds (NEWSROOM_RESPONSE_CACHE_MB bounds it)",
+            metrics.cache_bytes.clone(),
         );
         registry.register("rate_limited_requests", "Requests refused with RATE_LIMITED", metrics.rate_limited.clone());
         registry.register(

@@ -140,6 +140,38 @@ async fn the_response_cache_serves_repeats_and_never_a_stale_answer(plain: TestA
 }
 on_both!(the_response_cache_serves_repeats_and_never_a_stale_answer);
 
+/// The response cache's size as `/metrics` reports it.
+async fn cache_bytes(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await;
+    let text = metrics.body.as_str().expect("a text body");
+    let line = text.lines().find_map(|l| l.strip_prefix("newsroom_response_cache_bytes ")).expect("the gauge");
+    line.trim().parse().expect("a number")
+}
+
+async fn a_write_drops_the_answers_it_outdated(plain: TestApp) {
+    let app = cached(&plain).await;
+    let article = story(&app, "story").await;
+    story(&app, "other").await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    assert_eq!(cache_bytes(&app).await, 0);
+
+    let page = url(PAGE, &json!({ "s": "story" }));
+    let other = url(PAGE, &json!({ "s": "other" }));
+    let first = get(&app, &page, &[]).await;
+    let one = cache_bytes(&app).await;
+    assert!(one > first.body.to_string().len() as u64, "{one} bytes for one answer");
+    get(&app, &other, &[]).await;
+    let two = cache_bytes(&app).await;
+    assert!(two > one, "{one} then {two}");
+
+    let edit = "mutation($id: ID!) { updateArticle(id: $id, input: { standfirst: \"Changed\" }) { id } }";
+    app.query_as(&editor, edit, json!({ "id": encode(Kind::Article, article.id) })).await;
+    let fresh = get(&app, &page, &[]).await;
+    assert_eq!(fresh.data()["article"]["headline"], first.data()["article"]["headline"]);
+    assert_eq!(cache_bytes(&app).await, one, "only the answer computed since the write is held");
+}
+on_both!(a_write_drops_the_answers_it_outdated);
+
 async fn scheduled_publications_and_licence_expiries_reach_cached_readers(plain: TestApp) {
     let app = cached(&plain).await;
     let section = fixtures::section(&app.db, "news", "News", None).await;

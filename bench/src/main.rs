@@ -341,8 +341,13 @@ fn dataset(args: &Args, shape: &newsroom::bench_data::Shape) -> Result<(PathBuf,
     Ok((path, Some(started.elapsed().as_secs_f64())))
 }
 
+/// The SQLite database the benchmark and the soak measure.
+fn sqlite_file(work_dir: &Path) -> PathBuf {
+    work_dir.join("bench.db")
+}
+
 fn sqlite_url(work_dir: &Path) -> Result<String, String> {
-    let file = work_dir.join("bench.db");
+    let file = sqlite_file(work_dir);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
@@ -391,9 +396,10 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The commit measured, `-dirty` when the working tree has changes of its own.
 fn commit() -> String {
     std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
+        .args(["describe", "--always", "--dirty", "--abbrev=7"])
         .output()
         .ok()
         .filter(|o| o.status.success())

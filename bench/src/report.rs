@@ -276,13 +276,13 @@ pub fn soak(soak: &Soak) -> String {
         }
         let _ = writeln!(
             out,
-            "| end s | requests | req/s | errors | p50 ms | p99 ms | max ms | RSS MiB | cache hits | load |"
+            "| end s | requests | req/s | errors | p50 ms | p99 ms | max ms | RSS MiB | cache MiB | cache hits | WAL MiB | load |"
         );
-        let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for w in &run.windows {
             let _ = writeln!(
                 out,
-                "| {:.0} | {} | {:.0} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1}% | {:.2} |",
+                "| {:.0} | {} | {:.0} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1}% | {} | {:.2} |",
                 w.end_seconds,
                 w.requests,
                 w.requests_per_second,
@@ -291,7 +291,9 @@ pub fn soak(soak: &Soak) -> String {
                 w.p99_ms,
                 w.max_ms,
                 w.rss_mib,
+                w.cache_mib,
                 w.cache_hit_percent,
+                w.wal_mib.map_or("-".to_owned(), |wal| format!("{wal:.1}")),
                 w.load_average
             );
         }

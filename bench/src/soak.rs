@@ -22,6 +22,8 @@ use crate::{Args, Machine, write};
 pub const MAX_RSS_GROWTH: f64 = 0.10;
 /// The share of the run before the resident memory counts as warm.
 const WARMUP_SHARE: f64 = 0.2;
+
+const MIB: f64 = 1024.0 * 1024.0;
 /// How many of the newest articles the soak reads, comments on and updates.
 const ARTICLES: usize = 1_000;
 const SMOKE_ARTICLES: usize = 100;
@@ -79,6 +81,12 @@ pub struct Window {
     pub rss_mib: f64,
     /// Anonymous queries answered from the response cache, of all anonymous queries.
     pub cache_hit_percent: f64,
+    /// What the response cache held at the end of the window.
+    #[serde(default)]
+    pub cache_mib: f64,
+    /// The size of SQLite's write-ahead log at the end of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wal_mib: Option<f64>,
     /// The machine's load average over the last minute, at the end of the window.
     pub load_average: f64,
 }
@@ -192,11 +200,15 @@ async fn soak_one(
     let mut windows: Vec<Window> = Vec::new();
     let mut first_error = None;
     let mut cache = CacheCounts::read(server).await?;
+    let mut wal = crate::sqlite_file(&args.work_dir).into_os_string();
+    wal.push("-wal");
     while started.elapsed().as_secs_f64() < seconds {
         let left = seconds - started.elapsed().as_secs_f64();
         let outcome = load::run(server.addr, &mix, args.connections, Duration::from_secs_f64(window.min(left))).await;
         let now = CacheCounts::read(server).await?;
         let rss_mib = server.rss_mib(Rss::Now).ok_or("cannot read the server's resident memory")?;
+        let cache_mib = server.counter("newsroom_response_cache_bytes").await? as f64 / MIB;
+        let wal_mib = (database == "sqlite").then(|| std::fs::metadata(&wal).map_or(0.0, |m| m.len() as f64 / MIB));
         let measured = Window {
             end_seconds: started.elapsed().as_secs_f64(),
             requests: outcome.requests,
@@ -207,17 +219,21 @@ async fn soak_one(
             max_ms: outcome.max_ms,
             rss_mib,
             cache_hit_percent: now.hit_percent_since(&cache),
+            cache_mib,
+            wal_mib,
             load_average: load_average(),
         };
         eprintln!(
-            "  {:>5.0} s {:>7} req {:>3} errors  p50 {:>7.2} ms  p99 {:>7.2} ms  RSS {:>6.1} MiB  cache hits {:>4.1}%  load {:.2}",
+            "  {:>5.0} s {:>7} req {:>3} errors  p50 {:>7.2} ms  p99 {:>7.2} ms  RSS {:>6.1} MiB  cache {:>5.1} MiB, hits {:>4.1}%  WAL {:>6} MiB  load {:.2}",
             measured.end_seconds,
             measured.requests,
             measured.errors,
             measured.p50_ms,
             measured.p99_ms,
             measured.rss_mib,
+            measured.cache_mib,
             measured.cache_hit_percent,
+            measured.wal_mib.map_or("-".to_owned(), |wal| format!("{wal:.1}")),
             measured.load_average
         );
         first_error = first_error.or(outcome.first_error);

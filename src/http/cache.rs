@@ -5,9 +5,12 @@
 //! could see moves the version on (the mutations, the scheduler's publications and
 //! licence expiries), so the next read computes a fresh answer: a cached answer is never
 //! older than the last write made through this server, and never older than `max_age`
-//! for writes made through another one.
+//! for writes made through another one. Answers of earlier versions can never be served
+//! again, so the first request after a write drops them rather than leaving them to hold
+//! memory until they are evicted.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -16,6 +19,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 
 use crate::domain::events::ContentVersion;
 use crate::metrics::{Metrics, OperationCounts};
@@ -62,10 +66,13 @@ impl Weighter<Key, Arc<Answer>> for ByBytes {
 pub struct ResponseCache {
     answers: Option<Cache<Key, Arc<Answer>, ByBytes>>,
     content: Arc<ContentVersion>,
+    /// The content version the answers held are of (or older, until they are dropped).
+    holding: AtomicU64,
     policy: CachePolicy,
     public: HeaderValue,
     hits: Counter,
     misses: Counter,
+    bytes: Gauge,
 }
 
 /// What signed-in callers get: their answers may show drafts and private fields.
@@ -85,11 +92,13 @@ impl ResponseCache {
         let public = HeaderValue::from_str(&public).unwrap_or(PRIVATE);
         ResponseCache {
             answers,
+            holding: AtomicU64::new(content.current()),
             content,
             policy,
             public,
             hits: metrics.cache_hits.clone(),
             misses: metrics.cache_misses.clone(),
+            bytes: metrics.cache_bytes.clone(),
         }
     }
 
@@ -100,9 +109,16 @@ impl ResponseCache {
 
     /// The key of `request` now, when the response cache is on.
     pub fn key(&self, request: &async_graphql::Request) -> Option<Key> {
-        self.answers.as_ref()?;
+        let answers = self.answers.as_ref()?;
+        let version = self.content.current();
+        let held = self.holding.load(Ordering::Relaxed);
+        if held != version && self.holding.compare_exchange(held, version, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            answers.clear();
+            self.bytes.set(0);
+        }
         Some(Key {
-            version: self.content.current(),
+            version,
             query: request.query.clone(),
             operation: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
@@ -123,11 +139,13 @@ impl ResponseCache {
     }
 
     /// Keeps `answer` under `key`, whose version was read before the answer was computed:
-    /// should a write have moved the version on meanwhile, the answer is filed under the
-    /// old one and never found.
+    /// should a write have moved the version on meanwhile, the answer is not kept.
     pub fn put(&self, key: Key, answer: Arc<Answer>) {
-        if let Some(answers) = &self.answers {
+        if let Some(answers) = &self.answers
+            && key.version == self.content.current()
+        {
             answers.insert(key, answer);
+            self.bytes.set(i64::try_from(answers.weight()).unwrap_or(i64::MAX));
         }
     }
 }
