@@ -1,11 +1,7 @@
 //! Turning errors into GraphQL errors: every error a client sees carries `extensions.code`,
 //! and nothing of the database's own text reaches it.
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{ErrorExtensions, Response, ServerError};
 use std::sync::Arc;
 
 use crate::domain::Error;
@@ -70,67 +66,40 @@ impl<T> GqlResult<T> for Result<T, Arc<Error>> {
     }
 }
 
-/// Gives a code to the errors async-graphql raises itself (parse, validation, limits,
-/// argument coercion), which come without one.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-fn with_code(mut error: ServerError, code: &str) -> ServerError {
+fn give_code(error: &mut ServerError, code: &str) {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
         extensions.set("code", code);
     }
+}
+
+/// The error of a document that does not parse. The parser refuses to nest deeper than
+/// the schema's recursion limit, and that is a limit like the others.
+pub fn parse_failed(mut error: ServerError) -> ServerError {
+    let code = if error.message.contains("recursion") { QUERY_TOO_COMPLEX } else { GRAPHQL_PARSE_FAILED };
+    give_code(&mut error, code);
     error
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|error| {
-                let code = if error.message.starts_with("Failed to parse")
-                    || error.message.starts_with("Invalid value")
-                    || error.message.starts_with("Unknown operation named")
-                    || error.message.starts_with("Operation name required")
-                {
-                    BAD_USER_INPUT
-                } else {
-                    INTERNAL_SERVER_ERROR
-                };
-                with_code(error, code)
-            })
-            .collect();
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if e.message.contains("recursion") { QUERY_TOO_COMPLEX } else { GRAPHQL_PARSE_FAILED };
-            with_code(e, code)
-        })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        // The refusals of the depth and complexity limits carry their code already.
-        next.run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(|e| with_code(e, GRAPHQL_VALIDATION_FAILED)).collect())
+/// Gives a code to the errors async-graphql raises itself, which come without one. Those
+/// raised before execution have no path: validation errors, and a request that names an
+/// operation its document does not have (or names none of several). During execution:
+/// arguments that do not coerce to their type.
+pub fn give_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        let code = if error.path.is_empty() {
+            if error.message.starts_with("Unknown operation named")
+                || error.message.starts_with("Operation name required")
+            {
+                BAD_USER_INPUT
+            } else {
+                GRAPHQL_VALIDATION_FAILED
+            }
+        } else if error.message.starts_with("Failed to parse") || error.message.starts_with("Invalid value") {
+            BAD_USER_INPUT
+        } else {
+            INTERNAL_SERVER_ERROR
+        };
+        give_code(error, code);
     }
 }

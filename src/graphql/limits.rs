@@ -8,13 +8,14 @@
 //! fields is refused in time linear in its length.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use apollo_parser::{Lexer, TokenKind};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ValidationResult};
+use async_graphql::{ServerError, ValidationResult, Variables};
 
+use super::NewsroomSchema;
 use super::error::{self, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX};
 
 /// Selection sets and fragment spreads nest at most this deep, and brackets twice as deep
@@ -442,43 +443,93 @@ pub fn check_document(document: &ExecutableDocument, limits: &Limits) -> Result<
     Ok(())
 }
 
-/// Holds validated documents to the depth and complexity limits, naming the values found
-/// (async-graphql's own limits say only "too complex").
+/// async-graphql refuses a document deeper or more complex than its limits while it
+/// validates it, but names neither value. A refused document is validated again by a copy
+/// of the schema without those limits that runs nothing, [`Measure`] in it, to name them.
+/// (An extension on the serving schema could read them on every request, but a schema
+/// with extensions sends every field of every answer through the extension chain.)
+pub async fn name_refusals(
+    response: &mut async_graphql::Response,
+    asked: Asked,
+    measuring: &NewsroomSchema,
+    limits: DepthAndComplexity,
+) {
+    const TOO_DEEP: &str = "Query is nested too deep.";
+    const TOO_COMPLEX: &str = "Query is too complex.";
+    if !response.errors.iter().any(|e| e.message == TOO_DEEP || e.message == TOO_COMPLEX) {
+        return;
+    }
+    let measured = Arc::new(Measured::default());
+    let mut request = async_graphql::Request::new(asked.query).variables(asked.variables).data(measured.clone());
+    request.operation_name = asked.operation_name;
+    let _ = measuring.execute(request).await;
+    response.errors = match measured.0.get() {
+        Some(Ok(found)) if found.depth > limits.max_depth => {
+            let refusal =
+                Refusal::Depth { found: found.depth, max: limits.max_depth, introspection: limits.introspection };
+            vec![refusal.into_server_error()]
+        }
+        Some(Ok(found)) => {
+            vec![Refusal::Complexity { found: found.complexity, max: limits.max_complexity }.into_server_error()]
+        }
+        // Invalid as well: the validation errors say more than the limits do.
+        Some(Err(errors)) => errors.clone(),
+        None => return,
+    };
+}
+
+/// The depth and complexity a schema holds documents to.
+#[derive(Debug, Clone, Copy)]
 pub struct DepthAndComplexity {
     pub max_depth: usize,
     pub max_complexity: usize,
-    /// The limits of the schema that answers introspection-only queries.
+    /// Whether it is the schema that answers introspection-only queries.
     pub introspection: bool,
 }
 
-impl ExtensionFactory for DepthAndComplexity {
+/// What a request asked for, kept in case it is refused and has to be measured.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    query: String,
+    operation_name: Option<String>,
+    variables: Variables,
+}
+
+impl Asked {
+    pub fn of(request: &async_graphql::Request) -> Asked {
+        Asked {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+        }
+    }
+}
+
+/// What [`Measure`] found: the document's depth and complexity, or its validation errors.
+#[derive(Default)]
+struct Measured(OnceLock<Result<ValidationResult, Vec<ServerError>>>);
+
+/// Notes the outcome of validation in the request's [`Measured`], and stops the request.
+pub struct Measure;
+
+impl ExtensionFactory for Measure {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DepthAndComplexity {
-            max_depth: self.max_depth,
-            max_complexity: self.max_complexity,
-            introspection: self.introspection,
-        })
+        Arc::new(Measure)
     }
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for DepthAndComplexity {
+impl Extension for Measure {
     async fn validation(
         &self,
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if result.depth > self.max_depth {
-            let refusal =
-                Refusal::Depth { found: result.depth, max: self.max_depth, introspection: self.introspection };
-            return Err(vec![refusal.into_server_error()]);
+        let outcome = next.run(ctx).await;
+        if let Some(measured) = ctx.data_opt::<Arc<Measured>>() {
+            let _ = measured.0.set(outcome);
         }
-        if result.complexity > self.max_complexity {
-            let refusal = Refusal::Complexity { found: result.complexity, max: self.max_complexity };
-            return Err(vec![refusal.into_server_error()]);
-        }
-        Ok(result)
+        Err(Vec::new())
     }
 }
 

@@ -22,7 +22,8 @@ use std::time::Duration;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
 };
-use async_graphql::{Context, Data, Executor, Schema};
+use async_graphql::{Context, Data, Executor, Schema, ServerError};
+use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
@@ -35,7 +36,7 @@ use crate::domain::comments;
 use crate::domain::events::{ContentVersion, EventBus};
 use crate::domain::sections::SectionTree;
 pub use limits::Limits;
-use limits::{DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
+use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
 
 pub type NewsroomSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
@@ -59,25 +60,39 @@ pub struct Services {
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
-    build(services, limits, false)
+    build(services, depth_and_complexity(limits, false), limits.introspection)
 }
 
-/// The schema; `for_introspection` holds it to the depth that fits introspection queries.
-fn build(services: Option<Services>, limits: Limits, for_introspection: bool) -> NewsroomSchema {
+/// The depth and complexity the schema for content, or the one for introspection-only
+/// queries, holds documents to.
+fn depth_and_complexity(limits: Limits, for_introspection: bool) -> DepthAndComplexity {
     let max_depth = if for_introspection { limits.max_depth.max(INTROSPECTION_DEPTH) } else { limits.max_depth };
+    DepthAndComplexity { max_depth, max_complexity: limits.max_complexity, introspection: for_introspection }
+}
+
+/// The schema. It has no extensions: with one, every field of every answer would go
+/// through async-graphql's extension chain.
+fn build(services: Option<Services>, held: DepthAndComplexity, introspection: bool) -> NewsroomSchema {
     let mut builder = Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
-        .extension(error::ErrorCodes)
-        .extension(DepthAndComplexity {
-            max_depth,
-            max_complexity: limits.max_complexity,
-            introspection: for_introspection,
-        })
+        .limit_depth(held.max_depth)
+        .limit_complexity(held.max_complexity)
         .limit_recursive_depth(limits::MAX_NESTING);
-    if !limits.introspection {
+    if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
     if let Some(services) = services {
         builder = builder.data(services);
+    }
+    builder.finish()
+}
+
+/// The schema that measures the documents the others refuse: see [`limits::name_refusals`].
+fn build_measuring(introspection: bool) -> NewsroomSchema {
+    let mut builder = Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
+        .extension(limits::Measure)
+        .limit_recursive_depth(limits::MAX_NESTING);
+    if !introspection {
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }
@@ -94,6 +109,7 @@ pub struct Api {
     screened: ScreenedDocuments,
     /// The same schema held to limits that fit introspection, which reads no content.
     introspection: NewsroomSchema,
+    measuring: NewsroomSchema,
     limits: Limits,
     db: DatabaseConnection,
     content: Arc<ContentVersion>,
@@ -104,9 +120,10 @@ impl Api {
         let db = services.db.clone();
         let content = services.content.clone();
         Api {
-            schema: build(Some(services.clone()), limits, false),
+            schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),
-            introspection: build(Some(services), limits, true),
+            introspection: build(Some(services), depth_and_complexity(limits, true), limits.introspection),
+            measuring: build_measuring(limits.introspection),
             limits,
             db,
             content,
@@ -127,20 +144,27 @@ impl Api {
         if let Err(refusal) = self.screen(&mut request) {
             return refusal.into_response();
         }
-        let mut introspection_only = false;
-        let mut mutation = false;
-        let mut changes_content = false;
-        if let Some((_, op)) = parsed(&mut request) {
-            introspection_only = only_introspection(op);
-            mutation = op.ty == OperationType::Mutation;
-            changes_content = mutation && !only_quiet_mutations(op);
-        }
-        let schema = if introspection_only { &self.introspection } else { &self.schema };
-        let response = loaders::execute(schema, request, self.db.clone(), !mutation).await;
+        let (introspection_only, mutation, changes_content) = match parsed(&mut request) {
+            Ok(Some((_, op))) => {
+                let mutation = op.ty == OperationType::Mutation;
+                (only_introspection(op), mutation, mutation && !only_quiet_mutations(op))
+            }
+            Ok(None) => (false, false, false),
+            Err(error) => return async_graphql::Response::from_errors(vec![error::parse_failed(error)]),
+        };
+        let (schema, held_to) = if introspection_only {
+            (&self.introspection, depth_and_complexity(self.limits, true))
+        } else {
+            (&self.schema, depth_and_complexity(self.limits, false))
+        };
+        let asked = Asked::of(&request);
+        let mut response = loaders::execute(schema, request, self.db.clone(), !mutation).await;
         if changes_content {
             // After the mutation committed: an answer cached before it is not served again.
             self.content.bump();
         }
+        limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
+        error::give_codes(&mut response);
         response
     }
 
@@ -150,7 +174,12 @@ impl Api {
 
     /// What runs the operations of WebSocket connections.
     pub fn subscriptions(&self) -> Subscriptions {
-        Subscriptions { schema: self.schema.clone(), screened: self.screened.clone(), limits: self.limits }
+        Subscriptions {
+            schema: self.schema.clone(),
+            measuring: self.measuring.clone(),
+            screened: self.screened.clone(),
+            limits: self.limits,
+        }
     }
 
     /// The data of a WebSocket connection whose caller is `viewer`.
@@ -189,6 +218,7 @@ fn only_quiet_mutations(operation: &OperationDefinition) -> bool {
 #[derive(Clone)]
 pub struct Subscriptions {
     schema: NewsroomSchema,
+    measuring: NewsroomSchema,
     screened: ScreenedDocuments,
     limits: Limits,
 }
@@ -206,12 +236,27 @@ impl Executor for Subscriptions {
         if let Err(refusal) = self.screened.screen(&mut request, &self.limits) {
             return Box::pin(futures_util::stream::once(async { refusal.into_response() }));
         }
-        match operation_type(&mut request) {
-            Some(OperationType::Query | OperationType::Mutation) => {
+        match parsed(&mut request) {
+            Ok(Some((_, op))) if op.ty != OperationType::Subscription => {
                 Box::pin(futures_util::stream::once(async { only_subscriptions() }))
             }
-            // Subscriptions, and documents that do not parse, which the schema answers.
-            _ => Executor::execute_stream(&self.schema, request, connection),
+            Err(error) => {
+                let response = async_graphql::Response::from_errors(vec![error::parse_failed(error)]);
+                Box::pin(futures_util::stream::once(async { response }))
+            }
+            // Subscriptions, and documents that name no operation clearly, which the schema answers.
+            _ => {
+                let asked = Arc::new(Asked::of(&request));
+                let (measuring, held_to) = (self.measuring.clone(), depth_and_complexity(self.limits, false));
+                Box::pin(Executor::execute_stream(&self.schema, request, connection).then(move |mut response| {
+                    let (asked, measuring) = (asked.clone(), measuring.clone());
+                    async move {
+                        limits::name_refusals(&mut response, Asked::clone(&asked), &measuring, held_to).await;
+                        error::give_codes(&mut response);
+                        response
+                    }
+                }))
+            }
         }
     }
 }
@@ -261,7 +306,7 @@ impl ScreenedDocuments {
         }
         limits::check_text(&request.query, limits)?;
         let query = request.query.clone();
-        // A document that does not parse is answered by the schema, with the parser's error.
+        // A document that does not parse is answered with the parser's error (`Api::execute`).
         let Ok(document) = request.parsed_query() else {
             return Ok(());
         };
@@ -275,12 +320,16 @@ impl ScreenedDocuments {
 /// The type of the operation a request will run, when its document parses and names one
 /// clearly. The request keeps the parsed document, so it is parsed once.
 pub fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
-    parsed(request).map(|(_, operation)| operation.ty)
+    parsed(request).ok().flatten().map(|(_, operation)| operation.ty)
 }
 
-fn parsed(request: &mut async_graphql::Request) -> Option<(&ExecutableDocument, &OperationDefinition)> {
+/// The request's document and the operation it runs, when the document names one clearly;
+/// the parser's error when the document does not parse.
+fn parsed(
+    request: &mut async_graphql::Request,
+) -> Result<Option<(&ExecutableDocument, &OperationDefinition)>, ServerError> {
     let name = request.operation_name.clone();
-    let document = request.parsed_query().ok()?;
+    let document = request.parsed_query()?;
     let operation = match &document.operations {
         DocumentOperations::Single(op) => Some(&op.node),
         DocumentOperations::Multiple(ops) => match &name {
@@ -288,8 +337,8 @@ fn parsed(request: &mut async_graphql::Request) -> Option<(&ExecutableDocument, 
             None if ops.len() == 1 => ops.values().next().map(|op| &op.node),
             None => None,
         },
-    }?;
-    Some((document, operation))
+    };
+    Ok(operation.map(|operation| (&*document, operation)))
 }
 
 /// Whether an operation asks only for the schema (`__schema`, `__type`, `__typename`).
