@@ -163,25 +163,18 @@ impl Loader<AuthorsOf> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[AuthorsOf]) -> LoadResult<AuthorsOf, Vec<author::Model>> {
-        let links = article_author::Entity::find()
+        let bylines = article_author::Entity::find()
             .filter(article_author::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .order_by_asc(article_author::Column::Position)
             .order_by_asc(article_author::Column::AuthorId)
+            .find_also_related(author::Entity)
             .all(&self.db)
             .await
             .map_err(failed)?;
-        let authors: HashMap<i64, author::Model> = author::Entity::find()
-            .filter(author::Column::Id.is_in(links.iter().map(|l| l.author_id)))
-            .all(&self.db)
-            .await
-            .map_err(failed)?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
         let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for link in links {
-            if let Some(found) = authors.get(&link.author_id) {
-                by_article.entry(AuthorsOf(link.article_id)).or_default().push(found.clone());
+        for (link, author) in bylines {
+            if let Some(author) = author {
+                by_article.entry(AuthorsOf(link.article_id)).or_default().push(author);
             }
         }
         Ok(by_article)
@@ -193,28 +186,18 @@ impl Loader<TagsOf> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<tag::Model>> {
-        let links = article_tag::Entity::find()
+        let tagged = article_tag::Entity::find()
             .filter(article_tag::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(failed)?;
-        let tags: HashMap<i64, tag::Model> = tag::Entity::find()
-            .filter(tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
+            .find_also_related(tag::Entity)
             .order_by_asc(tag::Column::Name)
             .all(&self.db)
             .await
-            .map_err(failed)?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
+            .map_err(failed)?;
         let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for link in links {
-            if let Some(found) = tags.get(&link.tag_id) {
-                by_article.entry(TagsOf(link.article_id)).or_default().push(found.clone());
+        for (link, tag) in tagged {
+            if let Some(tag) = tag {
+                by_article.entry(TagsOf(link.article_id)).or_default().push(tag);
             }
-        }
-        for list in by_article.values_mut() {
-            list.sort_by(|a, b| a.name.cmp(&b.name));
         }
         Ok(by_article)
     }
