@@ -237,6 +237,11 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
     let draft = fixtures::article(&app.db, ArticleSpec::draft("secret", &section)).await;
     let draft_id = encode(Kind::Article, draft.id);
     let at = app.serve().await;
+    let too_deep = format!(
+        "subscription {{ articlePublished {{ section {{ {} slug {} }} }} }}",
+        "parent { ".repeat(10),
+        "} ".repeat(10)
+    );
 
     for protocol in [MODERN, LEGACY] {
         let mut reader = Client::connect(at, protocol, json!(null)).await;
@@ -246,11 +251,17 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
             (ARTICLE_PUBLISHED, json!({ "s": "no-such-section" }), "BAD_USER_INPUT"),
             ("{ sections { slug } }", json!({}), "BAD_USER_INPUT"),
             ("subscription { articlePublished { nope } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+            ("subscription { articlePublished { slug }", json!({}), "GRAPHQL_PARSE_FAILED"),
+            (too_deep.as_str(), json!({}), "QUERY_TOO_COMPLEX"),
         ];
         for (query, variables, code) in cases {
             let id = reader.subscribe(query, variables).await;
             let payload = reader.next_result(&id).await;
             assert_eq!(error_codes(&payload), [code], "{protocol} {query}: {payload}");
+            if code == "QUERY_TOO_COMPLEX" {
+                let message = payload["errors"][0]["message"].as_str().unwrap_or_default();
+                assert_eq!(message, "the query nests 13 levels deep; at most 12 are allowed (NEWSROOM_MAX_DEPTH)");
+            }
             reader.expect_complete(&id).await;
         }
     }
