@@ -45,6 +45,11 @@ pub async fn connect_with(url: &str, max_connections: u32, tuning: Tuning) -> Re
             .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection as it goes back to the pool; pinging it again as
+            // it comes out cost each statement a second round trip to the server. Only a
+            // connection idle long enough for the server or the network to have dropped it
+            // is tested before use.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         if let Some(timeout) = tuning.statement_timeout.filter(|t| !t.is_zero()) {
             let milliseconds = timeout.as_millis().max(1);
