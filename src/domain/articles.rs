@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
 
 use std::collections::HashMap;
 
@@ -291,7 +291,7 @@ fn shelf_keyset() -> Keyset {
 
 /// The first `limit + 1` articles of each shelf (all of one kind), in one query.
 pub async fn first_on_shelves(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     shelves: &[Shelf],
     sections: &SectionTree,
     limit: u64,
@@ -329,7 +329,7 @@ fn shelf_key(article: &article::Model) -> (SortValue, i64) {
 
 /// How many articles each shelf (all of one kind) holds.
 pub async fn count_on_shelves(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     shelves: &[Shelf],
     sections: &SectionTree,
 ) -> Result<HashMap<Shelf, i64>> {

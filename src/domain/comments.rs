@@ -208,7 +208,7 @@ pub async fn page(
 
 /// The first `limit + 1` visible comments of many threads of one kind, in one query.
 pub async fn first_of_threads(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     threads: &[Thread],
     limit: u64,
 ) -> Result<HashMap<Thread, Vec<comment::Model>>> {
@@ -224,7 +224,7 @@ pub async fn first_of_threads(
 }
 
 /// Counts of visible comments, as stored: one statement for any mix of kinds.
-pub async fn tally(db: &DatabaseConnection, tallies: &[Tally]) -> Result<HashMap<Tally, i64>> {
+pub async fn tally(db: &impl ConnectionTrait, tallies: &[Tally]) -> Result<HashMap<Tally, i64>> {
     if tallies.is_empty() {
         return Ok(HashMap::new());
     }

@@ -174,8 +174,8 @@ impl Keyset {
         Ok(Condition::all().add(bound).add(after))
     }
 
-    fn cursor(&self, (key, id): (SortValue, i64)) -> String {
-        Cursor { list: self.list.to_owned(), key, id }.encode()
+    fn cursor(&self, (key, id): (SortValue, i64)) -> Cursor {
+        Cursor { list: self.list.to_owned(), key, id }
     }
 
     /// The first page of a forward window from rows fetched elsewhere (a batch): at most
@@ -228,7 +228,8 @@ impl TotalCount {
 }
 
 pub struct Edge<T> {
-    pub cursor: String,
+    /// Encoded only when a client asks for it: most pages show one cursor, `endCursor`.
+    pub cursor: Cursor,
     pub node: T,
 }
 

@@ -1,15 +1,14 @@
 //! Relay connections. Each node type gets its own named connection and edge types.
 
-use async_graphql::SimpleObject;
+use async_graphql::Object;
 
-use crate::domain::pagination::Page;
+use crate::domain::pagination::{Cursor, Page};
 
-#[derive(SimpleObject)]
 pub struct PageInfo {
-    pub has_previous_page: bool,
-    pub has_next_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    start_cursor: Option<Cursor>,
+    end_cursor: Option<Cursor>,
 }
 
 impl PageInfo {
@@ -23,6 +22,25 @@ impl PageInfo {
     }
 }
 
+#[Object]
+impl PageInfo {
+    async fn has_previous_page(&self) -> bool {
+        self.has_previous_page
+    }
+
+    async fn has_next_page(&self) -> bool {
+        self.has_next_page
+    }
+
+    async fn start_cursor(&self) -> Option<String> {
+        self.start_cursor.as_ref().map(Cursor::encode)
+    }
+
+    async fn end_cursor(&self) -> Option<String> {
+        self.end_cursor.as_ref().map(Cursor::encode)
+    }
+}
+
 /// Whether the client asked for `totalCount` of the connection being resolved, so that
 /// nobody pays for counting a list whose size is not shown.
 pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
@@ -33,7 +51,7 @@ pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {
         pub struct $edge {
-            cursor: String,
+            cursor: $crate::domain::pagination::Cursor,
             node: $node,
         }
 
@@ -43,8 +61,8 @@ macro_rules! connection {
                 &self.node
             }
 
-            async fn cursor(&self) -> &str {
-                &self.cursor
+            async fn cursor(&self) -> String {
+                self.cursor.encode()
             }
         }
 

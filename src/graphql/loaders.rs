@@ -49,21 +49,34 @@ pub async fn execute(
     loaders.enable_all_cache(cache);
     let mut response = std::pin::pin!(schema.execute(request.data(loaders)));
     let mut running = FuturesUnordered::new();
+    let mut watch: Option<Arc<ResponseWatch>> = None;
     std::future::poll_fn(|cx| {
-        let settled = Arc::new(SettleWatch { woken: AtomicBool::new(false), task: cx.waker().clone() });
-        let watched = Waker::from(settled.clone());
-        if let Poll::Ready(answer) = response.as_mut().poll(&mut Context::from_waker(&watched)) {
-            return Poll::Ready(answer);
-        }
-        // A response that woke itself while being polled has more to do before it needs
-        // the batches (a large list yields part-way through its items).
-        if !settled.woken.load(Ordering::SeqCst) {
+        let watch = watch.get_or_insert_with(|| Arc::new(ResponseWatch::new(cx.waker())));
+        watch.follow(cx.waker());
+        loop {
+            // The task is woken for each row a batch receives; the response, a tree of
+            // hundreds of pending resolvers, is polled only when one of them was woken.
+            if watch.woken.swap(false, Ordering::SeqCst) {
+                let response_waker = Waker::from(watch.clone());
+                if let Poll::Ready(answer) = response.as_mut().poll(&mut Context::from_waker(&response_waker)) {
+                    return Poll::Ready(answer);
+                }
+                // A response that woke itself while being polled has more to do before it
+                // needs the batches (a large list yields part-way through its items).
+                if watch.woken.load(Ordering::SeqCst) {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
             while let Poll::Ready(Some(batch)) = pending.poll_recv(cx) {
                 running.push(batch);
             }
             while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+            // Unless a batch has just answered some resolvers, wait.
+            if !watch.woken.load(Ordering::SeqCst) {
+                return Poll::Pending;
+            }
         }
-        Poll::Pending
     })
     .await
 }
@@ -83,20 +96,34 @@ pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
     loaders
 }
 
-/// A waker that notes whether it was woken, then wakes the request's task.
-struct SettleWatch {
+/// The response's waker: notes that a resolver was woken, then wakes the request's task.
+struct ResponseWatch {
     woken: AtomicBool,
-    task: Waker,
+    task: std::sync::Mutex<Waker>,
 }
 
-impl Wake for SettleWatch {
+impl ResponseWatch {
+    fn new(task: &Waker) -> Self {
+        ResponseWatch { woken: AtomicBool::new(true), task: std::sync::Mutex::new(task.clone()) }
+    }
+
+    /// Keeps the task's current waker (a task may move between threads).
+    fn follow(&self, task: &Waker) {
+        let mut held = self.task.lock().unwrap_or_else(|e| e.into_inner());
+        if !held.will_wake(task) {
+            *held = task.clone();
+        }
+    }
+}
+
+impl Wake for ResponseWatch {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::SeqCst);
-        self.task.wake_by_ref();
+        self.task.lock().unwrap_or_else(|e| e.into_inner()).wake_by_ref();
     }
 }
 
