@@ -62,6 +62,14 @@ struct Args {
     /// write the figures to the work directory instead of the report: for trying a change.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// A second server binary to compare with `--server`: with `--only`, both run the
+    /// scenarios in turn, `--rounds` times each, on the same imported database, and the
+    /// median of each is printed. This machine's speed drifts between runs; turns do not.
+    #[arg(long, requires = "only")]
+    against: Option<PathBuf>,
+    /// How many turns each binary gets with `--against`.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Run the soak instead of the scenarios: mixed reads and writes for `--soak-seconds`
     /// on each database, reported every `--soak-window` seconds; writes `--soak-json` and
     /// adds its figures to the report.
@@ -162,15 +170,22 @@ async fn run(args: Args) -> Result<(), String> {
         run_cli(&args.server, &["--database-url", &url, "import", path_str(&data)?])?;
         let import_seconds = started.elapsed().as_secs_f64();
         eprintln!("imported in {import_seconds:.1} s");
+        if let Some(against) = &args.against {
+            compare(&args, &url, against, seconds, warmup).await?;
+            continue;
+        }
         let mut phases = Vec::new();
         let cache_settings: &[bool] = if args.only.is_empty() { &[false, true] } else { &[false] };
         for &response_cache in cache_settings {
             let log =
                 args.work_dir.join(format!("server-{name}-{}.log", if response_cache { "cached" } else { "uncached" }));
-            let phase = measure(&args, &url, response_cache, &log, seconds, warmup).await?;
+            let phase = measure(&args, &args.server, &url, response_cache, &log, seconds, warmup).await?;
             phases.push(phase);
         }
         databases.push(DatabaseRun { database: name, import_seconds, phases });
+    }
+    if args.against.is_some() {
+        return Ok(());
     }
     let results = Results {
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -213,9 +228,43 @@ async fn run(args: Args) -> Result<(), String> {
     if failed.is_empty() { Ok(()) } else { Err(format!("requests failed:\n{}", failed.join("\n"))) }
 }
 
+/// Measures `--server` and `against` in turns on one database and prints the median
+/// throughput and p99 of each scenario for each binary.
+async fn compare(args: &Args, url: &str, against: &Path, seconds: f64, warmup: f64) -> Result<(), String> {
+    let binaries = [args.server.as_path(), against];
+    let mut runs: Vec<Vec<Scenario>> = vec![Vec::new(), Vec::new()];
+    for round in 1..=args.rounds {
+        for (turn, binary) in binaries.iter().enumerate() {
+            eprintln!("round {round}: {}", binary.display());
+            let log = args.work_dir.join(format!("server-compare-{turn}.log"));
+            let phase = measure(args, binary, url, false, &log, seconds, warmup).await?;
+            runs[turn].extend(phase.scenarios);
+        }
+    }
+    eprintln!("medians of {} rounds:", args.rounds);
+    for name in &args.only {
+        for (binary, scenarios) in binaries.iter().zip(&runs) {
+            let of = |figure: fn(&Scenario) -> f64| {
+                let mut values: Vec<f64> = scenarios.iter().filter(|s| &s.name == name).map(figure).collect();
+                values.sort_by(f64::total_cmp);
+                values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+            };
+            eprintln!(
+                "  {name:<14}{:>9.0} req/s  {:>5.1}%  p99 {:.2} ms  {}",
+                of(|s| s.outcome.requests_per_second),
+                of(|s| s.share_of_ceiling) * 100.0,
+                of(|s| s.outcome.p99_ms),
+                binary.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs every scenario against a fresh server process.
 async fn measure(
     args: &Args,
+    binary: &Path,
     url: &str,
     response_cache: bool,
     log: &Path,
@@ -227,7 +276,7 @@ async fn measure(
         settings.push(("NEWSROOM_RESPONSE_CACHE_MB", "0".to_owned()));
     }
     let probe = workload::probe();
-    let server = Server::start(&args.server, url, &settings, &probe, log).await?;
+    let server = Server::start(binary, url, &settings, &probe, log).await?;
     let first_query_ms = server.first_query.as_secs_f64() * 1000.0;
     eprintln!("cache {response_cache}: first query answered {first_query_ms:.0} ms after start");
     let workload = Workload::discover(server.addr, args.smoke).await?;
