@@ -134,3 +134,38 @@ async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
     assert!(many <= few + 5, "{few} statements for 3 articles, {many} for 40, each with comments and replies");
 }
 on_both!(nested_lists_on_a_home_page_are_batched);
+
+/// A query reads through one connection, taken by its first read and held to its end.
+/// Requests that outnumber the pool wait for it in turn: none holds a connection while it
+/// waits for a second one (a later page and its total are read by the resolver itself,
+/// after the section came through a batch), which would leave them all waiting.
+async fn queries_outnumbering_the_pool_all_answer(app: TestApp) {
+    let db = &app.db;
+    let world = fixtures::section(db, "world", "World", None).await;
+    let author = fixtures::author(db, "mira-hale", "Mira Hale").await;
+    for n in 0..6 {
+        let spec =
+            ArticleSpec { authors: vec![&author], ..ArticleSpec::published(&format!("story-{n}"), &world, ago(n + 1)) };
+        fixtures::article(db, spec).await;
+    }
+    let app = app
+        .reconnected(|config| {
+            config.db_max_connections = 2;
+            config.request_timeout = std::time::Duration::from_secs(5);
+        })
+        .await;
+    const LATER_PAGE: &str = r#"query($after: String) {
+      section(slug: "world") { name articles(first: 2, after: $after) { totalCount nodes { headline authors { name } } } }
+    }"#;
+    let first =
+        app.query("{ section(slug: \"world\") { articles(first: 2) { pageInfo { endCursor } } } }", json!({})).await;
+    let after = first["section"]["articles"]["pageInfo"]["endCursor"].clone();
+    let answers =
+        futures_util::future::join_all((0..16).map(|_| app.post(None, LATER_PAGE, json!({ "after": after })))).await;
+    for answer in &answers {
+        let data = answer.assert_ok();
+        assert_eq!(data["section"]["articles"]["totalCount"], 6);
+        assert_eq!(data["section"]["articles"]["nodes"][0]["authors"][0]["name"], "Mira Hale");
+    }
+}
+on_both!(queries_outnumbering_the_pool_all_answer);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 use std::collections::HashMap;
 
@@ -169,7 +169,7 @@ fn filtered(
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + Clone + Send + 'static),
     viewer: &Viewer,
     filter: &ArticleFilter,
     order: ArticleOrder,
@@ -195,7 +195,7 @@ pub async fn list(
 /// An article by its slug, or by a slug it had before. `preview` is the article a valid
 /// preview link shows, which its holder sees whatever its status.
 pub async fn find_by_slug(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     viewer: &Viewer,
     slug: &str,
     preview: Option<i64>,
@@ -212,7 +212,7 @@ pub async fn find_by_slug(
     Ok(found.filter(|a| Some(a.id) == preview || is_visible(viewer, a, now)))
 }
 
-pub async fn find_by_id(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<article::Model>> {
+pub async fn find_by_id(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<article::Model>> {
     let now = super::now();
     Ok(article::Entity::find_by_id(id).one(db).await?.filter(|a| is_visible(viewer, a, now)))
 }

@@ -6,19 +6,19 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection
 
 use super::{Error, Result, Viewer, validate};
 
-pub async fn author_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<author::Model>> {
+pub async fn author_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<author::Model>> {
     Ok(author::Entity::find().filter(author::Column::Slug.eq(slug)).one(db).await?)
 }
 
-pub async fn author_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<author::Model>> {
+pub async fn author_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<author::Model>> {
     Ok(author::Entity::find_by_id(id).one(db).await?)
 }
 
-pub async fn tag_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<tag::Model>> {
+pub async fn tag_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<tag::Model>> {
     Ok(tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(db).await?)
 }
 
-pub async fn tag_by_id(db: &DatabaseConnection, id: i64) -> Result<Option<tag::Model>> {
+pub async fn tag_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<tag::Model>> {
     Ok(tag::Entity::find_by_id(id).one(db).await?)
 }
 

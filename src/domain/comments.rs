@@ -198,7 +198,7 @@ fn visible_on(articles: &[i64]) -> Select<comment::Entity> {
 /// One page of a thread. `total` is the thread's size, which callers usually have from a
 /// batch already.
 pub async fn page(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + Clone + Send + 'static),
     thread: Thread,
     window: &Window,
     total: TotalCount,
@@ -338,7 +338,7 @@ fn group_column(kind: TallyKind) -> ColumnRef {
 
 /// Comments awaiting a decision (or of another status), oldest first. Editors and up.
 pub async fn moderation_queue(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + Clone + Send + 'static),
     viewer: &Viewer,
     status: CommentStatus,
     window: &Window,
@@ -356,7 +356,7 @@ pub async fn moderation_queue(
 
 /// A comment the viewer may see: editors see every comment; others visible comments on
 /// articles they may see.
-pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<comment::Model>> {
+pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<comment::Model>> {
     if viewer.is_editor() {
         return Ok(comment::Entity::find_by_id(id).one(db).await?);
     }

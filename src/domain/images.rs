@@ -4,13 +4,19 @@ use chrono::{DateTime, Utc};
 use entity::user::Role;
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::{Change, Error, Result, Viewer, articles, validate};
 
 /// Every image, newest first. Contributors and up.
-pub async fn list(db: &DatabaseConnection, viewer: &Viewer, window: &Window) -> Result<Page<image::Model>> {
+pub async fn list(
+    db: &(impl ConnectionTrait + Clone + Send + 'static),
+    viewer: &Viewer,
+    window: &Window,
+) -> Result<Page<image::Model>> {
     if !viewer.is_staff() {
         return Err(Error::Unauthenticated("the media library is for signed-in staff".into()));
     }
@@ -54,7 +60,7 @@ pub async fn licences_expired_between(
     Ok(expired.is_some())
 }
 
-pub async fn find(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
+pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
     if !viewer.is_staff() {
         let shown = article::Entity::find()
             .filter(articles::visible_to(viewer, super::now()))

@@ -205,8 +205,9 @@ pub type CountFuture = Pin<Box<dyn Future<Output = Result<u64, DbErr>> + Send>>;
 pub struct TotalCount(Arc<dyn Fn() -> CountFuture + Send + Sync>);
 
 impl TotalCount {
-    pub fn of<E>(db: &sea_orm::DatabaseConnection, query: Select<E>) -> Self
+    pub fn of<C, E>(db: &C, query: Select<E>) -> Self
     where
+        C: sea_orm::ConnectionTrait + Clone + Send + 'static,
         E: EntityTrait,
         E::Model: Sync,
     {

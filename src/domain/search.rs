@@ -11,8 +11,7 @@
 use entity::article;
 use sea_orm::sea_query::{Expr, JoinType};
 use sea_orm::{
-    DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect, QueryTrait,
 };
 
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
@@ -55,7 +54,7 @@ fn query_words(query: &str) -> Vec<&str> {
 }
 
 pub async fn search(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + Clone + Send + 'static),
     viewer: &Viewer,
     text: &str,
     window: &Window,

@@ -1,13 +1,13 @@
 //! Accounts of the newsroom's staff.
 
 use entity::user::{self, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::{Error, Result, Viewer};
 
 pub const MAX_NAME_LEN: usize = 120;
 
-pub async fn find(db: &DatabaseConnection, id: i64) -> Result<Option<user::Model>> {
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>> {
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -16,7 +16,7 @@ pub async fn find_by_email(db: &DatabaseConnection, email: &str) -> Result<Optio
 }
 
 /// A user record the viewer may see: their own, or anyone's for editors and admins.
-pub async fn find_visible(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<Option<user::Model>> {
+pub async fn find_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<user::Model>> {
     if viewer.user_id() == Some(id) || viewer.is_editor() { find(db, id).await } else { Ok(None) }
 }
 

@@ -393,7 +393,9 @@ pub async fn shelf_connection(
     let Window::Forward { limit, after: None } = window else {
         let tree = super::section_tree(ctx).await?;
         let order = articles::ArticleOrder::default();
-        let page = articles::list(super::db(ctx)?, &Viewer::Anonymous, &filter, order, &window, &tree).await.gql()?;
+        let page = articles::list(&super::reader(ctx).await?, &Viewer::Anonymous, &filter, order, &window, &tree)
+            .await
+            .gql()?;
         return Ok(page.into());
     };
     // The size and the first page are asked for together, so they share one batch round.

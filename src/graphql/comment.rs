@@ -128,7 +128,7 @@ pub async fn thread_connection(
     let total = TotalCount::known(total);
     let page = match first_page {
         Some(limit) => thread.page(rows, limit, total),
-        None => comments::page(super::db(ctx)?, thread, &window, total).await.gql()?,
+        None => comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?,
     };
     Ok(page.into())
 }

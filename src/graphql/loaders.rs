@@ -20,6 +20,8 @@ use crate::domain::articles::{self, Shelf};
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::sections::SectionTree;
 
+use super::reader::{Reader, RequestConnection};
+
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
 /// Runs `request` with loaders of its own.
@@ -29,8 +31,9 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// can go on without an answer. So each level costs one query per relation whatever the
 /// page size. (Batches spawned on other threads after a fixed delay are split whenever
 /// the resolvers take longer than the delay to ask, which on a busy machine they do.)
-/// `cache` keeps what was loaded for the rest of the request; a mutation turns it off, since
-/// each of its steps may change what the next one reads.
+/// `cache` keeps what was loaded for the rest of the request, and has every read of the
+/// request go through one connection ([`RequestConnection`]); a mutation turns both off,
+/// since each of its steps may change what the next one reads.
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
@@ -38,8 +41,9 @@ pub async fn execute(
     cache: bool,
 ) -> async_graphql::Response {
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
+    let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
     let loaders = DataLoader::with_cache(
-        DbLoader { db },
+        DbLoader { connection: connection.clone() },
         move |batch| {
             let _ = batches.send(batch);
         },
@@ -47,7 +51,7 @@ pub async fn execute(
     )
     .delay(Duration::ZERO);
     loaders.enable_all_cache(cache);
-    let mut response = std::pin::pin!(schema.execute(request.data(loaders)));
+    let mut response = std::pin::pin!(schema.execute(request.data(loaders).data(connection)));
     let mut running = FuturesUnordered::new();
     let mut watch: Option<Arc<ResponseWatch>> = None;
     std::future::poll_fn(|cx| {
@@ -86,7 +90,7 @@ pub async fn execute(
 /// is current.
 pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
     let loaders = DataLoader::with_cache(
-        DbLoader { db },
+        DbLoader { connection: RequestConnection::per_statement(db) },
         |batch| {
             tokio::spawn(batch);
         },
@@ -128,7 +132,13 @@ impl Wake for ResponseWatch {
 }
 
 pub struct DbLoader {
-    db: DatabaseConnection,
+    connection: Arc<RequestConnection>,
+}
+
+impl DbLoader {
+    async fn reader(&self) -> Result<Reader, Arc<Error>> {
+        self.connection.reader().await.map_err(failed)
+    }
 }
 
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<Error>>;
@@ -157,7 +167,7 @@ impl Loader<AllSections> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, _: &[AllSections]) -> LoadResult<AllSections, Arc<SectionTree>> {
-        let tree = SectionTree::load(&self.db).await.map_err(Arc::new)?;
+        let tree = SectionTree::load(&self.reader().await?).await.map_err(Arc::new)?;
         Ok(HashMap::from([(AllSections, Arc::new(tree))]))
     }
 }
@@ -171,7 +181,7 @@ macro_rules! by_primary_key {
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $entity::Model> {
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
-                    .all(&self.db)
+                    .all(&self.reader().await?)
                     .await
                     .map_err(failed)?;
                 Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
@@ -195,7 +205,7 @@ impl Loader<AuthorsOf> for DbLoader {
             .order_by_asc(article_author::Column::Position)
             .order_by_asc(article_author::Column::AuthorId)
             .find_also_related(author::Entity)
-            .all(&self.db)
+            .all(&self.reader().await?)
             .await
             .map_err(failed)?;
         let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -217,7 +227,7 @@ impl Loader<TagsOf> for DbLoader {
             .filter(article_tag::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .find_also_related(tag::Entity)
             .order_by_asc(tag::Column::Name)
-            .all(&self.db)
+            .all(&self.reader().await?)
             .await
             .map_err(failed)?;
         let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -244,7 +254,7 @@ impl Loader<Tally> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
-        comments::tally(&self.db, keys).await.map_err(Arc::new)
+        comments::tally(&self.reader().await?, keys).await.map_err(Arc::new)
     }
 }
 
@@ -268,7 +278,7 @@ impl Loader<FirstComments> for DbLoader {
         for group in by_kind(keys, kind).into_values() {
             let limit = group[0].limit;
             let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
-            let rows = comments::first_of_threads(&self.db, &threads, limit).await.map_err(Arc::new)?;
+            let rows = comments::first_of_threads(&self.reader().await?, &threads, limit).await.map_err(Arc::new)?;
             pages.extend(rows.into_iter().map(|(thread, rows)| (FirstComments { thread, limit }, rows)));
         }
         Ok(pages)
@@ -290,7 +300,7 @@ impl DbLoader {
     /// The section tree, read only when section shelves need it.
     async fn tree_for(&self, shelves: &[Shelf]) -> Result<SectionTree, Arc<Error>> {
         if shelves.iter().any(|s| matches!(s, Shelf::Section(_))) {
-            SectionTree::load(&self.db).await.map_err(Arc::new)
+            SectionTree::load(&self.reader().await?).await.map_err(Arc::new)
         } else {
             Ok(SectionTree::default())
         }
@@ -307,7 +317,8 @@ impl Loader<FirstArticles> for DbLoader {
         for group in by_kind(keys, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
             let limit = group[0].limit;
             let shelves: Vec<Shelf> = group.iter().map(|k| k.shelf).collect();
-            let rows = articles::first_on_shelves(&self.db, &shelves, &tree, limit).await.map_err(Arc::new)?;
+            let rows =
+                articles::first_on_shelves(&self.reader().await?, &shelves, &tree, limit).await.map_err(Arc::new)?;
             pages.extend(rows.into_iter().map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)));
         }
         Ok(pages)
@@ -323,7 +334,7 @@ impl Loader<ShelfSize> for DbLoader {
         let mut sizes = HashMap::new();
         for group in by_kind(keys, |k| std::mem::discriminant(&k.0)).into_values() {
             let shelves: Vec<Shelf> = group.iter().map(|k| k.0).collect();
-            let counts = articles::count_on_shelves(&self.db, &shelves, &tree).await.map_err(Arc::new)?;
+            let counts = articles::count_on_shelves(&self.reader().await?, &shelves, &tree).await.map_err(Arc::new)?;
             sizes.extend(counts.into_iter().map(|(shelf, count)| (ShelfSize(shelf), count)));
         }
         Ok(sizes)
@@ -342,7 +353,7 @@ impl Loader<RevisionsOf> for DbLoader {
         let rows = article_revision::Entity::find()
             .filter(article_revision::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(article_revision::Column::Number)
-            .all(&self.db)
+            .all(&self.reader().await?)
             .await
             .map_err(failed)?;
         let mut by_article: HashMap<RevisionsOf, Vec<article_revision::Model>> =

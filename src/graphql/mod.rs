@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod people;
 pub mod query;
+pub mod reader;
 pub mod scalars;
 pub mod section;
 pub mod subscription;
@@ -366,6 +367,16 @@ pub fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {
 
 pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     Ok(&services(ctx)?.db)
+}
+
+/// Where a query's resolvers read: the request's one connection (see [`reader`]).
+pub async fn reader(ctx: &Context<'_>) -> async_graphql::Result<reader::Reader> {
+    match ctx.data_opt::<Arc<reader::RequestConnection>>() {
+        Some(connection) => {
+            Ok(connection.reader().await.map_err(|e| error::to_gql(&crate::domain::Error::Database(e)))?)
+        }
+        None => Ok(reader::Reader::Pool(db(ctx)?.clone())),
+    }
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {

@@ -40,7 +40,7 @@ impl Query {
         let Some((kind, id)) = ids::decode(&id) else {
             return Ok(None);
         };
-        let db = super::db(ctx)?;
+        let db = &super::reader(ctx).await?;
         let viewer = super::viewer(ctx);
         Ok(match kind {
             Kind::Article => articles::find_by_id(db, &viewer, id).await.gql()?.map(|a| Node::Article(a.into())),
@@ -67,7 +67,8 @@ impl Query {
             // A draft shown to whoever holds the link: no cache may keep it for others.
             ctx.insert_http_header(axum::http::header::CACHE_CONTROL, "private, no-store");
         }
-        let found = articles::find_by_slug(super::db(ctx)?, &super::viewer(ctx), &slug, preview).await.gql()?;
+        let found =
+            articles::find_by_slug(&super::reader(ctx).await?, &super::viewer(ctx), &slug, preview).await.gql()?;
         Ok(found.map(Article::from))
     }
 
@@ -87,7 +88,9 @@ impl Query {
         let filter = filter.unwrap_or_default().into();
         let order = order_by.map(Into::into).unwrap_or_default();
         let tree = super::section_tree(ctx).await?;
-        let page = articles::list(super::db(ctx)?, &super::viewer(ctx), &filter, order, &window, &tree).await.gql()?;
+        let page = articles::list(&super::reader(ctx).await?, &super::viewer(ctx), &filter, order, &window, &tree)
+            .await
+            .gql()?;
         Ok(page.into())
     }
 
@@ -102,7 +105,7 @@ impl Query {
         after: Option<String>,
     ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(search::search(super::db(ctx)?, &super::viewer(ctx), &query, &window).await.gql()?.into())
+        Ok(search::search(&super::reader(ctx).await?, &super::viewer(ctx), &query, &window).await.gql()?.into())
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Section>> {
@@ -115,18 +118,18 @@ impl Query {
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Author>> {
-        Ok(bylines::author_by_slug(super::db(ctx)?, &slug).await.gql()?.map(Author))
+        Ok(bylines::author_by_slug(&super::reader(ctx).await?, &slug).await.gql()?.map(Author))
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
-        Ok(bylines::tag_by_slug(super::db(ctx)?, &slug).await.gql()?.map(Tag))
+        Ok(bylines::tag_by_slug(&super::reader(ctx).await?, &slug).await.gql()?.map(Tag))
     }
 
     /// The media library, newest first. Contributors and up.
     #[graphql(complexity = "page_cost(first, None, child_complexity)")]
     async fn images(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<ImageConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(images::list(super::db(ctx)?, &super::viewer(ctx), &window).await.gql()?.into())
+        Ok(images::list(&super::reader(ctx).await?, &super::viewer(ctx), &window).await.gql()?.into())
     }
 
     /// Comments awaiting a decision, oldest first. Editors and up.
@@ -140,7 +143,10 @@ impl Query {
     ) -> Result<CommentConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
         let status = status.map(Into::into).unwrap_or(entity::comment::CommentStatus::Pending);
-        Ok(comments::moderation_queue(super::db(ctx)?, &super::viewer(ctx), status, &window).await.gql()?.into())
+        Ok(comments::moderation_queue(&super::reader(ctx).await?, &super::viewer(ctx), status, &window)
+            .await
+            .gql()?
+            .into())
     }
 
     /// The signed-in user, or null.
@@ -148,6 +154,6 @@ impl Query {
         let Some(id) = super::viewer(ctx).user_id() else {
             return Ok(None);
         };
-        Ok(users::find(super::db(ctx)?, id).await.gql()?.map(User))
+        Ok(users::find(&super::reader(ctx).await?, id).await.gql()?.map(User))
     }
 }
