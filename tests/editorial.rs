@@ -187,6 +187,8 @@ async fn sections_are_created_updated_and_deleted(app: TestApp) {
         )
     );
     let europe_id = id_of(&europe);
+    let readers_see = async || app.query("{ sections { slug name path } }", json!({})).await["sections"].clone();
+    assert_eq!(readers_see().await[1], json!({ "slug": "europe", "name": "Europe", "path": "world/europe" }));
 
     let changes = json!({ "name": "Europe and the EU", "description": null, "slug": "europe-eu" });
     let updated =
@@ -196,6 +198,11 @@ async fn sections_are_created_updated_and_deleted(app: TestApp) {
     assert_eq!(updated["description"], Value::Null, "null clears the description");
     assert_eq!(updated["path"], "world/europe-eu");
     assert_eq!(updated["id"], europe_id.as_str(), "the id stays");
+    // Queries keep the section tree between them; the next one sees the change.
+    assert_eq!(
+        readers_see().await[1],
+        json!({ "slug": "europe-eu", "name": "Europe and the EU", "path": "world/europe-eu" })
+    );
 
     let duplicate = app
         .post(Some(&editor), &create_section_doc(), json!({ "input": { "slug": "world", "name": "Second world" } }))

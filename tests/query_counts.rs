@@ -71,13 +71,16 @@ async fn article_with_comments(app: &TestApp, slug: &str, top_level: usize) {
 async fn article_page_runs_a_fixed_number_of_statements(app: TestApp) {
     article_with_comments(&app, "small", 5).await;
     article_with_comments(&app, "large", 40).await;
-    let (small, data) = app.count_statements(ARTICLE_PAGE, json!({ "slug": "small", "comments": 5 })).await;
+    let small_page = json!({ "slug": "small", "comments": 5 });
+    let (first, _) = app.count_statements(ARTICLE_PAGE, small_page.clone()).await;
+    assert!(first <= 12, "the first article page ran {first} statements");
+    let (small, data) = app.count_statements(ARTICLE_PAGE, small_page).await;
     assert_eq!(data["article"]["comments"]["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(small, first - 1, "the section tree is read by the first query, then kept");
     let (large, data) = app.count_statements(ARTICLE_PAGE, json!({ "slug": "large", "comments": 40 })).await;
     assert_eq!(data["article"]["comments"]["nodes"].as_array().unwrap().len(), 40);
     assert_eq!(data["article"]["commentCount"], 120);
     assert_eq!(small, large, "statements for 5 and for 40 comments");
-    assert!(large <= 12, "the article page ran {large} statements");
 }
 on_both!(article_page_runs_a_fixed_number_of_statements);
 
@@ -98,13 +101,16 @@ async fn section_front_runs_a_fixed_number_of_statements(app: TestApp) {
         };
         fixtures::article(db, spec).await;
     }
-    let (five, data) = app.count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 5 })).await;
+    let front_of_five = json!({ "slug": "world", "first": 5 });
+    let (first, _) = app.count_statements(SECTION_FRONT, front_of_five.clone()).await;
+    assert!(first <= 12, "the first section front ran {first} statements");
+    let (five, data) = app.count_statements(SECTION_FRONT, front_of_five).await;
     assert_eq!(data["section"]["articles"]["nodes"].as_array().unwrap().len(), 5);
+    assert_eq!(five, first - 1, "the section tree is read by the first query, then kept");
     let (hundred, data) = app.count_statements(SECTION_FRONT, json!({ "slug": "world", "first": 100 })).await;
     assert_eq!(data["section"]["articles"]["totalCount"], 60);
     assert_eq!(data["section"]["articles"]["nodes"].as_array().unwrap().len(), 60);
     assert_eq!(five, hundred, "statements for 5 and for 100 articles");
-    assert!(hundred <= 12, "the section front ran {hundred} statements");
 }
 on_both!(section_front_runs_a_fixed_number_of_statements);
 

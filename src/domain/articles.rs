@@ -309,7 +309,7 @@ pub async fn first_on_shelves(
     let mut ids: Vec<i64> = shelves.iter().flat_map(|shelf| shelf_groups(*shelf, sections)).collect();
     ids.sort_unstable();
     ids.dedup();
-    let groups = first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit, shelf_key).await?;
+    let groups = first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit + 1, shelf_key).await?;
     Ok(shelves
         .iter()
         .map(|shelf| {

@@ -4,6 +4,7 @@
 //! approved too: rejecting a comment hides the replies hanging under it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use entity::article;
 use entity::comment::{self, CommentStatus};
@@ -130,8 +131,8 @@ impl Thread {
         }
     }
 
-    pub fn page(self, rows: Vec<comment::Model>, limit: u64, total: TotalCount) -> Page<comment::Model> {
-        self.keyset().first_page(rows, limit, total, key)
+    pub fn page(self, rows: Vec<Arc<comment::Model>>, limit: u64, total: TotalCount) -> Page<Arc<comment::Model>> {
+        self.keyset().first_page(rows, limit, total, |c| key(c))
     }
 }
 
@@ -206,11 +207,11 @@ pub async fn page(
     fetch_page(db, thread.query(&[thread.parent_id()]), &thread.keyset(), window, total, key).await
 }
 
-/// The first `limit + 1` visible comments of many threads of one kind, in one query.
+/// The first `per_thread` visible comments of many threads of one kind, in one query.
 pub async fn first_of_threads(
     db: &impl ConnectionTrait,
     threads: &[Thread],
-    limit: u64,
+    per_thread: u64,
 ) -> Result<HashMap<Thread, Vec<comment::Model>>> {
     let Some(first) = threads.first() else {
         return Ok(HashMap::new());
@@ -219,7 +220,7 @@ pub async fn first_of_threads(
     let group = (comment::Entity, first.group_column()).into_column_ref();
     // Each group's branch filters by its own parent.
     let visible = first.visible_of_kind();
-    let mut rows = first_of_each_group(db, visible, group, &parents, &first.keyset(), limit, key).await?;
+    let mut rows = first_of_each_group(db, visible, group, &parents, &first.keyset(), per_thread, key).await?;
     Ok(threads.iter().map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default())).collect())
 }
 

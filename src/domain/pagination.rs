@@ -308,7 +308,7 @@ impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
     }
 }
 
-/// The first `limit + 1` rows of `query` in each of the `groups` (values of the `group`
+/// The first `per_group` rows of `query` in each of the `groups` (values of the `group`
 /// column), in `keyset` order, in one statement: each group reads only its first rows
 /// along an index, and a list of parents costs one query whatever its length. PostgreSQL
 /// runs a `LATERAL` subquery per group; SQLite, which has none, a `UNION ALL` of one
@@ -319,7 +319,7 @@ pub async fn first_of_each_group<E, M, C>(
     group: ColumnRef,
     groups: &[i64],
     keyset: &Keyset,
-    limit: u64,
+    per_group: u64,
     key_of: impl Fn(&M) -> (SortValue, i64),
 ) -> Result<HashMap<i64, Vec<M>>>
 where
@@ -333,7 +333,7 @@ where
     let (SortKey::Time(key) | SortKey::Float(key)) = &keyset.key;
     let order = if keyset.descending { Order::Desc } else { Order::Asc };
     let first_rows = |query: Select<E>| {
-        query.order_by(key.clone(), order.clone()).order_by(keyset.id.clone(), order.clone()).limit(limit + 1)
+        query.order_by(key.clone(), order.clone()).order_by(keyset.id.clone(), order.clone()).limit(per_group)
     };
     let statement = match db.get_database_backend() {
         DbBackend::Postgres => {

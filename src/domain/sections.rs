@@ -2,6 +2,7 @@
 //! in one query and paths, breadcrumbs and subsections are worked out in memory.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use entity::user::Role;
 use entity::{article, section};
@@ -10,7 +11,38 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
+use super::events::ContentVersion;
 use super::{Change, Error, Result, Viewer, validate};
+
+/// The section tree kept between queries. Nearly every page reads the tree, and it
+/// changes only by writes that move the content version on; a query that finds the
+/// version it was read at uses it again.
+pub struct KeptSectionTree {
+    content: Arc<ContentVersion>,
+    kept: Mutex<Option<(u64, Arc<SectionTree>)>>,
+}
+
+impl KeptSectionTree {
+    pub fn new(content: Arc<ContentVersion>) -> KeptSectionTree {
+        KeptSectionTree { content, kept: Mutex::new(None) }
+    }
+
+    pub async fn get(&self, db: &impl ConnectionTrait) -> Result<Arc<SectionTree>> {
+        // Read before the tree: a write committed meanwhile moves the version past it.
+        let version = self.content.current();
+        if let Some((at, tree)) = &*self.kept.lock().unwrap_or_else(|e| e.into_inner())
+            && *at == version
+        {
+            return Ok(tree.clone());
+        }
+        let tree = Arc::new(SectionTree::load(db).await?);
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.as_ref().is_none_or(|(at, _)| *at <= version) {
+            *kept = Some((version, tree.clone()));
+        }
+        Ok(tree)
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct SectionTree {

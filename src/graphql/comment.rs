@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, Result};
 use entity::comment;
 
@@ -18,10 +20,17 @@ pub enum CommentStatus {
     Spam,
 }
 
-pub struct Comment(pub comment::Model);
+/// Shared with the request's loaders, which keep what they read for the request.
+pub struct Comment(pub Arc<comment::Model>);
 
 impl From<comment::Model> for Comment {
     fn from(model: comment::Model) -> Self {
+        Comment(Arc::new(model))
+    }
+}
+
+impl From<Arc<comment::Model>> for Comment {
+    fn from(model: Arc<comment::Model>) -> Self {
         Comment(model)
     }
 }
@@ -46,7 +55,7 @@ impl Comment {
             return Ok(None);
         };
         let found = super::loaders(ctx)?.load_one(CommentId(parent)).await.gql()?;
-        Ok(found.filter(|p| comments::parent_visible_to(&super::viewer(ctx), p)).map(Comment))
+        Ok(found.filter(|p| comments::parent_visible_to(&super::viewer(ctx), p)).map(Comment::from))
     }
 
     async fn author_name(&self) -> &str {
@@ -117,7 +126,8 @@ pub async fn thread_connection(
         async {
             match first_page {
                 Some(limit) => {
-                    loaders.load_one(FirstComments { thread, limit }).await.map(|rows| rows.unwrap_or_default())
+                    let peek = super::connection::wants_next_page(ctx);
+                    loaders.load_one(FirstComments { thread, limit, peek }).await.map(|rows| rows.unwrap_or_default())
                 }
                 None => Ok(Vec::new()),
             }
@@ -126,11 +136,10 @@ pub async fn thread_connection(
     .await
     .gql()?;
     let total = TotalCount::known(total);
-    let page = match first_page {
-        Some(limit) => thread.page(rows, limit, total),
-        None => comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?,
-    };
-    Ok(page.into())
+    Ok(match first_page {
+        Some(limit) => thread.page(rows, limit, total).into(),
+        None => comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?.into(),
+    })
 }
 
 super::connection::connection!(CommentConnection, CommentEdge, Comment);

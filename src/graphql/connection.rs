@@ -47,6 +47,12 @@ pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
+/// Whether the client asked for `pageInfo { hasNextPage }`: without it a first page
+/// need not read a row past its end.
+pub fn wants_next_page(ctx: &async_graphql::Context<'_>) -> bool {
+    ctx.look_ahead().field("pageInfo").field("hasNextPage").exists()
+}
+
 /// Declares `$connection` and `$edge` for node type `$node`, built from a domain `Page`.
 macro_rules! connection {
     ($connection:ident, $edge:ident, $node:ty) => {

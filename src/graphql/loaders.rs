@@ -18,7 +18,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::domain::Error;
 use crate::domain::articles::{self, Shelf};
 use crate::domain::comments::{self, Tally, Thread};
-use crate::domain::sections::SectionTree;
+use crate::domain::sections::{KeptSectionTree, SectionTree};
 
 use super::reader::{Reader, RequestConnection};
 
@@ -31,19 +31,21 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// can go on without an answer. So each level costs one query per relation whatever the
 /// page size. (Batches spawned on other threads after a fixed delay are split whenever
 /// the resolvers take longer than the delay to ask, which on a busy machine they do.)
-/// `cache` keeps what was loaded for the rest of the request, and has every read of the
-/// request go through one connection ([`RequestConnection`]); a mutation turns both off,
-/// since each of its steps may change what the next one reads.
+/// `cache` keeps what was loaded for the rest of the request, has every read of the
+/// request go through one connection ([`RequestConnection`]) and takes the section tree
+/// from `sections`; a mutation turns all three off, since each of its steps may change
+/// what the next one reads.
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
+    sections: &Arc<KeptSectionTree>,
     cache: bool,
 ) -> async_graphql::Response {
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: connection.clone() },
+        DbLoader { connection: connection.clone(), sections: cache.then(|| sections.clone()) },
         move |batch| {
             let _ = batches.send(batch);
         },
@@ -90,7 +92,7 @@ pub async fn execute(
 /// is current.
 pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: RequestConnection::per_statement(db) },
+        DbLoader { connection: RequestConnection::per_statement(db), sections: None },
         |batch| {
             tokio::spawn(batch);
         },
@@ -133,11 +135,22 @@ impl Wake for ResponseWatch {
 
 pub struct DbLoader {
     connection: Arc<RequestConnection>,
+    /// Where a query takes the section tree; `None`: read it.
+    sections: Option<Arc<KeptSectionTree>>,
 }
 
 impl DbLoader {
     async fn reader(&self) -> Result<Reader, Arc<Error>> {
         self.connection.reader().await.map_err(failed)
+    }
+
+    async fn section_tree(&self) -> Result<Arc<SectionTree>, Arc<Error>> {
+        let reader = self.reader().await?;
+        match &self.sections {
+            Some(kept) => kept.get(&reader).await,
+            None => SectionTree::load(&reader).await.map(Arc::new),
+        }
+        .map_err(Arc::new)
     }
 }
 
@@ -167,8 +180,7 @@ impl Loader<AllSections> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, _: &[AllSections]) -> LoadResult<AllSections, Arc<SectionTree>> {
-        let tree = SectionTree::load(&self.reader().await?).await.map_err(Arc::new)?;
-        Ok(HashMap::from([(AllSections, Arc::new(tree))]))
+        Ok(HashMap::from([(AllSections, self.section_tree().await?)]))
     }
 }
 
@@ -258,28 +270,34 @@ impl Loader<Tally> for DbLoader {
     }
 }
 
-/// The first `limit` (+1, to tell whether more follow) comments of a thread.
+/// The first `limit` comments of a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FirstComments {
     pub thread: Thread,
     pub limit: u64,
+    /// Read one more, to tell whether more follow: only when the client asks.
+    pub peek: bool,
 }
 
 impl Loader<FirstComments> for DbLoader {
-    type Value = Vec<comment::Model>;
+    type Value = Vec<Arc<comment::Model>>;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<comment::Model>> {
+    async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<Arc<comment::Model>>> {
         let kind = |key: &FirstComments| match key.thread {
-            Thread::TopLevel { order, .. } => (Some(order), key.limit),
-            Thread::Replies { .. } => (None, key.limit),
+            Thread::TopLevel { order, .. } => (Some(order), key.limit, key.peek),
+            Thread::Replies { .. } => (None, key.limit, key.peek),
         };
         let mut pages = HashMap::new();
         for group in by_kind(keys, kind).into_values() {
-            let limit = group[0].limit;
+            let FirstComments { limit, peek, .. } = group[0];
             let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
-            let rows = comments::first_of_threads(&self.reader().await?, &threads, limit).await.map_err(Arc::new)?;
-            pages.extend(rows.into_iter().map(|(thread, rows)| (FirstComments { thread, limit }, rows)));
+            let rows = comments::first_of_threads(&self.reader().await?, &threads, limit + u64::from(peek))
+                .await
+                .map_err(Arc::new)?;
+            pages.extend(rows.into_iter().map(|(thread, rows)| {
+                (FirstComments { thread, limit, peek }, rows.into_iter().map(Arc::new).collect())
+            }));
         }
         Ok(pages)
     }
@@ -298,11 +316,11 @@ pub struct ShelfSize(pub Shelf);
 
 impl DbLoader {
     /// The section tree, read only when section shelves need it.
-    async fn tree_for(&self, shelves: &[Shelf]) -> Result<SectionTree, Arc<Error>> {
+    async fn tree_for(&self, shelves: &[Shelf]) -> Result<Arc<SectionTree>, Arc<Error>> {
         if shelves.iter().any(|s| matches!(s, Shelf::Section(_))) {
-            SectionTree::load(&self.reader().await?).await.map_err(Arc::new)
+            self.section_tree().await
         } else {
-            Ok(SectionTree::default())
+            Ok(Arc::default())
         }
     }
 }

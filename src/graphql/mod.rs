@@ -35,7 +35,7 @@ use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
 use crate::domain::comments;
 use crate::domain::events::{ContentVersion, EventBus};
-use crate::domain::sections::SectionTree;
+use crate::domain::sections::{KeptSectionTree, SectionTree};
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
@@ -113,6 +113,7 @@ pub struct Api {
     measuring: NewsroomSchema,
     limits: Limits,
     db: DatabaseConnection,
+    sections: Arc<KeptSectionTree>,
     content: Arc<ContentVersion>,
 }
 
@@ -127,6 +128,7 @@ impl Api {
             measuring: build_measuring(limits.introspection),
             limits,
             db,
+            sections: Arc::new(KeptSectionTree::new(content.clone())),
             content,
         }
     }
@@ -159,7 +161,7 @@ impl Api {
             (&self.schema, depth_and_complexity(self.limits, false))
         };
         let asked = Asked::of(&request);
-        let mut response = loaders::execute(schema, request, self.db.clone(), !mutation).await;
+        let mut response = loaders::execute(schema, request, self.db.clone(), &self.sections, !mutation).await;
         if changes_content {
             // After the mutation committed: an answer cached before it is not served again.
             self.content.bump();

@@ -368,7 +368,7 @@ impl Mutation {
         if added.status == entity::comment::CommentStatus::Approved {
             services.content.bump();
         }
-        Ok(Comment(added))
+        Ok(Comment::from(added))
     }
 
     /// Always true for a well-formed address, whether or not it was already subscribed: a
@@ -399,7 +399,7 @@ impl Mutation {
         let services = super::services(ctx)?;
         let moderated =
             comments::moderate(&services.db, &super::viewer(ctx), id, status.into(), &*services.events).await.gql()?;
-        Ok(Comment(moderated))
+        Ok(Comment::from(moderated))
     }
 
     /// Editors and admins.

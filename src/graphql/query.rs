@@ -48,7 +48,7 @@ impl Query {
             Kind::Image => images::find(db, &viewer, id).await.gql()?.map(|i| Node::Image(Image(i))),
             Kind::Author => bylines::author_by_id(db, id).await.gql()?.map(|a| Node::Author(Author(a))),
             Kind::Tag => bylines::tag_by_id(db, id).await.gql()?.map(|t| Node::Tag(Tag(t))),
-            Kind::Comment => comments::find(db, &viewer, id).await.gql()?.map(|c| Node::Comment(Comment(c))),
+            Kind::Comment => comments::find(db, &viewer, id).await.gql()?.map(|c| Node::Comment(Comment::from(c))),
             Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),
         })
     }

@@ -39,7 +39,7 @@ impl Subscription {
                     Err(fell) => return Some(Err(fell_behind(fell))),
                 };
                 match comments::find(&db, &viewer, comment_id).await {
-                    Ok(found) => found.filter(|c| c.status == CommentStatus::Approved).map(|c| Ok(Comment(c))),
+                    Ok(found) => found.filter(|c| c.status == CommentStatus::Approved).map(|c| Ok(Comment::from(c))),
                     Err(error) => Some(Err(error::to_gql(&error))),
                 }
             }
