@@ -10,6 +10,7 @@ pub mod editorial;
 pub mod error;
 pub mod events;
 pub mod images;
+pub mod json_rows;
 pub mod markdown;
 pub mod newsletter;
 pub mod pagination;

@@ -14,8 +14,9 @@ use sea_orm::{
     Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select, Statement,
 };
+use serde::de::DeserializeOwned;
 
-use super::{Error, Result};
+use super::{Error, Result, json_rows};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
@@ -312,19 +313,19 @@ impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
 /// column), in `keyset` order, in one statement: each group reads only its first rows
 /// along an index, and a list of parents costs one query whatever its length. PostgreSQL
 /// runs a `LATERAL` subquery per group; SQLite, which has none, a `UNION ALL` of one
-/// `LIMIT`ed branch per group.
-pub async fn first_of_each_group<E, M, C>(
+/// `LIMIT`ed branch per group, whose rows come back as one JSON array ([`json_rows`]).
+pub async fn first_of_each_group<E, C>(
     db: &C,
     query: Select<E>,
     group: ColumnRef,
     groups: &[i64],
     keyset: &Keyset,
     per_group: u64,
-    key_of: impl Fn(&M) -> (SortValue, i64),
-) -> Result<HashMap<i64, Vec<M>>>
+    key_of: impl Fn(&E::Model) -> (SortValue, i64),
+) -> Result<HashMap<i64, Vec<E::Model>>>
 where
     E: EntityTrait,
-    M: FromQueryResult + Send + Sync,
+    E::Model: DeserializeOwned + Sync,
     C: ConnectionTrait,
 {
     if groups.is_empty() {
@@ -335,7 +336,7 @@ where
     let first_rows = |query: Select<E>| {
         query.order_by(key.clone(), order.clone()).order_by(keyset.id.clone(), order.clone()).limit(per_group)
     };
-    let statement = match db.get_database_backend() {
+    let rows: Vec<(i64, E::Model)> = match db.get_database_backend() {
         DbBackend::Postgres => {
             // One small plan, where a UNION of many branches costs PostgreSQL milliseconds
             // to plan on every execution.
@@ -355,9 +356,11 @@ where
                 rows.join(", "),
                 built.sql
             );
-            Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+            let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+            let rows = Grouped::<E::Model>::find_by_statement(statement).all(db).await?;
+            rows.into_iter().map(|Grouped { group, row }| (group, row)).collect()
         }
-        backend => {
+        _ => {
             let mut union: Option<SelectStatement> = None;
             for (index, id) in groups.iter().enumerate() {
                 let branch = first_rows(query.clone().filter(Expr::col(group.clone()).eq(*id)))
@@ -373,12 +376,11 @@ where
                     }
                 }
             }
-            backend.build(&union.expect("at least one group"))
+            json_rows::grouped_models::<E>(db, &union.expect("at least one group")).await?
         }
     };
-    let rows = Grouped::<M>::find_by_statement(statement).all(db).await?;
-    let mut found: HashMap<i64, Vec<M>> = HashMap::new();
-    for Grouped { group, row } in rows {
+    let mut found: HashMap<i64, Vec<E::Model>> = HashMap::new();
+    for (group, row) in rows {
         found.entry(group).or_default().push(row);
     }
     // Neither form promises an order; put each group back in keyset order.
