@@ -209,3 +209,31 @@ async fn rate_limits_duplicates_and_hashed_addresses(app: TestApp) {
     assert!(first_client.windows(2).all(|w| w[0].client_hash == w[1].client_hash), "one client, one hash");
 }
 on_both!(rate_limits_duplicates_and_hashed_addresses);
+
+/// Threads are read in batches (on SQLite as one JSON array): every character a reader
+/// may write comes back as written, with the comment's time and author.
+async fn comments_read_in_batches_come_back_as_written(app: TestApp) {
+    let section = fixtures::section(&app.db, "desk", "Desk", None).await;
+    let article = fixtures::article(&app.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let text =
+        "Quotes \" and ' and \\ backslashes,\nlines\tand tabs, émigré, 日本語, emoji 🎉, <b>tags</b> & {json: [1]}";
+    let top = fixtures::comment(&app.db, &article, None, entity::comment::CommentStatus::Approved, text, ago(30)).await;
+    let reply_text = format!("{text} (reply)");
+    let approved = entity::comment::CommentStatus::Approved;
+    fixtures::comment(&app.db, &article, Some(&top), approved, &reply_text, ago(20)).await;
+    let read = app
+        .query(
+            r#"query { article(slug: "story") { comments(first: 5) { nodes { id body authorName createdAt
+                 replies(first: 5) { nodes { body createdAt } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let node = &read["article"]["comments"]["nodes"][0];
+    assert_eq!(node["body"], text);
+    assert_eq!(node["id"], encode(Kind::Comment, top.id).to_string());
+    assert_eq!(node["authorName"], top.author_name);
+    let written = chrono::DateTime::parse_from_rfc3339(node["createdAt"].as_str().unwrap()).unwrap();
+    assert_eq!(written, top.created_at);
+    assert_eq!(node["replies"]["nodes"][0]["body"], reply_text);
+}
+on_both!(comments_read_in_batches_come_back_as_written);
