@@ -13,16 +13,6 @@ use newsroom::{app, db, demo, graphql};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Has mimalloc give freed memory back to the system at once rather than 10 ms later:
-/// under load the delay kept some 10 MiB more resident on SQLite (peak 99-109 MiB against
-/// 90-91), at no throughput cost the benchmark could tell apart.
-fn return_freed_memory_at_once() {
-    /// `mi_option_purge_delay` of mimalloc.h (v2), which the bindings do not name.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets a plain option of the allocator; mimalloc reads options atomically.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
-}
-
 #[derive(Parser)]
 #[command(name = "newsroom", version, about = "A headless content API for news publishers, over GraphQL")]
 struct Cli {
@@ -150,7 +140,6 @@ fn init_logs(format: LogFormat) {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    return_freed_memory_at_once();
     let cli = Cli::parse();
     init_logs(cli.config.log_format);
     match run(cli).await {

@@ -233,15 +233,21 @@ async fn run(args: Args) -> Result<(), String> {
 async fn compare(args: &Args, url: &str, against: &Path, seconds: f64, warmup: f64) -> Result<(), String> {
     let binaries = [args.server.as_path(), against];
     let mut runs: Vec<Vec<Scenario>> = vec![Vec::new(), Vec::new()];
+    let mut peak_rss: Vec<Vec<f64>> = vec![Vec::new(), Vec::new()];
     for round in 1..=args.rounds {
         for (turn, binary) in binaries.iter().enumerate() {
             eprintln!("round {round}: {}", binary.display());
             let log = args.work_dir.join(format!("server-compare-{turn}.log"));
             let phase = measure(args, binary, url, false, &log, seconds, warmup).await?;
             runs[turn].extend(phase.scenarios);
+            peak_rss[turn].extend(phase.peak_rss_mib);
         }
     }
     eprintln!("medians of {} rounds:", args.rounds);
+    for (binary, peaks) in binaries.iter().zip(&peak_rss) {
+        let highest = peaks.iter().copied().fold(f64::NAN, f64::max);
+        eprintln!("  peak RSS     {highest:>9.0} MiB  {}", binary.display());
+    }
     for name in &args.only {
         for (binary, scenarios) in binaries.iter().zip(&runs) {
             let of = |figure: fn(&Scenario) -> f64| {
