@@ -133,7 +133,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
         statement_timeout: Some(config.db_statement_timeout),
         sqlite_synchronous: config.sqlite_synchronous,
     };
-    Ok(crate::db::connect_with(&config.database_url, config.db_max_connections, tuning).await?)
+    Ok(crate::db::connect_with(&config.database_url, config.pool_size(), tuning).await?)
 }
 
 /// Connects, migrates unless told not to, and returns the router with its state.

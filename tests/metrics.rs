@@ -74,11 +74,11 @@ async fn series_move_with_requests(app: TestApp) {
     assert!(moved("newsroom_graphql_request_duration_seconds_sum") > 0.0);
     assert!(moved("newsroom_sql_statements_total") > 0.0);
 
-    assert_eq!(value(&after, "newsroom_db_pool_max_connections"), f64::from(app.config.db_max_connections));
+    assert_eq!(value(&after, "newsroom_db_pool_max_connections"), f64::from(app.config.pool_size()));
     let in_use = value(&after, "newsroom_db_pool_connections{state=\"in_use\"}");
     let idle = value(&after, "newsroom_db_pool_connections{state=\"idle\"}");
     assert!(idle >= 1.0, "the pool keeps its connections between requests: {after:?}");
-    assert!(in_use + idle <= f64::from(app.config.db_max_connections));
+    assert!(in_use + idle <= f64::from(app.config.pool_size()));
 }
 on_both!(series_move_with_requests);
 

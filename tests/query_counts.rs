@@ -156,7 +156,7 @@ async fn queries_outnumbering_the_pool_all_answer(app: TestApp) {
     }
     let app = app
         .reconnected(|config| {
-            config.db_max_connections = 2;
+            config.db_max_connections = Some(2);
             config.request_timeout = std::time::Duration::from_secs(5);
         })
         .await;

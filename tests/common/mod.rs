@@ -85,7 +85,7 @@ impl TestApp {
     }
 
     pub async fn start(mut config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
-        config.db_max_connections = 4;
+        config.db_max_connections = Some(4);
         // Requests come from 127.0.0.1, as from a trusted proxy: a test names its client
         // with `X-Forwarded-For` (see `post_from`).
         config.trusted_proxies = vec![std::net::Ipv4Addr::LOCALHOST.into()];
