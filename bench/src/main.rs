@@ -136,6 +136,10 @@ pub struct Scenario {
     pub outcome: Outcome,
     pub sql_per_request: f64,
     pub share_of_ceiling: f64,
+    /// The server's processor time per request, in milliseconds: steadier than the rate
+    /// when this machine's speed drifts.
+    #[serde(default)]
+    pub server_cpu_ms: Option<f64>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -256,10 +260,11 @@ async fn compare(args: &Args, url: &str, against: &Path, seconds: f64, warmup: f
                 values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
             };
             eprintln!(
-                "  {name:<14}{:>9.0} req/s  {:>5.1}%  p99 {:.2} ms  {}",
+                "  {name:<14}{:>9.0} req/s  {:>5.1}%  p99 {:.2} ms  server cpu/req {:.3} ms  {}",
                 of(|s| s.outcome.requests_per_second),
                 of(|s| s.share_of_ceiling) * 100.0,
                 of(|s| s.outcome.p99_ms),
+                of(|s| s.server_cpu_ms.unwrap_or(f64::NAN)),
                 binary.display()
             );
         }
@@ -305,21 +310,25 @@ async fn measure(
         }
         load::run(server.addr, &send, args.connections, warm).await;
         let before = server.sql_statements().await?;
+        let cpu_before = server.cpu_seconds();
         let outcome = load::run(server.addr, &send, args.connections, measured).await;
+        let cpu = server.cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
         let statements = server.sql_statements().await?.saturating_sub(before) as f64;
+        let server_cpu_ms = cpu.map(|seconds| seconds * 1000.0 / outcome.requests.max(1) as f64);
         let background = background_per_second * outcome.seconds;
         let sql_per_request = (statements - background).max(0.0) / outcome.requests.max(1) as f64;
         let share_of_ceiling = outcome.requests_per_second / ceiling.requests_per_second;
         eprintln!(
-            "  {name:<14}{:>9.0} req/s  {:>5.1}%  p50 {:.2} ms  p99 {:.2} ms  errors {}  sql/req {:.2}",
+            "  {name:<14}{:>9.0} req/s  {:>5.1}%  p50 {:.2} ms  p99 {:.2} ms  errors {}  sql/req {:.2}  server cpu/req {:.3} ms",
             outcome.requests_per_second,
             share_of_ceiling * 100.0,
             outcome.p50_ms,
             outcome.p99_ms,
             outcome.errors,
-            sql_per_request
+            sql_per_request,
+            server_cpu_ms.unwrap_or(f64::NAN)
         );
-        scenarios.push(Scenario { name: name.to_owned(), outcome, sql_per_request, share_of_ceiling });
+        scenarios.push(Scenario { name: name.to_owned(), outcome, sql_per_request, share_of_ceiling, server_cpu_ms });
     }
     let peak_rss_mib = server.rss_mib(Rss::Peak);
     server.stop().await;

@@ -82,6 +82,17 @@ impl Server {
         Some(kib / 1024.0)
     }
 
+    /// The processor time the process has used so far, in seconds (user and system, all
+    /// threads; `/proc` counts it in hundredths of a second).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let pid = self.child.id()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = |index: usize| fields.get(index)?.parse::<f64>().ok();
+        Some((ticks(11)? + ticks(12)?) / 100.0)
+    }
+
     /// The SQL statements the server has run so far, from `/metrics`.
     pub async fn sql_statements(&self) -> Result<u64, String> {
         self.counter("newsroom_sql_statements_total").await
