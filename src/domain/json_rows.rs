@@ -9,27 +9,26 @@
 //! Models are read by their serde names, which are the column names; booleans, which
 //! SQLite stores as integers, are written as JSON `true` and `false`.
 
-use sea_orm::sea_query::{ColumnType, SelectStatement};
+use sea_orm::sea_query::{ColumnType, Values};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, Iterable, Statement};
 use serde::de::DeserializeOwned;
 
-/// The rows of `select`, which names every column of `E` and an integer `page_group`,
-/// as pairs of group and model. SQLite only.
+/// The rows of the query `select` (SQLite's text, and its values), which names every
+/// column of `E` and an integer `page_group`, as pairs of group and model. SQLite only.
 pub async fn grouped_models<E>(
     db: &impl ConnectionTrait,
-    select: &SelectStatement,
+    select: String,
+    values: Values,
 ) -> Result<Vec<(i64, E::Model)>, DbErr>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned,
 {
-    let inner = DbBackend::Sqlite.build(select);
     let sql = format!(
-        r#"SELECT json_group_array(json_array("found"."page_group", {})) AS "rows" FROM ({}) AS "found""#,
+        r#"SELECT json_group_array(json_array("found"."page_group", {})) AS "rows" FROM ({select}) AS "found""#,
         json_object::<E>("found"),
-        inner.sql
     );
-    let statement = Statement { sql, values: inner.values, db_backend: DbBackend::Sqlite };
+    let statement = Statement { sql, values: Some(values), db_backend: DbBackend::Sqlite };
     let Some(row) = db.query_one_raw(statement).await? else {
         return Ok(Vec::new());
     };

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, ColumnRef, Expr, ExprTrait, Query, SelectStatement, UnionType, Value};
+use sea_orm::sea_query::{Alias, Asterisk, ColumnRef, Expr, ExprTrait, Query, Value, Values};
 use sea_orm::{
     Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Select, Statement,
@@ -361,22 +361,28 @@ where
             rows.into_iter().map(|Grouped { group, row }| (group, row)).collect()
         }
         _ => {
-            let mut union: Option<SelectStatement> = None;
-            for (index, id) in groups.iter().enumerate() {
-                let branch = first_rows(query.clone().filter(Expr::col(group.clone()).eq(*id)))
-                    .expr_as(Expr::val(*id), "page_group")
-                    .into_query();
-                // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
-                let wrapped =
-                    Query::select().column(Asterisk).from_subquery(branch, format!("group_{index}")).to_owned();
-                match &mut union {
-                    None => union = Some(wrapped),
-                    Some(statement) => {
-                        statement.union(UnionType::All, wrapped);
-                    }
-                }
+            // Every branch is the same statement but for its group, so it is built once
+            // and written once per group. Its placeholders, in the order of the text: the
+            // group in the select list, the values of `query` (joins, conditions), the
+            // group in the condition added last, and the limit, the last clause.
+            let placeholder = || Expr::cust("?");
+            let branch = first_rows(query.filter(Expr::col(group).eq(placeholder())))
+                .expr_as(placeholder(), "page_group")
+                .into_query();
+            // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
+            let wrapped = Query::select().column(Asterisk).from_subquery(branch, "grouped").to_owned();
+            let built = DbBackend::Sqlite.build(&wrapped);
+            let mut middle = built.values.map(|v| v.0).unwrap_or_default();
+            let limit = middle.pop();
+            let mut values = Vec::with_capacity(groups.len() * (middle.len() + 3));
+            for id in groups {
+                values.push(Value::BigInt(Some(*id)));
+                values.extend(middle.iter().cloned());
+                values.push(Value::BigInt(Some(*id)));
+                values.extend(limit.iter().cloned());
             }
-            json_rows::grouped_models::<E>(db, &union.expect("at least one group")).await?
+            let union = vec![built.sql.as_str(); groups.len()].join(" UNION ALL ");
+            json_rows::grouped_models::<E>(db, union, Values(values)).await?
         }
     };
     let mut found: HashMap<i64, Vec<E::Model>> = HashMap::new();
