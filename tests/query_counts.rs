@@ -84,6 +84,28 @@ async fn article_page_runs_a_fixed_number_of_statements(app: TestApp) {
 }
 on_both!(article_page_runs_a_fixed_number_of_statements);
 
+/// The comments of a page come with their reply counts: asking for `replyCount` and for
+/// the replies' `totalCount` costs no statement of its own.
+async fn reply_counts_come_with_the_comments(app: TestApp) {
+    article_with_comments(&app, "counted", 4).await;
+    let without = "query { article(slug: \"counted\") { comments(first: 10) {
+      nodes { body replies(first: 1) { nodes { body } } } } } }";
+    let with = "query { article(slug: \"counted\") { comments(first: 10) {
+      nodes { body replyCount replies(first: 1) { totalCount nodes { body } } } } } }";
+    app.count_statements(without, json!({})).await;
+    let (plain, _) = app.count_statements(without, json!({})).await;
+    let (counted, data) = app.count_statements(with, json!({})).await;
+    assert_eq!(counted, plain, "statements with and without the reply counts");
+    let nodes = data["article"]["comments"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(nodes.len(), 4);
+    for node in nodes {
+        // Two approved replies each; the pending one is not counted.
+        assert_eq!(node["replyCount"], 2, "{node}");
+        assert_eq!(node["replies"]["totalCount"], 2, "{node}");
+    }
+}
+on_both!(reply_counts_come_with_the_comments);
+
 async fn section_front_runs_a_fixed_number_of_statements(app: TestApp) {
     let db = &app.db;
     let world = fixtures::section(db, "world", "World", None).await;

@@ -309,12 +309,16 @@ pub async fn first_on_shelves(
     let mut ids: Vec<i64> = shelves.iter().flat_map(|shelf| shelf_groups(*shelf, sections)).collect();
     ids.sort_unstable();
     ids.dedup();
-    let groups = first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit + 1, shelf_key).await?;
+    let groups = first_of_each_group(db, query, group, &ids, &shelf_keyset(), limit + 1, None, shelf_key).await?;
     Ok(shelves
         .iter()
         .map(|shelf| {
-            let mut rows: Vec<article::Model> =
-                shelf_groups(*shelf, sections).iter().filter_map(|g| groups.get(g)).flatten().cloned().collect();
+            let mut rows: Vec<article::Model> = shelf_groups(*shelf, sections)
+                .iter()
+                .filter_map(|g| groups.get(g))
+                .flatten()
+                .map(|(row, _)| row.clone())
+                .collect();
             // Newest first, as the shelf keyset orders.
             rows.sort_by(|a, b| shelf_key(b).partial_cmp(&shelf_key(a)).unwrap_or(std::cmp::Ordering::Equal));
             rows.truncate(limit as usize + 1);

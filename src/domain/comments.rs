@@ -207,12 +207,15 @@ pub async fn page(
     fetch_page(db, thread.query(&[thread.parent_id()]), &thread.keyset(), window, total, key).await
 }
 
-/// The first `per_thread` visible comments of many threads of one kind, in one query.
+/// The first `per_thread` visible comments of many threads of one kind, in one query;
+/// with `reply_counts`, each comment comes with its stored number of visible replies
+/// (what [`tally`] gives for [`Tally::Replies`]), read by the same statement.
 pub async fn first_of_threads(
     db: &impl ConnectionTrait,
     threads: &[Thread],
     per_thread: u64,
-) -> Result<HashMap<Thread, Vec<comment::Model>>> {
+    reply_counts: bool,
+) -> Result<HashMap<Thread, Vec<(comment::Model, i64)>>> {
     let Some(first) = threads.first() else {
         return Ok(HashMap::new());
     };
@@ -220,8 +223,34 @@ pub async fn first_of_threads(
     let group = (comment::Entity, first.group_column()).into_column_ref();
     // Each group's branch filters by its own parent.
     let visible = first.visible_of_kind();
-    let mut rows = first_of_each_group(db, visible, group, &parents, &first.keyset(), per_thread, key).await?;
-    Ok(threads.iter().map(|t| (*t, rows.remove(&t.parent_id()).unwrap_or_default())).collect())
+    let extra = reply_counts.then(stored_reply_count);
+    let mut rows = first_of_each_group(db, visible, group, &parents, &first.keyset(), per_thread, extra, key).await?;
+    Ok(threads
+        .iter()
+        .map(|t| {
+            let rows = rows.remove(&t.parent_id()).unwrap_or_default();
+            (*t, rows.into_iter().map(|(comment, replies)| (comment, replies.unwrap_or(0))).collect())
+        })
+        .collect())
+}
+
+/// The stored count of visible replies to the comment of the row.
+fn stored_reply_count() -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column(comment_tally::Column::Count)
+                .from(comment_tally::Entity)
+                .and_where(comment_tally::Column::Kind.eq(TallyKind::Replies))
+                .and_where(
+                    Expr::col((comment_tally::Entity, comment_tally::Column::SubjectId))
+                        .equals((comment::Entity, comment::Column::Id)),
+                )
+                .to_owned()
+                .into(),
+        ),
+    )
 }
 
 /// Counts of visible comments, as stored: one statement for any mix of kinds.

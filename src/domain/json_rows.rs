@@ -14,18 +14,19 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenS
 use serde::de::DeserializeOwned;
 
 /// The rows of the query `select` (SQLite's text, and its values), which names every
-/// column of `E` and an integer `page_group`, as pairs of group and model. SQLite only.
+/// column of `E`, an integer `page_group` and an integer or null `page_extra`, as group,
+/// model and extra. SQLite only.
 pub async fn grouped_models<E>(
     db: &impl ConnectionTrait,
     select: String,
     values: Values,
-) -> Result<Vec<(i64, E::Model)>, DbErr>
+) -> Result<Vec<(i64, E::Model, Option<i64>)>, DbErr>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned,
 {
     let sql = format!(
-        r#"SELECT json_group_array(json_array("found"."page_group", {})) AS "rows" FROM ({select}) AS "found""#,
+        r#"SELECT json_group_array(json_array("found"."page_group", {}, "found"."page_extra")) AS "rows" FROM ({select}) AS "found""#,
         json_object::<E>("found"),
     );
     let statement = Statement { sql, values: Some(values), db_backend: DbBackend::Sqlite };

@@ -297,23 +297,36 @@ where
     })
 }
 
-/// A row of a batched query, with the group it was fetched for.
+/// A row of a batched query, with the group it was fetched for and the value of the
+/// query's extra column.
 struct Grouped<M> {
     group: i64,
     row: M,
+    extra: Option<i64>,
 }
 
 impl<M: FromQueryResult> FromQueryResult for Grouped<M> {
     fn from_query_result(result: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Grouped { group: result.try_get(prefix, "page_group")?, row: M::from_query_result(result, prefix)? })
+        Ok(Grouped {
+            group: result.try_get(prefix, "page_group")?,
+            row: M::from_query_result(result, prefix)?,
+            extra: result.try_get(prefix, "page_extra")?,
+        })
     }
 }
+
+/// The rows of each group, each with the value of the extra column.
+pub type GroupedRows<M> = HashMap<i64, Vec<(M, Option<i64>)>>;
 
 /// The first `per_group` rows of `query` in each of the `groups` (values of the `group`
 /// column), in `keyset` order, in one statement: each group reads only its first rows
 /// along an index, and a list of parents costs one query whatever its length. PostgreSQL
 /// runs a `LATERAL` subquery per group; SQLite, which has none, a `UNION ALL` of one
 /// `LIMIT`ed branch per group, whose rows come back as one JSON array ([`json_rows`]).
+///
+/// `extra`, an integer expression over the row (a count kept elsewhere, say), comes back
+/// with each row, so that it costs no statement of its own.
+#[allow(clippy::too_many_arguments)]
 pub async fn first_of_each_group<E, C>(
     db: &C,
     query: Select<E>,
@@ -321,8 +334,9 @@ pub async fn first_of_each_group<E, C>(
     groups: &[i64],
     keyset: &Keyset,
     per_group: u64,
+    extra: Option<Expr>,
     key_of: impl Fn(&E::Model) -> (SortValue, i64),
-) -> Result<HashMap<i64, Vec<E::Model>>>
+) -> Result<GroupedRows<E::Model>>
 where
     E: EntityTrait,
     E::Model: DeserializeOwned + Sync,
@@ -336,12 +350,14 @@ where
     let first_rows = |query: Select<E>| {
         query.order_by(key.clone(), order.clone()).order_by(keyset.id.clone(), order.clone()).limit(per_group)
     };
-    let rows: Vec<(i64, E::Model)> = match db.get_database_backend() {
+    let extra = extra.unwrap_or_else(|| Expr::cust("CAST(NULL AS BIGINT)"));
+    let rows: Vec<(i64, E::Model, Option<i64>)> = match db.get_database_backend() {
         DbBackend::Postgres => {
             // One small plan, where a UNION of many branches costs PostgreSQL milliseconds
             // to plan on every execution.
             let wanted = (Alias::new("wanted"), Alias::new("id"));
-            let inner = first_rows(query.filter(Expr::col(group).equals(wanted))).into_query();
+            let inner =
+                first_rows(query.filter(Expr::col(group).equals(wanted))).expr_as(extra, "page_extra").into_query();
             let built = DbBackend::Postgres.build(&inner);
             let mut values = built.values.map(|v| v.0).unwrap_or_default();
             let rows: Vec<String> = groups
@@ -358,16 +374,18 @@ where
             );
             let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
             let rows = Grouped::<E::Model>::find_by_statement(statement).all(db).await?;
-            rows.into_iter().map(|Grouped { group, row }| (group, row)).collect()
+            rows.into_iter().map(|Grouped { group, row, extra }| (group, row, extra)).collect()
         }
         _ => {
             // Every branch is the same statement but for its group, so it is built once
             // and written once per group. Its placeholders, in the order of the text: the
-            // group in the select list, the values of `query` (joins, conditions), the
-            // group in the condition added last, and the limit, the last clause.
+            // group in the select list, the values of `extra` and of `query` (joins,
+            // conditions), the group in the condition added last, and the limit, the last
+            // clause.
             let placeholder = || Expr::cust("?");
             let branch = first_rows(query.filter(Expr::col(group).eq(placeholder())))
                 .expr_as(placeholder(), "page_group")
+                .expr_as(extra, "page_extra")
                 .into_query();
             // SQLite takes ORDER BY and LIMIT in a branch of a UNION only inside a subquery.
             let wrapped = Query::select().column(Asterisk).from_subquery(branch, "grouped").to_owned();
@@ -385,13 +403,13 @@ where
             json_rows::grouped_models::<E>(db, union, Values(values)).await?
         }
     };
-    let mut found: HashMap<i64, Vec<E::Model>> = HashMap::new();
-    for (group, row) in rows {
-        found.entry(group).or_default().push(row);
+    let mut found: GroupedRows<E::Model> = HashMap::new();
+    for (group, row, extra) in rows {
+        found.entry(group).or_default().push((row, extra));
     }
     // Neither form promises an order; put each group back in keyset order.
     for rows in found.values_mut() {
-        rows.sort_by(|a, b| {
+        rows.sort_by(|(a, _), (b, _)| {
             let ordering = key_of(a).partial_cmp(&key_of(b)).unwrap_or(std::cmp::Ordering::Equal);
             if keyset.descending { ordering.reverse() } else { ordering }
         });

@@ -115,6 +115,7 @@ pub async fn thread_connection(
         Window::Forward { limit, after: None } => Some(limit),
         _ => None,
     };
+    let reply_counts = first_page.is_some() && wants_reply_counts(ctx);
     // The size and the first page are asked for together, so they share one batch round.
     let (total, rows) = futures_util::future::try_join(
         async {
@@ -127,7 +128,8 @@ pub async fn thread_connection(
             match first_page {
                 Some(limit) => {
                     let peek = super::connection::wants_next_page(ctx);
-                    loaders.load_one(FirstComments { thread, limit, peek }).await.map(|rows| rows.unwrap_or_default())
+                    let key = FirstComments { thread, limit, peek, reply_counts };
+                    loaders.load_one(key).await.map(|rows| rows.unwrap_or_default())
                 }
                 None => Ok(Vec::new()),
             }
@@ -137,9 +139,25 @@ pub async fn thread_connection(
     .gql()?;
     let total = TotalCount::known(total);
     Ok(match first_page {
-        Some(limit) => thread.page(rows, limit, total).into(),
+        Some(limit) => {
+            if reply_counts {
+                // The comments' reply counts came with them: their `replyCount` and
+                // `replies { totalCount }` read them from the loaders instead of the database.
+                loaders.feed_many(rows.iter().map(|(comment, replies)| (Tally::Replies(comment.id), *replies))).await;
+            }
+            thread.page(rows.into_iter().map(|(comment, _)| comment).collect(), limit, total).into()
+        }
         None => comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?.into(),
     })
+}
+
+/// Whether the client asked for the number of replies of the comments being listed.
+fn wants_reply_counts(ctx: &Context<'_>) -> bool {
+    let asks = |comment: async_graphql::Lookahead<'_>| {
+        comment.field("replyCount").exists() || comment.field("replies").field("totalCount").exists()
+    };
+    let connection = ctx.look_ahead();
+    asks(connection.field("nodes")) || asks(connection.field("edges").field("node"))
 }
 
 super::connection::connection!(CommentConnection, CommentEdge, Comment);

@@ -277,26 +277,36 @@ pub struct FirstComments {
     pub limit: u64,
     /// Read one more, to tell whether more follow: only when the client asks.
     pub peek: bool,
+    /// Read each comment's number of replies with it: only when the client asks.
+    pub reply_counts: bool,
 }
 
+/// A comment, and its number of visible replies when they were asked for (else 0).
+pub type CommentWithReplies = (Arc<comment::Model>, i64);
+
 impl Loader<FirstComments> for DbLoader {
-    type Value = Vec<Arc<comment::Model>>;
+    type Value = Vec<CommentWithReplies>;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<Arc<comment::Model>>> {
-        let kind = |key: &FirstComments| match key.thread {
-            Thread::TopLevel { order, .. } => (Some(order), key.limit, key.peek),
-            Thread::Replies { .. } => (None, key.limit, key.peek),
+    async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<CommentWithReplies>> {
+        let kind = |key: &FirstComments| {
+            let order = match key.thread {
+                Thread::TopLevel { order, .. } => Some(order),
+                Thread::Replies { .. } => None,
+            };
+            (order, key.limit, key.peek, key.reply_counts)
         };
         let mut pages = HashMap::new();
         for group in by_kind(keys, kind).into_values() {
-            let FirstComments { limit, peek, .. } = group[0];
+            let FirstComments { limit, peek, reply_counts, .. } = group[0];
             let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
-            let rows = comments::first_of_threads(&self.reader().await?, &threads, limit + u64::from(peek))
-                .await
-                .map_err(Arc::new)?;
+            let rows =
+                comments::first_of_threads(&self.reader().await?, &threads, limit + u64::from(peek), reply_counts)
+                    .await
+                    .map_err(Arc::new)?;
             pages.extend(rows.into_iter().map(|(thread, rows)| {
-                (FirstComments { thread, limit, peek }, rows.into_iter().map(Arc::new).collect())
+                let rows = rows.into_iter().map(|(comment, replies)| (Arc::new(comment), replies)).collect();
+                (FirstComments { thread, limit, peek, reply_counts }, rows)
             }));
         }
         Ok(pages)
