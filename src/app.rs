@@ -9,7 +9,7 @@ use crate::auth::{self, TokenService};
 use crate::config::Config;
 use crate::domain::abuse::{Allowance, RateLimits};
 use crate::domain::comments::Policy;
-use crate::domain::events::{ContentVersion, EventBus, InProcessBus};
+use crate::domain::pipeline::Pipeline;
 use crate::graphql::{self, Limits, Services};
 use crate::http::cache::{CachePolicy, ResponseCache};
 use crate::http::persisted::PersistedQueries;
@@ -72,8 +72,11 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
     .map_err(auth::SecretError::Storage)?;
     crate::domain::validate::web_url("NEWSROOM_NEWSLETTER_URL", &config.newsletter_url)
         .map_err(|e| StartError::Setting(e.to_string()))?;
-    let events: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
-    let content = Arc::new(ContentVersion::default());
+    let pipeline = Arc::new(Pipeline::default());
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Before the first request: what it keeps must hear the other servers' changes.
+        crate::domain::relay::start(&pipeline, db.get_postgres_connection_pool(), metrics.relay.clone()).await;
+    }
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
     let services = Services {
         db: db.clone(),
@@ -84,8 +87,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         client_salt: client_salt.into(),
         newsletter_limits: Arc::new(RateLimits::new(allowance)),
         newsletter_url: config.newsletter_url.as_str().into(),
-        events: events.clone(),
-        content: content.clone(),
+        pipeline: pipeline.clone(),
     };
     let limits = Limits {
         max_depth: config.max_depth,
@@ -101,18 +103,18 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         max_age: config.cache_max_age,
         stale_while_revalidate: config.cache_stale_while_revalidate,
         response_cache_bytes: config.response_cache_mb.saturating_mul(1024 * 1024),
+        tag_headers: config.tag_headers(),
     };
-    let cache = Arc::new(ResponseCache::new(policy, content.clone(), &metrics));
+    let cache = Arc::new(ResponseCache::new(policy, pipeline.clone(), &metrics));
     Ok(AppState {
         db,
         api: graphql::Api::new(services, limits),
         tokens,
-        events,
+        pipeline,
         metrics: Arc::new(metrics),
         cache,
         persisted: Arc::new(PersistedQueries::new(PERSISTED_QUERY_BYTES)),
         shutdown: Default::default(),
-        content,
     })
 }
 

@@ -157,6 +157,14 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_RESPONSE_CACHE_MB", default_value_t = 64, global = true)]
     pub response_cache_mb: u64,
 
+    /// Response headers that name the cache tags an anonymous answer read, so that a CDN
+    /// can purge every answer a change outdates: comma-separated header names.
+    /// `Surrogate-Key` (Fastly, Varnish xkey) lists the tags separated by spaces,
+    /// `Cache-Tag` (Cloudflare) and `Edge-Cache-Tag` (Akamai) by commas, any other header by
+    /// spaces. Empty: no such header.
+    #[arg(long, env = "NEWSROOM_CACHE_TAG_HEADERS", default_value = "Surrogate-Key,Cache-Tag", value_parser = parse_header_names, global = true)]
+    pub cache_tag_headers: String,
+
     /// Origins whose web pages may call the API from a browser (CORS), comma-separated, e.g.
     /// `https://www.example.com,https://app.example.com`; `*` allows every origin. Tokens
     /// travel in the `Authorization` header, never in cookies, so no origin gains a
@@ -228,7 +236,22 @@ pub fn parse_origin(text: &str) -> Result<String, String> {
     Ok(url.origin().ascii_serialization())
 }
 
+/// Header names, comma-separated (see `NEWSROOM_CACHE_TAG_HEADERS`); empty for none.
+pub fn parse_header_names(text: &str) -> Result<String, String> {
+    for name in text.split(',').map(str::trim).filter(|name| !name.is_empty()) {
+        axum::http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not a header name (write names like Surrogate-Key,Cache-Tag)"))?;
+    }
+    Ok(text.trim().to_owned())
+}
+
 impl Config {
+    /// The headers that carry an answer's cache tags, as configured.
+    pub fn tag_headers(&self) -> Vec<axum::http::HeaderName> {
+        let names = self.cache_tag_headers.split(',').map(str::trim).filter(|name| !name.is_empty());
+        names.filter_map(|name| axum::http::HeaderName::from_bytes(name.as_bytes()).ok()).collect()
+    }
+
     /// The size of the server's connection pool: `db_max_connections`, or twice the cores.
     /// A query's statements are work for the same cores as the rest of the request (each
     /// SQLite connection runs them on a thread of its own; a PostgreSQL server on the same
@@ -278,6 +301,7 @@ impl Config {
             cache_max_age: Duration::from_secs(30),
             cache_stale_while_revalidate: Duration::from_secs(60),
             response_cache_mb: 64,
+            cache_tag_headers: "Surrogate-Key,Cache-Tag".into(),
             cors_origins: vec!["*".into()],
             shutdown_grace: Duration::from_secs(10),
             bench_routes: false,
@@ -297,6 +321,16 @@ mod tests {
         let mut set = Config::with_database("sqlite:newsroom.db");
         set.db_max_connections = Some(7);
         assert_eq!(set.pool_size(), 7);
+    }
+
+    #[test]
+    fn cache_tag_headers_are_header_names_or_none() {
+        let mut config = Config::with_database("sqlite:newsroom.db");
+        assert_eq!(config.tag_headers(), ["surrogate-key", "cache-tag"]);
+        config.cache_tag_headers = super::parse_header_names(" ").unwrap();
+        assert!(config.tag_headers().is_empty());
+        assert_eq!(super::parse_header_names("xkey").as_deref(), Ok("xkey"));
+        assert!(super::parse_header_names("Surrogate Key").is_err());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use newsroom::auth::{password, token};
 use newsroom::config::{Config, LogFormat, parse_duration};
-use newsroom::domain::{newsletter, users};
+use newsroom::domain::changes::Change;
+use newsroom::domain::{newsletter, relay, users};
 use newsroom::transfer::{self, ExportOptions};
 use newsroom::{app, db, demo, graphql};
 
@@ -271,6 +272,13 @@ async fn import(config: &Config, file: PathBuf) -> Result<(), String> {
     bar.finish_and_clear();
     let summary = result.map_err(|e| e.to_string())?;
     println!("imported {} from {}", summary.rows, file.display());
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Servers running on the database drop what they kept.
+        let told = relay::announce(db.get_postgres_connection_pool(), &Change::everything()).await;
+        if let Err(error) = told {
+            println!("could not tell running servers to drop what they cached ({error}): restart them");
+        }
+    }
     if summary.users_without_password > 0 {
         println!(
             "{} users have no password (exported without --with-secrets): they cannot sign in with a password",
@@ -350,17 +358,14 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     let (router, state) = app::build(config, migrate).await.map_err(|e| e.to_string())?;
     if demo {
         if demo::load(&state.db).await.map_err(|e| format!("cannot load the demo content: {e}"))? {
+            state.pipeline.publish(Change::everything());
             tracing::info!("loaded the demo content");
         } else {
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
-    let scheduler = tokio::spawn(newsroom::scheduler::run(
-        state.db.clone(),
-        state.events.clone(),
-        state.content.clone(),
-        newsroom::scheduler::EVERY,
-    ));
+    let scheduler =
+        tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.pipeline.clone(), newsroom::scheduler::EVERY));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;

@@ -16,6 +16,8 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 
+use crate::domain::relay::RelayCounters;
+
 pub struct Metrics {
     registry: Registry,
     /// SQL statements sent to the database, counted by a hook on the connection.
@@ -26,8 +28,14 @@ pub struct Metrics {
     pub latency: Latency,
     pub cache_hits: Counter,
     pub cache_misses: Counter,
+    /// Requests that waited for another request computing the same answer.
+    pub cache_coalesced: Counter,
+    /// Answers dropped because a change touched one of their tags.
+    pub cache_dropped: Counter,
     /// Bytes of answers the response cache holds.
     pub cache_bytes: Gauge,
+    /// Changes sent to and received from the other servers, and listener reconnects.
+    pub relay: RelayCounters,
     /// Requests refused with `RATE_LIMITED`.
     pub rate_limited: Counter,
     /// Open WebSocket connections (subscriptions).
@@ -43,7 +51,10 @@ impl Metrics {
             latency: Latency::default(),
             cache_hits: Counter::default(),
             cache_misses: Counter::default(),
+            cache_coalesced: Counter::default(),
+            cache_dropped: Counter::default(),
             cache_bytes: Gauge::default(),
+            relay: RelayCounters::default(),
             rate_limited: Counter::default(),
             websockets: Gauge::default(),
             registry: Registry::default(),
@@ -64,6 +75,31 @@ impl Metrics {
             "response_cache_misses",
             "Anonymous queries the response cache had no fresh answer for",
             metrics.cache_misses.clone(),
+        );
+        registry.register(
+            "response_cache_coalesced",
+            "Anonymous queries that waited for another request computing the same answer",
+            metrics.cache_coalesced.clone(),
+        );
+        registry.register(
+            "response_cache_dropped",
+            "Cached answers dropped because a change touched what they read",
+            metrics.cache_dropped.clone(),
+        );
+        registry.register(
+            "change_notifications_sent",
+            "Changes sent to the other servers of the PostgreSQL database",
+            metrics.relay.sent.clone(),
+        );
+        registry.register(
+            "change_notifications_received",
+            "Changes received from the other servers of the PostgreSQL database",
+            metrics.relay.received.clone(),
+        );
+        registry.register(
+            "change_listener_reconnects",
+            "Times the connection that hears the other servers' changes was lost and made again",
+            metrics.relay.reconnects.clone(),
         );
         registry.register(
             "response_cache_bytes",

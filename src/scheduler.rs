@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use crate::domain::events::{ContentVersion, EventBus};
+use crate::domain::pipeline::Pipeline;
 use crate::domain::{self, images, workflow};
 
 /// How often the scheduler looks for due articles: an article goes live at most this long
@@ -14,27 +14,23 @@ use crate::domain::{self, images, workflow};
 pub const EVERY: Duration = Duration::from_secs(1);
 
 /// Publishes due articles now and then every `every`, until the task is dropped. Articles
-/// whose time passed while no server ran are published at the first look. Each publication
-/// is announced on `events`; publications and licences that ran out move `content` on, so
-/// that no cached answer shows what readers may no longer see or misses what they may.
-pub async fn run(db: DatabaseConnection, events: Arc<dyn EventBus>, content: Arc<ContentVersion>, every: Duration) {
+/// whose time passed while no server ran are published at the first look. Each publication,
+/// and the images whose licence ran out, go down the `pipeline`, so that no cached answer
+/// shows what readers may no longer see or misses what they may.
+pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_look = domain::now();
     loop {
         ticks.tick().await;
         let now = domain::now();
-        match workflow::publish_due(&db, now, &*events).await {
-            Ok(published) if !published.is_empty() => {
-                content.bump();
-                tracing::info!(?published, "published scheduled articles");
-            }
+        match workflow::publish_due(&db, now, &pipeline).await {
+            Ok(published) if !published.is_empty() => tracing::info!(?published, "published scheduled articles"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not publish scheduled articles"),
         }
         match images::licences_expired_between(&db, last_look, now).await {
-            Ok(true) => content.bump(),
-            Ok(false) => {}
+            Ok(expired) => pipeline.publish(expired),
             Err(error) => tracing::warn!(%error, "could not look for image licences running out"),
         }
         last_look = now;

@@ -30,14 +30,14 @@ async fn due_articles_are_published_and_others_wait(app: TestApp) {
     fixtures::article(&app.db, scheduled("later", &section, now() + chrono::Duration::hours(2))).await;
 
     assert_eq!(app.query(BY_SLUG, json!({ "s": "missed-while-down" })).await["article"], Value::Null);
-    let published = workflow::publish_due(&app.db, newsroom::domain::now(), &*app.events).await.unwrap();
+    let published = workflow::publish_due(&app.db, newsroom::domain::now(), &app.pipeline).await.unwrap();
     assert_eq!(published.len(), 1);
     let live = app.query(BY_SLUG, json!({ "s": "missed-while-down" })).await;
     let expected_time = due_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     assert_eq!(live["article"], json!({ "status": "PUBLISHED", "publishedAt": expected_time, "scheduledAt": null }));
     assert_eq!(app.query(BY_SLUG, json!({ "s": "later" })).await["article"], Value::Null);
     assert!(
-        workflow::publish_due(&app.db, newsroom::domain::now(), &*app.events).await.unwrap().is_empty(),
+        workflow::publish_due(&app.db, newsroom::domain::now(), &app.pipeline).await.unwrap().is_empty(),
         "nothing twice"
     );
 }
@@ -51,8 +51,10 @@ async fn two_instances_publish_each_article_once(app: TestApp) {
     // A second server instance: its own connection pool on the same database.
     let other = newsroom::db::connect(&app.config.database_url, 4).await.unwrap();
     let at = newsroom::domain::now();
-    let (first, second) =
-        tokio::join!(workflow::publish_due(&app.db, at, &*app.events), workflow::publish_due(&other, at, &*app.events));
+    let (first, second) = tokio::join!(
+        workflow::publish_due(&app.db, at, &app.pipeline),
+        workflow::publish_due(&other, at, &app.pipeline)
+    );
     let (first, second) = (first.unwrap(), second.unwrap());
     let mut all: Vec<i64> = first.iter().chain(second.iter()).copied().collect();
     all.sort_unstable();
@@ -89,12 +91,7 @@ async fn the_background_task_publishes_within_two_seconds(app: TestApp) {
         "SCHEDULED"
     );
 
-    let task = tokio::spawn(newsroom::scheduler::run(
-        app.db.clone(),
-        app.events.clone(),
-        app.content.clone(),
-        newsroom::scheduler::EVERY,
-    ));
+    let task = tokio::spawn(newsroom::scheduler::run(app.db.clone(), app.pipeline.clone(), newsroom::scheduler::EVERY));
     let started = Instant::now();
     let went_live = loop {
         if app.query(BY_SLUG, json!({ "s": "on-time" })).await["article"]["status"] == "PUBLISHED" {

@@ -10,7 +10,7 @@ use common::fixtures::{self, ArticleSpec, ago};
 use entity::article::ArticleStatus;
 use entity::user::Role;
 use futures_util::{SinkExt, StreamExt};
-use newsroom::domain::events::Event;
+use newsroom::domain::changes::{Change, Event};
 use newsroom::graphql::ids::{Kind, encode};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -119,8 +119,8 @@ fn error_codes(payload: &Value) -> Vec<&str> {
 /// its subscribers listen.
 async fn until_subscribed(app: &TestApp, count: usize) {
     let started = std::time::Instant::now();
-    while app.events.subscribers() < count {
-        assert!(started.elapsed() < Duration::from_secs(10), "only {} subscribed", app.events.subscribers());
+    while app.pipeline.subscribers() < count {
+        assert!(started.elapsed() < Duration::from_secs(10), "only {} subscribed", app.pipeline.subscribers());
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -217,7 +217,7 @@ async fn publications_reach_subscribers_of_their_section_and_above(app: TestApp)
         ..ArticleSpec::published("morning-briefing", &news, ago(1))
     };
     fixtures::article(&app.db, due).await;
-    let published = newsroom::domain::workflow::publish_due(&app.db, newsroom::domain::now(), &*app.events).await;
+    let published = newsroom::domain::workflow::publish_due(&app.db, newsroom::domain::now(), &app.pipeline).await;
     assert_eq!(published.unwrap().len(), 1);
 
     let seen = |payload: Value| payload["data"]["articlePublished"].clone();
@@ -293,13 +293,14 @@ async fn a_subscriber_that_falls_behind_is_told_and_dropped(app: TestApp) {
 
     // Far more events at once than the bus keeps for a subscriber, faster than it can
     // look each one up.
-    let backlog = newsroom::domain::events::InProcessBus::BACKLOG as i64;
+    let backlog = newsroom::domain::pipeline::Pipeline::BACKLOG as i64;
     for n in 0..backlog * 3 {
-        app.events.publish(Event::ArticlePublished { article_id: 1_000_000 + n, section_id: 1 });
+        let published = Event::ArticlePublished { article_id: 1_000_000 + n, section_id: 1 };
+        app.pipeline.publish(Change::default().with_event(published));
     }
     let payload = slow.next_result(&id).await;
     assert_eq!(error_codes(&payload), ["SUBSCRIPTION_DROPPED"], "{payload}");
     slow.expect_complete(&id).await;
-    assert_eq!(app.events.subscribers(), 0, "its place on the bus is freed");
+    assert_eq!(app.pipeline.subscribers(), 0, "its place on the bus is freed");
 }
 on_both!(a_subscriber_that_falls_behind_is_told_and_dropped);

@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use std::collections::HashMap;
 
 use sea_orm::QueryTrait;
 use sea_orm::sea_query::{IntoColumnRef, JoinType};
 
+use super::changes::{Listing, Tag};
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
@@ -33,6 +34,31 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
 pub fn is_visible(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
     let public = article.status == ArticleStatus::Published && article.published_at.is_some_and(|at| at <= now);
     public || viewer.is_editor() || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
+}
+
+/// Where `article` stands for readers now: its lists are read only when readers see it.
+pub async fn listing(db: &impl ConnectionTrait, article: &article::Model) -> Result<Listing> {
+    let readable = is_visible(&Viewer::Anonymous, article, super::now());
+    let (authors, tags) = if readable {
+        let authors = article_author::Entity::find()
+            .select_only()
+            .column(article_author::Column::AuthorId)
+            .filter(article_author::Column::ArticleId.eq(article.id))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        let tags = article_tag::Entity::find()
+            .select_only()
+            .column(article_tag::Column::TagId)
+            .filter(article_tag::Column::ArticleId.eq(article.id))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?;
+        (authors, tags)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(Listing { readable, section_id: article.section_id, published_at: article.published_at, authors, tags })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -275,6 +301,16 @@ fn on_shelves(
         }
     };
     Some((query, group))
+}
+
+/// The tags of what a shelf lists: for a section, the articles filed in each section of
+/// its subtree.
+pub fn shelf_tags(shelf: Shelf, sections: &SectionTree) -> Vec<Tag> {
+    match shelf {
+        Shelf::Section(id) => sections.subtree_ids(id).into_iter().map(Tag::SectionArticles).collect(),
+        Shelf::Author(id) => vec![Tag::AuthorArticles(id)],
+        Shelf::Tag(id) => vec![Tag::TagArticles(id)],
+    }
 }
 
 /// The ids whose groups make up a shelf: a section's subtree, else the shelf itself.

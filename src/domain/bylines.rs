@@ -4,6 +4,8 @@ use entity::user::Role;
 use entity::{author, tag};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use super::changes::{Change, Tag};
+use super::pipeline::Pipeline;
 use super::{Error, Result, Viewer, validate};
 
 pub async fn author_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<author::Model>> {
@@ -28,7 +30,12 @@ pub struct NewAuthor {
     pub bio: Option<String>,
 }
 
-pub async fn create_author(db: &DatabaseConnection, viewer: &Viewer, new: NewAuthor) -> Result<author::Model> {
+pub async fn create_author(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewAuthor,
+    pipeline: &Pipeline,
+) -> Result<author::Model> {
     viewer.require(Role::Editor, "create authors")?;
     let name = validate::name("name", &new.name)?;
     let slug = validate::slug_or_derived("slug", new.slug.as_deref(), &name)?;
@@ -48,12 +55,15 @@ pub async fn create_author(db: &DatabaseConnection, viewer: &Viewer, new: NewAut
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Author(created.id), Tag::Authors]));
     Ok(created)
 }
 
-/// The tags with these names, created when missing; the same name twice is one tag.
-pub async fn tags_named(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
+/// The tags with these names, created when missing (the change names those); the same
+/// name twice is one tag.
+pub async fn tags_named(db: &impl ConnectionTrait, names: &[String]) -> Result<(Vec<tag::Model>, Change)> {
     let mut found: Vec<tag::Model> = Vec::new();
+    let mut created = Change::default();
     for raw in names {
         let name = validate::name("tags", raw)?;
         let slug = validate::slug_or_derived("tags", None, &name)?;
@@ -63,17 +73,19 @@ pub async fn tags_named(db: &impl ConnectionTrait, names: &[String]) -> Result<V
         let tag = match tag::Entity::find().filter(tag::Column::Slug.eq(&slug)).one(db).await? {
             Some(tag) => tag,
             None => {
-                tag::ActiveModel {
+                let tag = tag::ActiveModel {
                     slug: Set(slug),
                     name: Set(name),
                     created_at: Set(super::now()),
                     ..Default::default()
                 }
                 .insert(db)
-                .await?
+                .await?;
+                created.tags.extend([Tag::Tag(tag.id), Tag::Tags]);
+                tag
             }
         };
         found.push(tag);
     }
-    Ok(found)
+    Ok((found, created))
 }

@@ -17,10 +17,11 @@ use sea_orm::{
 };
 
 use super::abuse::{ClientKey, RateLimits};
-use super::events::{Event, EventBus};
+use super::changes::{Change, Event, Tag};
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
+use super::pipeline::Pipeline;
 use super::{Error, Result, Viewer, articles, users, validate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -500,7 +501,7 @@ pub async fn add(
     client: &ClientKey,
     limits: &RateLimits,
     policy: Policy,
-    events: &dyn EventBus,
+    pipeline: &Pipeline,
     new: NewComment,
 ) -> Result<comment::Model> {
     let author_name = validate::text("authorName", &new.author_name, 1, MAX_NAME_LEN)?;
@@ -585,9 +586,12 @@ pub async fn add(
         recount_around(&txn, &created).await?;
     }
     txn.commit().await?;
+    let mut change = Change::of([Tag::Comment(created.id)]);
     if created.status == CommentStatus::Approved {
-        events.publish(Event::CommentApproved { article_id: created.article_id, comment_id: created.id });
+        change.tags.insert(Tag::Comments(created.article_id));
+        change = change.with_event(Event::CommentApproved { article_id: created.article_id, comment_id: created.id });
     }
+    pipeline.publish(change);
     Ok(created)
 }
 
@@ -597,7 +601,7 @@ pub async fn moderate(
     viewer: &Viewer,
     id: i64,
     status: CommentStatus,
-    events: &dyn EventBus,
+    pipeline: &Pipeline,
 ) -> Result<comment::Model> {
     viewer.require(Role::Editor, "moderate comments")?;
     let txn = super::begin_write(db).await?;
@@ -613,9 +617,12 @@ pub async fn moderate(
         recount_around(&txn, &moderated).await?;
     }
     txn.commit().await?;
+    let mut change = Change::of([Tag::Comment(moderated.id), Tag::Comments(moderated.article_id)]);
     if approved_now {
-        events.publish(Event::CommentApproved { article_id: moderated.article_id, comment_id: moderated.id });
+        change =
+            change.with_event(Event::CommentApproved { article_id: moderated.article_id, comment_id: moderated.id });
     }
+    pipeline.publish(change);
     Ok(moderated)
 }
 

@@ -11,14 +11,16 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
-use super::{Change, Error, Result, Viewer, bylines, slug, validate};
+use super::changes::{self, Change, Tag};
+use super::pipeline::Pipeline;
+use super::{Error, Result, Update, Viewer, articles, bylines, slug, validate};
 
 /// The search-engine fields of an article.
 #[derive(Debug, Clone, Default)]
 pub struct SeoChanges {
-    pub title: Change<String>,
-    pub description: Change<String>,
-    pub canonical_url: Change<String>,
+    pub title: Update<String>,
+    pub description: Update<String>,
+    pub canonical_url: Update<String>,
 }
 
 pub struct NewArticle {
@@ -34,15 +36,15 @@ pub struct NewArticle {
     pub seo: SeoChanges,
 }
 
-/// What an editor sends to change an article; `None` and `Change::Keep` leave a field.
+/// What an editor sends to change an article; `None` and `Update::Keep` leave a field.
 #[derive(Default)]
 pub struct ArticleChanges {
     pub headline: Option<String>,
     pub slug: Option<String>,
-    pub standfirst: Change<String>,
+    pub standfirst: Update<String>,
     pub body_markdown: Option<String>,
     pub section_id: Option<i64>,
-    pub lead_image_id: Change<i64>,
+    pub lead_image_id: Update<i64>,
     pub author_ids: Option<Vec<i64>>,
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
@@ -123,14 +125,14 @@ async fn set_authors(db: &impl ConnectionTrait, article_id: i64, author_ids: &[i
     Ok(())
 }
 
-/// Replaces the tags with those named, creating unknown ones.
-async fn set_tags(db: &impl ConnectionTrait, article_id: i64, names: &[String]) -> Result<()> {
-    let tags = bylines::tags_named(db, names).await?;
+/// Replaces the tags with those named, creating unknown ones (the change names those).
+async fn set_tags(db: &impl ConnectionTrait, article_id: i64, names: &[String]) -> Result<Change> {
+    let (tags, created) = bylines::tags_named(db, names).await?;
     article_tag::Entity::delete_many().filter(article_tag::Column::ArticleId.eq(article_id)).exec(db).await?;
     for tag in tags {
         article_tag::ActiveModel { article_id: Set(article_id), tag_id: Set(tag.id) }.insert(db).await?;
     }
-    Ok(())
+    Ok(created)
 }
 
 /// Stores the article's current headline, standfirst and body as its next revision.
@@ -155,7 +157,7 @@ async fn add_revision(db: &impl ConnectionTrait, article: &article::Model, edito
     Ok(())
 }
 
-fn seo_text(field: &str, change: Change<String>, max: usize) -> Result<Change<String>> {
+fn seo_text(field: &str, change: Update<String>, max: usize) -> Result<Update<String>> {
     change.try_map(|value| validate::optional_text(field, Some(&value), max))
 }
 
@@ -171,17 +173,27 @@ fn apply_seo(row: &mut article::ActiveModel, current: Option<&article::Model>, s
 
 /// Creates a draft. Contributors and up; the creator may go on editing it. When a writer
 /// at the same moment takes the derived slug or a new tag first, it tries again.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewArticle) -> Result<article::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewArticle,
+    pipeline: &Pipeline,
+) -> Result<article::Model> {
     let mut attempt = 0;
     loop {
-        match create_once(db, viewer, &new).await {
+        match create_once(db, viewer, &new, pipeline).await {
             Err(error) if super::is_unique_violation(&error) && attempt < 3 => attempt += 1,
             answer => return answer,
         }
     }
 }
 
-async fn create_once(db: &DatabaseConnection, viewer: &Viewer, new: &NewArticle) -> Result<article::Model> {
+async fn create_once(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: &NewArticle,
+    pipeline: &Pipeline,
+) -> Result<article::Model> {
     viewer.require(Role::Contributor, "write articles")?;
     let headline = validate::headline(&new.headline)?;
     let standfirst = validate::standfirst(new.standfirst.as_deref())?;
@@ -212,9 +224,11 @@ async fn create_once(db: &DatabaseConnection, viewer: &Viewer, new: &NewArticle)
     apply_seo(&mut row, None, new.seo.clone())?;
     let created = row.insert(&txn).await?;
     set_authors(&txn, created.id, &new.author_ids).await?;
-    set_tags(&txn, created.id, &new.tags).await?;
+    let new_tags = set_tags(&txn, created.id, &new.tags).await?;
     add_revision(&txn, &created, viewer.user_id()).await?;
+    let listing = articles::listing(&txn, &created).await?;
     txn.commit().await?;
+    pipeline.publish(changes::article_written(created.id, None, Some(&listing)).and(new_tags));
     Ok(created)
 }
 
@@ -253,9 +267,11 @@ pub async fn update(
     viewer: &Viewer,
     id: i64,
     changes: ArticleChanges,
+    pipeline: &Pipeline,
 ) -> Result<article::Model> {
     let txn = super::begin_write(db).await?;
     let current = editable(&txn, viewer, id, "edit articles").await?;
+    let before = articles::listing(&txn, &current).await?;
     let mut row: article::ActiveModel = current.clone().into();
     let mut content_changed = false;
     if let Some(headline) = changes.headline {
@@ -294,7 +310,7 @@ pub async fn update(
         require_section(&txn, section).await?;
         row.section_id = Set(section);
     }
-    if let Change::Set(image) = changes.lead_image_id {
+    if let Update::Set(image) = changes.lead_image_id {
         require_image(&txn, image).await?;
     }
     row.lead_image_id = Set(changes.lead_image_id.apply(current.lead_image_id));
@@ -309,13 +325,16 @@ pub async fn update(
     if let Some(author_ids) = changes.author_ids {
         set_authors(&txn, id, &author_ids).await?;
     }
-    if let Some(tags) = changes.tags {
-        set_tags(&txn, id, &tags).await?;
-    }
+    let new_tags = match changes.tags {
+        Some(tags) => set_tags(&txn, id, &tags).await?,
+        None => Change::default(),
+    };
     if content_changed {
         add_revision(&txn, &updated, viewer.user_id()).await?;
     }
+    let after = articles::listing(&txn, &updated).await?;
     txn.commit().await?;
+    pipeline.publish(changes::article_written(id, Some(&before), Some(&after)).and(new_tags));
     Ok(updated)
 }
 
@@ -325,9 +344,11 @@ pub async fn restore_revision(
     viewer: &Viewer,
     id: i64,
     number: i32,
+    pipeline: &Pipeline,
 ) -> Result<article::Model> {
     let txn = super::begin_write(db).await?;
     let current = editable(&txn, viewer, id, "restore revisions").await?;
+    let listing = articles::listing(&txn, &current).await?;
     let revision = article_revision::Entity::find()
         .filter(article_revision::Column::ArticleId.eq(id))
         .filter(article_revision::Column::Number.eq(number))
@@ -342,6 +363,7 @@ pub async fn restore_revision(
     let restored = row.update(&txn).await?;
     add_revision(&txn, &restored, viewer.user_id()).await?;
     txn.commit().await?;
+    pipeline.publish(changes::article_written(id, Some(&listing), Some(&listing)));
     Ok(restored)
 }
 
@@ -361,13 +383,13 @@ pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minu
 }
 
 /// Deletes an article with its revisions, slugs and comments. Editors and admins.
-pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline: &Pipeline) -> Result<()> {
     viewer.require(Role::Editor, "delete articles")?;
     let txn = super::begin_write(db).await?;
-    let deleted = article::Entity::delete_by_id(id).exec(&txn).await?;
-    if deleted.rows_affected == 0 {
-        return Err(Error::NotFound("article".into()));
-    }
+    let found = article::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("article".into()))?;
+    let before = articles::listing(&txn, &found).await?;
+    article::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    pipeline.publish(changes::article_written(id, Some(&before), None).and(Change::of([Tag::Comments(id)])));
     Ok(())
 }

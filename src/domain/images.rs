@@ -5,11 +5,14 @@ use entity::user::Role;
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set,
 };
 
+use super::changes::{Change, Tag};
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
-use super::{Change, Error, Result, Viewer, articles, validate};
+use super::pipeline::Pipeline;
+use super::{Error, Result, Update, Viewer, articles, validate};
 
 /// Every image, newest first. Contributors and up.
 pub async fn list(
@@ -45,19 +48,22 @@ pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
 /// An image by id: any image for staff; for readers only the lead image of an article
 /// they may see, so that pictures of unpublished stories cannot be found by guessing ids,
 /// and only while its licence lasts.
-/// Whether the licence of any image ran out in `(after, until]`: readers stopped getting
-/// those images then.
+/// The change of the images whose licence ran out in `(after, until]`: readers stopped
+/// getting them then.
 pub async fn licences_expired_between(
     db: &DatabaseConnection,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<bool> {
-    let expired = image::Entity::find()
+) -> Result<Change> {
+    let expired: Vec<i64> = image::Entity::find()
+        .select_only()
+        .column(image::Column::Id)
         .filter(image::Column::LicenseExpiresAt.gt(after))
         .filter(image::Column::LicenseExpiresAt.lte(until))
-        .one(db)
+        .into_tuple()
+        .all(db)
         .await?;
-    Ok(expired.is_some())
+    Ok(Change::of(expired.into_iter().map(Tag::Image)))
 }
 
 pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
@@ -109,18 +115,18 @@ pub struct NewImage {
     pub license_expires_at: Option<DateTime<Utc>>,
 }
 
-/// What an editor sends to change an image; `None` and `Change::Keep` leave a field.
+/// What an editor sends to change an image; `None` and `Update::Keep` leave a field.
 #[derive(Default)]
 pub struct ImageChanges {
     pub url: Option<String>,
     pub alt_text: Option<String>,
-    pub caption: Change<String>,
-    pub width: Change<i32>,
-    pub height: Change<i32>,
+    pub caption: Update<String>,
+    pub width: Update<i32>,
+    pub height: Update<i32>,
     /// A new credit replaces the whole credit.
-    pub credit: Change<Rights>,
-    pub copyright_holder: Change<String>,
-    pub license_expires_at: Change<DateTime<Utc>>,
+    pub credit: Update<Rights>,
+    pub copyright_holder: Update<String>,
+    pub license_expires_at: Update<DateTime<Utc>>,
 }
 
 fn alt_text(value: &str) -> Result<String> {
@@ -136,11 +142,16 @@ fn copyright_holder(value: Option<&str>) -> Result<Option<String>> {
 }
 
 /// Adds an image to the library. Contributors and up.
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewImage) -> Result<image::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewImage,
+    pipeline: &Pipeline,
+) -> Result<image::Model> {
     viewer.require(Role::Contributor, "add images")?;
     let rights = new.credit.unwrap_or_default().validated()?;
     let now = super::now();
-    Ok(image::ActiveModel {
+    let created = image::ActiveModel {
         url: Set(validate::web_url("url", &new.url)?),
         alt_text: Set(alt_text(&new.alt_text)?),
         caption: Set(caption(new.caption.as_deref())?),
@@ -157,11 +168,19 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewImage) -> 
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    pipeline.publish(Change::of([Tag::Image(created.id)]));
+    Ok(created)
 }
 
 /// Changes an image of the library. Editors and admins, since published articles use it.
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: ImageChanges) -> Result<image::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: i64,
+    changes: ImageChanges,
+    pipeline: &Pipeline,
+) -> Result<image::Model> {
     viewer.require(Role::Editor, "change images")?;
     let txn = super::begin_write(db).await?;
     let current = image::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("image".into()))?;
@@ -176,7 +195,7 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
     row.width = Set(changes.width.try_map(|w| validate::dimension("width", Some(w)))?.apply(current.width));
     row.height = Set(changes.height.try_map(|h| validate::dimension("height", Some(h)))?.apply(current.height));
     match changes.credit {
-        Change::Keep => {}
+        Update::Keep => {}
         change => {
             let rights = change.try_map(|r| r.validated().map(Some))?.apply(None).unwrap_or_default();
             row.photographer = Set(rights.photographer);
@@ -191,5 +210,6 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, id: i64, changes: 
     row.updated_at = Set(super::now());
     let updated = row.update(&txn).await?;
     txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Image(id)]));
     Ok(updated)
 }

@@ -4,16 +4,18 @@
 pub mod abuse;
 pub mod articles;
 pub mod bylines;
+pub mod changes;
 pub mod comments;
 pub mod credit;
 pub mod editorial;
 pub mod error;
-pub mod events;
 pub mod images;
 pub mod json_rows;
 pub mod markdown;
 pub mod newsletter;
 pub mod pagination;
+pub mod pipeline;
+pub mod relay;
 pub mod search;
 pub mod sections;
 pub mod settings;
@@ -31,30 +33,30 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, Tr
 
 /// A change to an optional value: leave it, clear it, or set it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Change<T> {
+pub enum Update<T> {
     #[default]
     Keep,
     Clear,
     Set(T),
 }
 
-impl<T> Change<T> {
+impl<T> Update<T> {
     /// The value after the change, given the current one.
     pub fn apply(self, current: Option<T>) -> Option<T> {
         match self {
-            Change::Keep => current,
-            Change::Clear => None,
-            Change::Set(value) => Some(value),
+            Update::Keep => current,
+            Update::Clear => None,
+            Update::Set(value) => Some(value),
         }
     }
 
-    pub fn try_map<U>(self, f: impl FnOnce(T) -> Result<Option<U>>) -> Result<Change<U>> {
+    pub fn try_map<U>(self, f: impl FnOnce(T) -> Result<Option<U>>) -> Result<Update<U>> {
         Ok(match self {
-            Change::Keep => Change::Keep,
-            Change::Clear => Change::Clear,
-            Change::Set(value) => match f(value)? {
-                Some(value) => Change::Set(value),
-                None => Change::Clear,
+            Update::Keep => Update::Keep,
+            Update::Clear => Update::Clear,
+            Update::Set(value) => match f(value)? {
+                Some(value) => Update::Set(value),
+                None => Update::Clear,
             },
         })
     }

@@ -11,34 +11,37 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use super::events::ContentVersion;
-use super::{Change, Error, Result, Viewer, validate};
+use super::changes::{Change, Tag};
+use super::pipeline::{Pipeline, Stamp, slots_of};
+use super::{Error, Result, Update, Viewer, validate};
 
 /// The section tree kept between queries. Nearly every page reads the tree, and it
-/// changes only by writes that move the content version on; a query that finds the
-/// version it was read at uses it again.
+/// changes only by writes that touch [`Tag::Sections`]; a query uses the kept tree again
+/// while none has since it was read.
 pub struct KeptSectionTree {
-    content: Arc<ContentVersion>,
-    kept: Mutex<Option<(u64, Arc<SectionTree>)>>,
+    pipeline: Arc<Pipeline>,
+    slots: Vec<u32>,
+    kept: Mutex<Option<(Stamp, Arc<SectionTree>)>>,
 }
 
 impl KeptSectionTree {
-    pub fn new(content: Arc<ContentVersion>) -> KeptSectionTree {
-        KeptSectionTree { content, kept: Mutex::new(None) }
+    pub fn new(pipeline: Arc<Pipeline>) -> KeptSectionTree {
+        KeptSectionTree { pipeline, slots: slots_of(&[Tag::Sections]), kept: Mutex::new(None) }
     }
 
     pub async fn get(&self, db: &impl ConnectionTrait) -> Result<Arc<SectionTree>> {
-        // Read before the tree: a write committed meanwhile moves the version past it.
-        let version = self.content.current();
+        let clock = self.pipeline.clock();
+        // Read before the tree: a change committed meanwhile is counted after it.
+        let now = clock.now();
         if let Some((at, tree)) = &*self.kept.lock().unwrap_or_else(|e| e.into_inner())
-            && *at == version
+            && clock.unchanged_since(*at, &self.slots)
         {
             return Ok(tree.clone());
         }
         let tree = Arc::new(SectionTree::load(db).await?);
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.as_ref().is_none_or(|(at, _)| *at <= version) {
-            *kept = Some((version, tree.clone()));
+        if kept.as_ref().is_none_or(|(at, _)| *at <= now) {
+            *kept = Some((now, tree.clone()));
         }
         Ok(tree)
     }
@@ -185,8 +188,8 @@ pub struct NewSection {
 pub struct SectionChanges {
     pub slug: Option<String>,
     pub name: Option<String>,
-    pub description: Change<String>,
-    pub parent_id: Change<i64>,
+    pub description: Update<String>,
+    pub parent_id: Update<i64>,
 }
 
 async fn slug_taken(db: &impl ConnectionTrait, slug: &str, other_than: Option<i64>) -> Result<bool> {
@@ -198,7 +201,12 @@ fn description(value: Option<&str>) -> Result<Option<String>> {
     validate::optional_text("description", value, validate::MAX_TEXT_LEN)
 }
 
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewSection) -> Result<section::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    new: NewSection,
+    pipeline: &Pipeline,
+) -> Result<section::Model> {
     viewer.require(Role::Editor, "create sections")?;
     let slug = validate::slug("slug", &new.slug)?;
     let name = validate::name("name", &new.name)?;
@@ -234,6 +242,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, new: NewSection) -
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Sections]));
     Ok(created)
 }
 
@@ -242,6 +251,7 @@ pub async fn update(
     viewer: &Viewer,
     id: i64,
     changes: SectionChanges,
+    pipeline: &Pipeline,
 ) -> Result<section::Model> {
     viewer.require(Role::Editor, "change sections")?;
     let txn = super::begin_write(db).await?;
@@ -259,7 +269,7 @@ pub async fn update(
     }
     let description = changes.description.try_map(|d| description(Some(&d)))?;
     row.description = Set(description.apply(current.description.clone()));
-    if let Change::Set(parent) = changes.parent_id {
+    if let Update::Set(parent) = changes.parent_id {
         let tree = SectionTree::load(&txn).await?;
         if tree.get(parent).is_none() {
             return Err(Error::bad_input("parentId", "no section has this id"));
@@ -275,11 +285,12 @@ pub async fn update(
     row.updated_at = Set(super::now());
     let updated = row.update(&txn).await?;
     txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Sections]));
     Ok(updated)
 }
 
 /// Deletes an empty section. Admins only.
-pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result<()> {
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline: &Pipeline) -> Result<()> {
     viewer.require(Role::Admin, "delete sections")?;
     let txn = super::begin_write(db).await?;
     let found = section::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("section".into()))?;
@@ -293,5 +304,6 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64) -> Result
     }
     section::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Sections]));
     Ok(())
 }

@@ -16,9 +16,10 @@ use entity::user::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use super::changes::{self, Event};
 use super::editorial::status_name;
-use super::events::{Event, EventBus};
-use super::{Error, Result, Viewer};
+use super::pipeline::Pipeline;
+use super::{Error, Result, Viewer, articles};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Move {
@@ -66,7 +67,7 @@ pub async fn advance(
     viewer: &Viewer,
     id: i64,
     step: Move,
-    events: &dyn EventBus,
+    pipeline: &Pipeline,
 ) -> Result<article::Model> {
     let now = super::now();
     match step {
@@ -87,6 +88,7 @@ pub async fn advance(
         return Err(Error::Forbidden("contributors may submit only their own drafts".into()));
     }
     let status = next_status(article.status, step)?;
+    let before = articles::listing(&txn, &article).await?;
     let mut row: article::ActiveModel = article.clone().into();
     row.status = Set(status);
     row.updated_at = Set(now);
@@ -100,10 +102,13 @@ pub async fn advance(
         Move::SubmitForReview | Move::Archive => {}
     }
     let moved = row.update(&txn).await?;
+    let after = articles::listing(&txn, &moved).await?;
     txn.commit().await?;
+    let mut change = changes::article_written(moved.id, Some(&before), Some(&after));
     if status == ArticleStatus::Published {
-        events.publish(Event::ArticlePublished { article_id: moved.id, section_id: moved.section_id });
+        change = change.with_event(Event::ArticlePublished { article_id: moved.id, section_id: moved.section_id });
     }
+    pipeline.publish(change);
     Ok(moved)
 }
 
@@ -111,7 +116,7 @@ pub async fn advance(
 /// published. Each article is switched by a conditional update that only one caller can
 /// win, so several server instances sharing one database publish it exactly once. Its
 /// `publishedAt` is the time it was scheduled for (or its first publication's).
-pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, events: &dyn EventBus) -> Result<Vec<i64>> {
+pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, pipeline: &Pipeline) -> Result<Vec<i64>> {
     let due: Vec<article::Model> = article::Entity::find()
         .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
         .filter(article::Column::ScheduledAt.lte(now))
@@ -130,8 +135,13 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, events: &d
             .exec(db)
             .await?;
         if switched.rows_affected == 1 {
-            events.publish(Event::ArticlePublished { article_id: article.id, section_id: article.section_id });
-            published.push(article.id);
+            let Some(live) = article::Entity::find_by_id(article.id).one(db).await? else { continue };
+            let before = articles::listing(db, &article).await?;
+            let change = changes::article_written(live.id, Some(&before), Some(&articles::listing(db, &live).await?));
+            pipeline.publish(
+                change.with_event(Event::ArticlePublished { article_id: live.id, section_id: live.section_id }),
+            );
+            published.push(live.id);
         }
     }
     Ok(published)

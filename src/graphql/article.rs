@@ -12,6 +12,7 @@ use super::people::{Author, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
 use crate::domain::articles::Shelf;
+use crate::domain::changes::Tag as CacheTag;
 use crate::domain::comments::{CommentOrder as DomainCommentOrder, Tally, Thread};
 use crate::domain::markdown::{self, ImageSource};
 use crate::domain::pagination::{PageArgs, TotalCount, Window};
@@ -396,6 +397,8 @@ pub async fn shelf_connection(
         let page = articles::list(&super::reader(ctx).await?, &Viewer::Anonymous, &filter, order, &window, &tree)
             .await
             .gql()?;
+        let rows = page.edges.iter().map(|edge| CacheTag::Article(edge.node.id));
+        super::read(ctx, articles::shelf_tags(shelf, &tree).into_iter().chain(rows));
         return Ok(page.into());
     };
     // The size and the first page are asked for together, so they share one batch round.

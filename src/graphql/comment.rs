@@ -8,6 +8,7 @@ use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::loaders::{ArticleId, CommentId, FirstComments};
 use super::scalars::DateTime;
+use crate::domain::changes::Tag;
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pagination::{PageArgs, TotalCount, Window};
 
@@ -147,7 +148,13 @@ pub async fn thread_connection(
             }
             thread.page(rows.into_iter().map(|(comment, _)| comment).collect(), limit, total).into()
         }
-        None => comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?.into(),
+        None => {
+            let page = comments::page(&super::reader(ctx).await?, thread, &window, total).await.gql()?;
+            if let Thread::TopLevel { article, .. } = thread {
+                super::read(ctx, [Tag::Comments(article)]);
+            }
+            page.into()
+        }
     })
 }
 

@@ -17,6 +17,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use crate::domain::Error;
 use crate::domain::articles::{self, Shelf};
+use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 
@@ -34,18 +35,20 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// `cache` keeps what was loaded for the rest of the request, has every read of the
 /// request go through one connection ([`RequestConnection`]) and takes the section tree
 /// from `sections`; a mutation turns all three off, since each of its steps may change
-/// what the next one reads.
+/// what the next one reads. The loaders and resolvers register the tags of what they
+/// read in `read`.
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
     sections: &Arc<KeptSectionTree>,
+    read: Arc<ReadTags>,
     cache: bool,
 ) -> async_graphql::Response {
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: connection.clone(), sections: cache.then(|| sections.clone()) },
+        DbLoader { connection: connection.clone(), sections: cache.then(|| sections.clone()), read: read.clone() },
         move |batch| {
             let _ = batches.send(batch);
         },
@@ -53,7 +56,7 @@ pub async fn execute(
     )
     .delay(Duration::ZERO);
     loaders.enable_all_cache(cache);
-    let mut response = std::pin::pin!(schema.execute(request.data(loaders).data(connection)));
+    let mut response = std::pin::pin!(schema.execute(request.data(loaders).data(connection).data(read)));
     let mut running = FuturesUnordered::new();
     let mut watch: Option<Arc<ResponseWatch>> = None;
     std::future::poll_fn(|cx| {
@@ -92,7 +95,7 @@ pub async fn execute(
 /// is current.
 pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: RequestConnection::per_statement(db), sections: None },
+        DbLoader { connection: RequestConnection::per_statement(db), sections: None, read: Arc::default() },
         |batch| {
             tokio::spawn(batch);
         },
@@ -137,6 +140,7 @@ pub struct DbLoader {
     connection: Arc<RequestConnection>,
     /// Where a query takes the section tree; `None`: read it.
     sections: Option<Arc<KeptSectionTree>>,
+    read: Arc<ReadTags>,
 }
 
 impl DbLoader {
@@ -145,6 +149,7 @@ impl DbLoader {
     }
 
     async fn section_tree(&self) -> Result<Arc<SectionTree>, Arc<Error>> {
+        self.read.add(Tag::Sections);
         let reader = self.reader().await?;
         match &self.sections {
             Some(kept) => kept.get(&reader).await,
@@ -184,13 +189,15 @@ impl Loader<AllSections> for DbLoader {
     }
 }
 
+/// Rows by id; the tags of what is looked for (found or not) are registered.
 macro_rules! by_primary_key {
-    ($key:ident, $entity:ident) => {
+    ($key:ident, $entity:ident, $tags:expr) => {
         impl Loader<$key> for DbLoader {
             type Value = $entity::Model;
             type Error = Arc<Error>;
 
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, $entity::Model> {
+                self.read.extend(keys.iter().flat_map(|key| $tags(key.0)));
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
                     .all(&self.reader().await?)
@@ -202,10 +209,11 @@ macro_rules! by_primary_key {
     };
 }
 
-by_primary_key!(ImageId, image);
-by_primary_key!(UserId, user);
-by_primary_key!(ArticleId, article);
-by_primary_key!(CommentId, comment);
+by_primary_key!(ImageId, image, |id| [Tag::Image(id)]);
+// Users are shown to staff only, whose answers are never shared.
+by_primary_key!(UserId, user, |_| []);
+by_primary_key!(ArticleId, article, |id| [Tag::Article(id)]);
+by_primary_key!(CommentId, comment, |id| [Tag::Comment(id)]);
 
 impl Loader<AuthorsOf> for DbLoader {
     type Value = Vec<author::Model>;
@@ -220,6 +228,8 @@ impl Loader<AuthorsOf> for DbLoader {
             .all(&self.reader().await?)
             .await
             .map_err(failed)?;
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
+        self.read.extend(bylines.iter().map(|(link, _)| Tag::Author(link.author_id)));
         let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (link, author) in bylines {
             if let Some(author) = author {
@@ -242,6 +252,8 @@ impl Loader<TagsOf> for DbLoader {
             .all(&self.reader().await?)
             .await
             .map_err(failed)?;
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
+        self.read.extend(tagged.iter().map(|(link, _)| Tag::Tag(link.tag_id)));
         let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
         for (link, tag) in tagged {
             if let Some(tag) = tag {
@@ -266,6 +278,11 @@ impl Loader<Tally> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
+        // A count of replies belongs to a comment, whose thread was registered when it was read.
+        self.read.extend(keys.iter().filter_map(|key| match key {
+            Tally::Article(article) | Tally::TopLevel(article) => Some(Tag::Comments(*article)),
+            Tally::Replies(_) => None,
+        }));
         comments::tally(&self.reader().await?, keys).await.map_err(Arc::new)
     }
 }
@@ -296,6 +313,11 @@ impl Loader<FirstComments> for DbLoader {
             };
             (order, key.limit, key.peek, key.reply_counts)
         };
+        // Replies belong to a comment, whose thread was registered when it was read.
+        self.read.extend(keys.iter().filter_map(|key| match key.thread {
+            Thread::TopLevel { article, .. } => Some(Tag::Comments(article)),
+            Thread::Replies { .. } => None,
+        }));
         let mut pages = HashMap::new();
         for group in by_kind(keys, kind).into_values() {
             let FirstComments { limit, peek, reply_counts, .. } = group[0];
@@ -341,12 +363,14 @@ impl Loader<FirstArticles> for DbLoader {
 
     async fn load(&self, keys: &[FirstArticles]) -> LoadResult<FirstArticles, Vec<article::Model>> {
         let tree = self.tree_for(&keys.iter().map(|k| k.shelf).collect::<Vec<_>>()).await?;
+        self.read.extend(keys.iter().flat_map(|key| articles::shelf_tags(key.shelf, &tree)));
         let mut pages = HashMap::new();
         for group in by_kind(keys, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
             let limit = group[0].limit;
             let shelves: Vec<Shelf> = group.iter().map(|k| k.shelf).collect();
             let rows =
                 articles::first_on_shelves(&self.reader().await?, &shelves, &tree, limit).await.map_err(Arc::new)?;
+            self.read.extend(rows.values().flatten().map(|row| Tag::Article(row.id)));
             pages.extend(rows.into_iter().map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)));
         }
         Ok(pages)
@@ -359,6 +383,7 @@ impl Loader<ShelfSize> for DbLoader {
 
     async fn load(&self, keys: &[ShelfSize]) -> LoadResult<ShelfSize, i64> {
         let tree = self.tree_for(&keys.iter().map(|k| k.0).collect::<Vec<_>>()).await?;
+        self.read.extend(keys.iter().flat_map(|key| articles::shelf_tags(key.0, &tree)));
         let mut sizes = HashMap::new();
         for group in by_kind(keys, |k| std::mem::discriminant(&k.0)).into_values() {
             let shelves: Vec<Shelf> = group.iter().map(|k| k.0).collect();
@@ -378,6 +403,7 @@ impl Loader<RevisionsOf> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[RevisionsOf]) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
         let rows = article_revision::Entity::find()
             .filter(article_revision::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
             .order_by_desc(article_revision::Column::Number)

@@ -33,8 +33,9 @@ use sea_orm::DatabaseConnection;
 use crate::auth::TokenService;
 use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
+use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments;
-use crate::domain::events::{ContentVersion, EventBus};
+use crate::domain::pipeline::Pipeline;
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
@@ -55,9 +56,8 @@ pub struct Services {
     /// Sign-ups a client may make, counted apart from its comments.
     pub newsletter_limits: Arc<RateLimits>,
     pub newsletter_url: Arc<str>,
-    pub events: Arc<dyn EventBus>,
-    /// Moved on by every write readers could see.
-    pub content: Arc<ContentVersion>,
+    /// Where every write announces what it changed.
+    pub pipeline: Arc<Pipeline>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -114,13 +114,18 @@ pub struct Api {
     limits: Limits,
     db: DatabaseConnection,
     sections: Arc<KeptSectionTree>,
-    content: Arc<ContentVersion>,
+}
+
+/// A request's answer, and the tags of what it read (see [`crate::domain::changes`]).
+pub struct Executed {
+    pub response: async_graphql::Response,
+    pub read: Vec<Tag>,
 }
 
 impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
-        let content = services.content.clone();
+        let sections = Arc::new(KeptSectionTree::new(services.pipeline.clone()));
         Api {
             schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),
@@ -128,8 +133,7 @@ impl Api {
             measuring: build_measuring(limits.introspection),
             limits,
             db,
-            sections: Arc::new(KeptSectionTree::new(content.clone())),
-            content,
+            sections,
         }
     }
 
@@ -143,17 +147,15 @@ impl Api {
         self.screened.screen(request, &self.limits)
     }
 
-    pub async fn execute(&self, mut request: async_graphql::Request) -> async_graphql::Response {
+    pub async fn execute(&self, mut request: async_graphql::Request) -> Executed {
+        let unread = |response| Executed { response, read: Vec::new() };
         if let Err(refusal) = self.screen(&mut request) {
-            return refusal.into_response();
+            return unread(refusal.into_response());
         }
-        let (introspection_only, mutation, changes_content) = match parsed(&mut request) {
-            Ok(Some((_, op))) => {
-                let mutation = op.ty == OperationType::Mutation;
-                (only_introspection(op), mutation, mutation && !only_quiet_mutations(op))
-            }
-            Ok(None) => (false, false, false),
-            Err(error) => return async_graphql::Response::from_errors(vec![error::parse_failed(error)]),
+        let (introspection_only, mutation) = match parsed(&mut request) {
+            Ok(Some((_, op))) => (only_introspection(op), op.ty == OperationType::Mutation),
+            Ok(None) => (false, false),
+            Err(error) => return unread(async_graphql::Response::from_errors(vec![error::parse_failed(error)])),
         };
         let (schema, held_to) = if introspection_only {
             (&self.introspection, depth_and_complexity(self.limits, true))
@@ -161,14 +163,12 @@ impl Api {
             (&self.schema, depth_and_complexity(self.limits, false))
         };
         let asked = Asked::of(&request);
-        let mut response = loaders::execute(schema, request, self.db.clone(), &self.sections, !mutation).await;
-        if changes_content {
-            // After the mutation committed: an answer cached before it is not served again.
-            self.content.bump();
-        }
+        let read = Arc::new(ReadTags::default());
+        let mut response =
+            loaders::execute(schema, request, self.db.clone(), &self.sections, read.clone(), !mutation).await;
         limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
         error::give_codes(&mut response);
-        response
+        Executed { response, read: read.take() }
     }
 
     pub fn sdl(&self) -> String {
@@ -193,27 +193,6 @@ impl Api {
         data.insert(loaders::for_subscriptions(self.db.clone()));
         data
     }
-}
-
-/// Mutations that change nothing readers see. `addComment` bumps the content version
-/// itself when the comment is approved at once.
-const QUIET_MUTATIONS: [&str; 6] = [
-    "login",
-    "createPreviewLink",
-    "subscribeNewsletter",
-    "confirmNewsletterSubscription",
-    "unsubscribeNewsletter",
-    "addComment",
-];
-
-fn only_quiet_mutations(operation: &OperationDefinition) -> bool {
-    operation.selection_set.node.items.iter().all(|item| match &item.node {
-        Selection::Field(field) => {
-            let name = field.node.name.node.as_str();
-            name == "__typename" || QUIET_MUTATIONS.contains(&name)
-        }
-        _ => false,
-    })
 }
 
 /// Runs subscriptions, and only them: queries and mutations go over HTTP, where their
@@ -383,6 +362,13 @@ pub async fn reader(ctx: &Context<'_>) -> async_graphql::Result<reader::Reader> 
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
     ctx.data::<Loaders>().map_err(|_| error::coded("the request has no loaders attached", error::INTERNAL_SERVER_ERROR))
+}
+
+/// Registers what a resolver read, for the answer's cache tags.
+pub fn read(ctx: &Context<'_>, tags: impl IntoIterator<Item = Tag>) {
+    if let Some(read) = ctx.data_opt::<Arc<ReadTags>>() {
+        read.extend(tags);
+    }
 }
 
 pub async fn section_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<SectionTree>> {

@@ -18,21 +18,21 @@ use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Change, bylines, newsletter};
+use crate::domain::{Update, bylines, newsletter};
 
-fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Change<U>> {
+fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Update<U>> {
     Ok(match value {
-        MaybeUndefined::Undefined => Change::Keep,
-        MaybeUndefined::Null => Change::Clear,
-        MaybeUndefined::Value(value) => Change::Set(f(value)?),
+        MaybeUndefined::Undefined => Update::Keep,
+        MaybeUndefined::Null => Update::Clear,
+        MaybeUndefined::Value(value) => Update::Set(f(value)?),
     })
 }
 
-fn keep_or_set<T>(value: MaybeUndefined<T>) -> Change<T> {
+fn keep_or_set<T>(value: MaybeUndefined<T>) -> Update<T> {
     match value {
-        MaybeUndefined::Undefined => Change::Keep,
-        MaybeUndefined::Null => Change::Clear,
-        MaybeUndefined::Value(value) => Change::Set(value),
+        MaybeUndefined::Undefined => Update::Keep,
+        MaybeUndefined::Null => Update::Clear,
+        MaybeUndefined::Value(value) => Update::Set(value),
     }
 }
 
@@ -192,7 +192,7 @@ impl Mutation {
     async fn advance(&self, ctx: &Context<'_>, id: &ID, step: Move) -> Result<Article> {
         let id = id_of(Kind::Article, "id", id)?;
         let services = super::services(ctx)?;
-        Ok(workflow::advance(&services.db, &super::viewer(ctx), id, step, &*services.events).await.gql()?.into())
+        Ok(workflow::advance(&services.db, &super::viewer(ctx), id, step, &services.pipeline).await.gql()?.into())
     }
 }
 
@@ -209,7 +209,8 @@ impl Mutation {
     async fn create_section(&self, ctx: &Context<'_>, input: CreateSectionInput) -> Result<Section> {
         let parent_id = input.parent_id.as_ref().map(|id| id_of(Kind::Section, "parentId", id)).transpose()?;
         let new = NewSection { slug: input.slug, name: input.name, description: input.description, parent_id };
-        Ok(sections::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?.into())
+        let services = super::services(ctx)?;
+        Ok(sections::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
     }
 
     /// Editors and admins. A section can never move under itself or its subsections.
@@ -221,20 +222,23 @@ impl Mutation {
             description: keep_or_set(input.description),
             parent_id: change(input.parent_id, |id| id_of(Kind::Section, "parentId", &id))?,
         };
-        Ok(sections::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?.into())
+        let services = super::services(ctx)?;
+        Ok(sections::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())
     }
 
     /// Refused while the section still has articles or subsections. Admins only.
     async fn delete_section(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = id_of(Kind::Section, "id", &id)?;
-        sections::delete(super::db(ctx)?, &super::viewer(ctx), id).await.gql()?;
+        let services = super::services(ctx)?;
+        sections::delete(&services.db, &super::viewer(ctx), id, &services.pipeline).await.gql()?;
         Ok(true)
     }
 
     /// Editors and admins.
     async fn create_author(&self, ctx: &Context<'_>, input: CreateAuthorInput) -> Result<Author> {
         let new = bylines::NewAuthor { name: input.name, slug: input.slug, bio: input.bio };
-        Ok(Author(bylines::create_author(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?))
+        let services = super::services(ctx)?;
+        Ok(Author(bylines::create_author(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?))
     }
 
     /// Contributors and up.
@@ -249,7 +253,8 @@ impl Mutation {
             copyright_holder: input.copyright_holder,
             license_expires_at: input.license_expires_at.map(|d| d.0),
         };
-        Ok(Image(images::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?))
+        let services = super::services(ctx)?;
+        Ok(Image(images::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?))
     }
 
     /// Editors and admins.
@@ -265,7 +270,8 @@ impl Mutation {
             copyright_holder: keep_or_set(input.copyright_holder),
             license_expires_at: change(input.license_expires_at, |d| Ok(d.0))?,
         };
-        Ok(Image(images::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?))
+        let services = super::services(ctx)?;
+        Ok(Image(images::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?))
     }
 
     /// A new draft. Contributors and up.
@@ -282,7 +288,8 @@ impl Mutation {
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into).unwrap_or_default(),
         };
-        Ok(editorial::create(super::db(ctx)?, &super::viewer(ctx), new).await.gql()?.into())
+        let services = super::services(ctx)?;
+        Ok(editorial::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
     }
 
     /// Editors and admins change any article; contributors their own drafts. A change of
@@ -301,7 +308,8 @@ impl Mutation {
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into),
         };
-        Ok(editorial::update(super::db(ctx)?, &super::viewer(ctx), id, changes).await.gql()?.into())
+        let services = super::services(ctx)?;
+        Ok(editorial::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())
     }
 
     /// DRAFT -> IN_REVIEW. Contributors for their own drafts, editors for any.
@@ -362,12 +370,9 @@ impl Mutation {
         let viewer = super::viewer(ctx);
         let limits = &services.comment_limits;
         let added =
-            comments::add(&services.db, &viewer, &client, limits, services.comment_policy, &*services.events, new)
+            comments::add(&services.db, &viewer, &client, limits, services.comment_policy, &services.pipeline, new)
                 .await
                 .gql()?;
-        if added.status == entity::comment::CommentStatus::Approved {
-            services.content.bump();
-        }
         Ok(Comment::from(added))
     }
 
@@ -398,20 +403,24 @@ impl Mutation {
         let id = id_of(Kind::Comment, "id", &id)?;
         let services = super::services(ctx)?;
         let moderated =
-            comments::moderate(&services.db, &super::viewer(ctx), id, status.into(), &*services.events).await.gql()?;
+            comments::moderate(&services.db, &super::viewer(ctx), id, status.into(), &services.pipeline).await.gql()?;
         Ok(Comment::from(moderated))
     }
 
     /// Editors and admins.
     async fn delete_article(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = id_of(Kind::Article, "id", &id)?;
-        editorial::delete(super::db(ctx)?, &super::viewer(ctx), id).await.gql()?;
+        let services = super::services(ctx)?;
+        editorial::delete(&services.db, &super::viewer(ctx), id, &services.pipeline).await.gql()?;
         Ok(true)
     }
 
     /// Makes revision `number` current again, as a new revision.
     async fn restore_article_revision(&self, ctx: &Context<'_>, id: ID, number: i32) -> Result<Article> {
         let id = id_of(Kind::Article, "id", &id)?;
-        Ok(editorial::restore_revision(super::db(ctx)?, &super::viewer(ctx), id, number).await.gql()?.into())
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let restored = editorial::restore_revision(&services.db, &viewer, id, number, &services.pipeline);
+        Ok(restored.await.gql()?.into())
     }
 }

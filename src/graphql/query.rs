@@ -7,6 +7,7 @@ use super::ids::{self, Kind};
 use super::image::{Image, ImageConnection};
 use super::people::{Author, Tag, User};
 use super::section::Section;
+use crate::domain::changes::Tag as CacheTag;
 use crate::domain::pagination::{PageArgs, Window};
 use crate::domain::{articles, bylines, comments, images, search, users};
 
@@ -42,13 +43,29 @@ impl Query {
         };
         let db = &super::reader(ctx).await?;
         let viewer = super::viewer(ctx);
+        super::read(
+            ctx,
+            match kind {
+                Kind::Article => Some(CacheTag::Article(id)),
+                Kind::Image => Some(CacheTag::Image(id)),
+                Kind::Author => Some(CacheTag::Author(id)),
+                Kind::Tag => Some(CacheTag::Tag(id)),
+                Kind::Comment => Some(CacheTag::Comment(id)),
+                // The section tree registers itself; users are shown to staff only.
+                Kind::Section | Kind::User => None,
+            },
+        );
         Ok(match kind {
             Kind::Article => articles::find_by_id(db, &viewer, id).await.gql()?.map(|a| Node::Article(a.into())),
             Kind::Section => super::section_tree(ctx).await?.get(id).map(|s| Node::Section(s.into())),
             Kind::Image => images::find(db, &viewer, id).await.gql()?.map(|i| Node::Image(Image(i))),
             Kind::Author => bylines::author_by_id(db, id).await.gql()?.map(|a| Node::Author(Author(a))),
             Kind::Tag => bylines::tag_by_id(db, id).await.gql()?.map(|t| Node::Tag(Tag(t))),
-            Kind::Comment => comments::find(db, &viewer, id).await.gql()?.map(|c| Node::Comment(Comment::from(c))),
+            Kind::Comment => {
+                let found = comments::find(db, &viewer, id).await.gql()?;
+                super::read(ctx, found.iter().map(|c| CacheTag::Comments(c.article_id)));
+                found.map(|c| Node::Comment(Comment::from(c)))
+            }
             Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),
         })
     }
@@ -69,6 +86,8 @@ impl Query {
         }
         let found =
             articles::find_by_slug(&super::reader(ctx).await?, &super::viewer(ctx), &slug, preview).await.gql()?;
+        // Any article may come to have this slug.
+        super::read(ctx, [found.as_ref().map_or(CacheTag::Search, |a| CacheTag::Article(a.id))]);
         Ok(found.map(Article::from))
     }
 
@@ -91,6 +110,11 @@ impl Query {
         let page = articles::list(&super::reader(ctx).await?, &super::viewer(ctx), &filter, order, &window, &tree)
             .await
             .gql()?;
+        let list = match order.field {
+            articles::OrderField::PublishedAt => CacheTag::Articles,
+            articles::OrderField::UpdatedAt => CacheTag::Search,
+        };
+        super::read(ctx, page.edges.iter().map(|edge| CacheTag::Article(edge.node.id)).chain([list]));
         Ok(page.into())
     }
 
@@ -105,7 +129,9 @@ impl Query {
         after: Option<String>,
     ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-        Ok(search::search(&super::reader(ctx).await?, &super::viewer(ctx), &query, &window).await.gql()?.into())
+        let page = search::search(&super::reader(ctx).await?, &super::viewer(ctx), &query, &window).await.gql()?;
+        super::read(ctx, page.edges.iter().map(|edge| CacheTag::Article(edge.node.id)).chain([CacheTag::Search]));
+        Ok(page.into())
     }
 
     async fn section(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Section>> {
@@ -118,11 +144,15 @@ impl Query {
     }
 
     async fn author(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Author>> {
-        Ok(bylines::author_by_slug(&super::reader(ctx).await?, &slug).await.gql()?.map(Author))
+        let found = bylines::author_by_slug(&super::reader(ctx).await?, &slug).await.gql()?;
+        super::read(ctx, [found.as_ref().map_or(CacheTag::Authors, |a| CacheTag::Author(a.id))]);
+        Ok(found.map(Author))
     }
 
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Tag>> {
-        Ok(bylines::tag_by_slug(&super::reader(ctx).await?, &slug).await.gql()?.map(Tag))
+        let found = bylines::tag_by_slug(&super::reader(ctx).await?, &slug).await.gql()?;
+        super::read(ctx, [found.as_ref().map_or(CacheTag::Tags, |t| CacheTag::Tag(t.id))]);
+        Ok(found.map(Tag))
     }
 
     /// The media library, newest first. Contributors and up.

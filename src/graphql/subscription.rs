@@ -1,4 +1,4 @@
-//! The `Subscription` root: events of the domain's bus, each shown to a subscriber only
+//! The `Subscription` root: events of the change pipeline, each shown to a subscriber only
 //! when a query by the same viewer could see it.
 
 use async_graphql::{Context, ID, Result, Subscription as SubscriptionRoot};
@@ -9,7 +9,8 @@ use super::article::Article;
 use super::comment::Comment;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
-use crate::domain::events::{Event, FellBehind};
+use crate::domain::changes::Event;
+use crate::domain::pipeline::FellBehind;
 use crate::domain::sections::SectionTree;
 use crate::domain::{articles, comments};
 
@@ -30,7 +31,7 @@ impl Subscription {
             return Err(error::coded("no article has this id", error::NOT_FOUND));
         }
         let db = services.db.clone();
-        Ok(services.events.subscribe().filter_map(move |event| {
+        Ok(services.pipeline.events().filter_map(move |event| {
             let db = db.clone();
             async move {
                 let comment_id = match event {
@@ -65,7 +66,7 @@ impl Subscription {
             None => None,
         };
         let db = services.db.clone();
-        Ok(services.events.subscribe().filter_map(move |event| {
+        Ok(services.pipeline.events().filter_map(move |event| {
             let db = db.clone();
             let wanted = match &event {
                 Ok(Event::ArticlePublished { section_id, .. }) => {

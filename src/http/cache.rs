@@ -1,31 +1,43 @@
-//! Caching of anonymous query answers: in process, and by browsers and CDNs through
-//! `Cache-Control` and strong `ETag`s.
+//! Caching of anonymous query answers: in process, by browsers and CDNs through
+//! `Cache-Control` and strong `ETag`s, and in CDNs that purge by the cache tags an answer
+//! names in `Surrogate-Key` and `Cache-Tag`.
 //!
-//! An answer is cached under the content version it was computed at. Every write readers
-//! could see moves the version on (the mutations, the scheduler's publications and
-//! licence expiries), so the next read computes a fresh answer: a cached answer is never
-//! older than the last write made through this server, and never older than `max_age`
-//! for writes made through another one. Answers of earlier versions can never be served
-//! again, so the first request after a write drops them rather than leaving them to hold
-//! memory until they are evicted.
+//! An answer is kept with the tags of everything it read and the moment it was read (see
+//! [`crate::domain::changes`]). A change to one of those tags outdates it: on this server
+//! as soon as the write is committed, so the writer's next read shows its write; on the
+//! others as soon as the change reaches them (PostgreSQL `NOTIFY`); and never later than
+//! `max_age`. Outdated answers are dropped when next asked for, and all of them at most
+//! once a second after a change, so they do not hold memory until evicted.
+//!
+//! Concurrent requests for a missing answer compute it once: the first computes it, the
+//! others wait for it (at most [`WAIT`], then compute their own). An answer with errors is
+//! never shared or kept; the next request in line computes again.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use bytes::Bytes;
-use quick_cache::Weighter;
-use quick_cache::sync::Cache;
+use quick_cache::sync::{Cache, DefaultLifecycle, EntryAction, EntryResult, PlaceholderGuard};
+use quick_cache::{DefaultHashBuilder, Weighter};
 
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 
-use crate::domain::events::ContentVersion;
+use crate::domain::changes::Tag;
+use crate::domain::pipeline::{Pipeline, Stamp, slots_of};
 use crate::metrics::{Metrics, OperationCounts};
 
+/// How long a request waits for another one computing the same answer.
+pub const WAIT: Duration = Duration::from_secs(2);
+
+/// The most bytes of tags one header carries: Fastly takes 16 KB of `Surrogate-Key`,
+/// Cloudflare 16 KB of `Cache-Tag`. An answer that read more is tagged `all`.
+pub const MAX_TAG_HEADER: usize = 16 * 1024;
+
 /// How anonymous answers are cached.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CachePolicy {
     /// How long browsers, CDNs and the response cache may reuse an answer.
     pub max_age: Duration,
@@ -33,25 +45,33 @@ pub struct CachePolicy {
     pub stale_while_revalidate: Duration,
     /// Bytes of answers the response cache holds; 0 turns it off.
     pub response_cache_bytes: u64,
+    /// The headers that name an answer's cache tags.
+    pub tag_headers: Vec<HeaderName>,
 }
 
-/// What identifies an answer: the request as sent, and the content version.
+/// What identifies an answer: the request as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
-    version: u64,
     query: String,
     operation: Option<String>,
     variables: String,
 }
 
-/// An answer as sent: its body and its validator, and the counts of its operation, so
-/// that serving it again counts without looking the operation up.
+/// An answer as sent: its body, its validator and cache tags, and the counts of its
+/// operation, so that serving it again counts without looking the operation up.
 #[derive(Debug)]
 pub struct Answer {
     pub body: Bytes,
     pub etag: HeaderValue,
     pub operation: Arc<OperationCounts>,
+    /// The headers naming its cache tags.
+    pub tag_headers: Vec<(HeaderName, HeaderValue)>,
     stored: Instant,
+    read_at: Stamp,
+    /// Where the clock counts the changes of what it read.
+    slots: Box<[u32]>,
+    /// It read something no tag names: it is never kept.
+    untagged: bool,
 }
 
 #[derive(Clone)]
@@ -59,27 +79,49 @@ struct ByBytes;
 
 impl Weighter<Key, Arc<Answer>> for ByBytes {
     fn weight(&self, key: &Key, answer: &Arc<Answer>) -> u64 {
-        (key.query.len() + key.variables.len() + answer.body.len() + 200) as u64
+        (key.query.len() + key.variables.len() + answer.body.len() + answer.slots.len() * 4 + 200) as u64
     }
 }
 
+type Answers = Cache<Key, Arc<Answer>, ByBytes>;
+type Guard<'a> =
+    PlaceholderGuard<'a, Key, Arc<Answer>, ByBytes, DefaultHashBuilder, DefaultLifecycle<Key, Arc<Answer>>>;
+
 pub struct ResponseCache {
-    answers: Option<Cache<Key, Arc<Answer>, ByBytes>>,
-    content: Arc<ContentVersion>,
-    /// The content version the answers held are of (or older, until they are dropped).
-    holding: AtomicU64,
+    answers: Option<Answers>,
+    pipeline: Arc<Pipeline>,
     policy: CachePolicy,
     public: HeaderValue,
+    /// When outdated answers were last swept out, and the clock then.
+    swept: Mutex<(Instant, Stamp)>,
     hits: Counter,
     misses: Counter,
+    coalesced: Counter,
+    dropped: Counter,
     bytes: Gauge,
 }
 
 /// What signed-in callers get: their answers may show drafts and private fields.
 pub const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
 
+/// A query the cache had no current answer for.
+pub enum Claim<'a> {
+    /// Another request computed it meanwhile.
+    Ready(Arc<Answer>),
+    /// This request computes it, and offers it to [`Slot::keep`].
+    Compute(Slot<'a>),
+}
+
+/// The place of an answer being computed; the requests waiting for it are woken when it
+/// is kept, or when it is dropped without (one of them then computes).
+pub struct Slot<'a> {
+    guard: Option<Guard<'a>>,
+    since: Stamp,
+    cache: &'a ResponseCache,
+}
+
 impl ResponseCache {
-    pub fn new(policy: CachePolicy, content: Arc<ContentVersion>, metrics: &Metrics) -> ResponseCache {
+    pub fn new(policy: CachePolicy, pipeline: Arc<Pipeline>, metrics: &Metrics) -> ResponseCache {
         let answers = (policy.response_cache_bytes > 0).then(|| {
             let estimated_items = (policy.response_cache_bytes / 8192).clamp(16, 1 << 20) as usize;
             Cache::with_weighter(estimated_items, policy.response_cache_bytes, ByBytes)
@@ -92,12 +134,14 @@ impl ResponseCache {
         let public = HeaderValue::from_str(&public).unwrap_or(PRIVATE);
         ResponseCache {
             answers,
-            holding: AtomicU64::new(content.current()),
-            content,
+            swept: Mutex::new((Instant::now(), pipeline.clock().now())),
+            pipeline,
             policy,
             public,
             hits: metrics.cache_hits.clone(),
             misses: metrics.cache_misses.clone(),
+            coalesced: metrics.cache_coalesced.clone(),
+            dropped: metrics.cache_dropped.clone(),
             bytes: metrics.cache_bytes.clone(),
         }
     }
@@ -107,53 +151,144 @@ impl ResponseCache {
         self.public.clone()
     }
 
-    /// The key of `request` now, when the response cache is on.
+    /// The key of `request`, when the response cache is on.
     pub fn key(&self, request: &async_graphql::Request) -> Option<Key> {
-        let answers = self.answers.as_ref()?;
-        let version = self.content.current();
-        let held = self.holding.load(Ordering::Relaxed);
-        if held != version && self.holding.compare_exchange(held, version, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        {
-            answers.clear();
-            self.bytes.set(0);
-        }
+        self.answers.as_ref()?;
         Some(Key {
-            version,
             query: request.query.clone(),
             operation: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
         })
     }
 
-    /// A fresh answer under `key`, counted as a hit.
+    /// A current answer under `key`, counted as a hit.
     pub fn get(&self, key: &Key) -> Option<Arc<Answer>> {
-        let answer = self.answers.as_ref()?.get(key).filter(|answer| answer.stored.elapsed() < self.policy.max_age)?;
+        let answer = self.answers.as_ref()?.get(key).filter(|answer| self.is_current(answer))?;
         self.hits.inc();
         Some(answer)
     }
 
-    /// Counts a query that [`get`](Self::get) had no answer for. Only the caller knows,
-    /// once the request is parsed, that it was a query rather than a mutation.
-    pub fn missed(&self) {
-        self.misses.inc();
+    /// For a query [`get`](Self::get) had no current answer for: the answer another
+    /// request computed meanwhile, or the place to keep the one this request computes.
+    pub async fn claim(&self, key: &Key) -> Claim<'_> {
+        let Some(answers) = &self.answers else {
+            return Claim::Compute(self.slot(None));
+        };
+        let current = |_: &Key, answer: &mut Arc<Answer>| match self.is_current(answer) {
+            true => EntryAction::Retain(answer.clone()),
+            false => EntryAction::ReplaceWithGuard,
+        };
+        // Without waiting first, to count the requests that wait for another's answer.
+        let entry = match answers.entry(key, Some(Duration::ZERO), current) {
+            EntryResult::Timeout => {
+                self.coalesced.inc();
+                match tokio::time::timeout(WAIT, answers.entry_async(key, current)).await {
+                    Ok(entry) => entry,
+                    Err(_) => {
+                        self.misses.inc();
+                        return Claim::Compute(self.slot(None));
+                    }
+                }
+            }
+            entry => entry,
+        };
+        match entry {
+            EntryResult::Retained(answer) => {
+                self.hits.inc();
+                Claim::Ready(answer)
+            }
+            EntryResult::Vacant(guard) => {
+                self.misses.inc();
+                Claim::Compute(self.slot(Some(guard)))
+            }
+            EntryResult::Replaced(guard, _outdated) => {
+                self.dropped.inc();
+                self.misses.inc();
+                Claim::Compute(self.slot(Some(guard)))
+            }
+            EntryResult::Removed(..) | EntryResult::Timeout => {
+                self.misses.inc();
+                Claim::Compute(self.slot(None))
+            }
+        }
     }
 
-    /// Keeps `answer` under `key`, whose version was read before the answer was computed:
-    /// should a write have moved the version on meanwhile, the answer is not kept.
-    pub fn put(&self, key: Key, answer: Arc<Answer>) {
-        if let Some(answers) = &self.answers
-            && key.version == self.content.current()
-        {
-            answers.insert(key, answer);
-            self.bytes.set(i64::try_from(answers.weight()).unwrap_or(i64::MAX));
+    /// A place for an answer computed from now on that no other request waits for and
+    /// the cache does not keep (a signed-in caller's, or with the cache off).
+    pub fn unkept(&self) -> Slot<'_> {
+        self.slot(None)
+    }
+
+    fn slot<'a>(&'a self, guard: Option<Guard<'a>>) -> Slot<'a> {
+        Slot { guard, since: self.pipeline.clock().now(), cache: self }
+    }
+
+    fn is_current(&self, answer: &Answer) -> bool {
+        !answer.untagged
+            && answer.stored.elapsed() < self.policy.max_age
+            && self.pipeline.clock().unchanged_since(answer.read_at, &answer.slots)
+    }
+
+    /// Drops every outdated answer, at most once a second and only after a change.
+    fn sweep(&self, answers: &Answers) {
+        let now = self.pipeline.clock().now();
+        let Ok(mut swept) = self.swept.try_lock() else { return };
+        if swept.1 == now || swept.0.elapsed() < Duration::from_secs(1) {
+            return;
         }
+        *swept = (Instant::now(), now);
+        drop(swept);
+        let before = answers.len();
+        answers.retain(|_, answer| self.is_current(answer));
+        self.dropped.inc_by(before.saturating_sub(answers.len()) as u64);
+    }
+
+    /// The headers that name `read` for CDNs: `all` when they would be too long.
+    fn tag_headers(&self, read: &[Tag]) -> Vec<(HeaderName, HeaderValue)> {
+        if read.is_empty() {
+            return Vec::new();
+        }
+        self.policy
+            .tag_headers
+            .iter()
+            .filter_map(|name| {
+                let separator = match name.as_str() {
+                    "cache-tag" | "edge-cache-tag" => ",",
+                    _ => " ",
+                };
+                let mut value = read.iter().map(Tag::to_string).collect::<Vec<_>>().join(separator);
+                if value.len() > MAX_TAG_HEADER {
+                    value = Tag::All.to_string();
+                }
+                Some((name.clone(), HeaderValue::from_str(&value).ok()?))
+            })
+            .collect()
     }
 }
 
-impl Answer {
-    pub fn new(body: Bytes, operation: Arc<OperationCounts>) -> Answer {
-        let etag = etag(&body);
-        Answer { body, etag, operation, stored: Instant::now() }
+impl Slot<'_> {
+    /// The answer computed in this slot, as sent: `read` are the tags of what it read.
+    pub fn answer(&self, body: Bytes, operation: Arc<OperationCounts>, read: &[Tag]) -> Arc<Answer> {
+        Arc::new(Answer {
+            etag: etag(&body),
+            body,
+            operation,
+            tag_headers: self.cache.tag_headers(read),
+            stored: Instant::now(),
+            read_at: self.since,
+            slots: slots_of(read).into_boxed_slice(),
+            untagged: read.contains(&Tag::All),
+        })
+    }
+
+    /// Keeps `answer`, unless what it read changed while it was computed.
+    pub fn keep(self, answer: &Arc<Answer>) {
+        let (Some(guard), Some(answers)) = (self.guard, &self.cache.answers) else { return };
+        if self.cache.is_current(answer) {
+            let _ = guard.insert(answer.clone());
+            self.cache.bytes.set(i64::try_from(answers.weight()).unwrap_or(i64::MAX));
+        }
+        self.cache.sweep(answers);
     }
 }
 

@@ -16,15 +16,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::AppState;
-use super::cache;
+use super::cache::{self, Claim};
 use super::persisted::Refusal;
 use crate::auth;
 use crate::domain::{Error, Viewer};
-use crate::graphql::ClientAddress;
 use crate::graphql::error::{
     BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX,
     RATE_LIMITED, UNAUTHENTICATED,
 };
+use crate::graphql::{ClientAddress, Executed};
 use crate::metrics::{Metrics, OperationCounts, Outcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -228,9 +228,16 @@ async fn execute(
         _ => {}
     }
     let is_query = crate::graphql::operation_type(&mut request) == Some(OperationType::Query);
-    if is_query && key.is_some() {
-        state.cache.missed();
-    }
+    let slot = match key.as_ref().filter(|_| is_query) {
+        Some(key) => match state.cache.claim(key).await {
+            Claim::Ready(answer) => {
+                answer.operation.count(Outcome::OK);
+                return cached_answer(state, headers, &answer, method, graphql_response);
+            }
+            Claim::Compute(slot) => slot,
+        },
+        None => state.cache.unkept(),
+    };
     let viewer = match viewer(state, headers).await {
         Ok(viewer) => viewer,
         Err(Error::Unauthenticated(message)) => {
@@ -244,7 +251,7 @@ async fn execute(
         }
     };
     let request = request.data(viewer).data(client);
-    let response = state.api.execute(request).await;
+    let Executed { response, read } = state.api.execute(request).await;
     let first_code = response.errors.first().map(|e| error_code(e).unwrap_or(INTERNAL_SERVER_ERROR));
     operation.count(first_code.map_or(Outcome::OK, Outcome::of_code));
     if response.errors.iter().any(|e| error_code(e) == Some(RATE_LIMITED)) {
@@ -269,10 +276,8 @@ async fn execute(
     let body =
         Bytes::from(serialized.unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()));
     if shareable {
-        let answer = Arc::new(cache::Answer::new(body, operation));
-        if let Some(key) = key {
-            state.cache.put(key, answer.clone());
-        }
+        let answer = slot.answer(body, operation, &read);
+        slot.keep(&answer);
         return cached_answer(state, headers, &answer, method, graphql_response);
     }
     let mut answer = (status, body).into_response();
@@ -341,6 +346,9 @@ fn cached_answer(
     let response_headers = response.headers_mut();
     response_headers.insert(header::ETAG, answer.etag.clone());
     response_headers.insert(header::CACHE_CONTROL, state.cache.public());
+    for (name, tags) in &answer.tag_headers {
+        response_headers.insert(name.clone(), tags.clone());
+    }
     // Signed-in callers get other answers: caches must keep them apart.
     response_headers.insert(header::VARY, HeaderValue::from_static("Authorization, Accept, Accept-Encoding"));
     response

@@ -26,7 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenService;
-use crate::domain::events::{ContentVersion, EventBus};
+use crate::domain::pipeline::Pipeline;
 use crate::graphql::Api;
 use crate::metrics::Metrics;
 
@@ -35,11 +35,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub api: Api,
     pub tokens: Arc<TokenService>,
-    /// What the scheduler and the mutations announce to live subscriptions.
-    pub events: Arc<dyn EventBus>,
+    /// Where every committed write announces what it changed.
+    pub pipeline: Arc<Pipeline>,
     pub metrics: Arc<Metrics>,
-    /// Moved on by every write readers could see; the scheduler moves it too.
-    pub content: Arc<ContentVersion>,
     pub cache: Arc<cache::ResponseCache>,
     pub persisted: Arc<persisted::PersistedQueries>,
     pub shutdown: shutdown::Shutdown,

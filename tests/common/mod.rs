@@ -15,7 +15,7 @@ use entity::user::Role;
 use http_body_util::BodyExt;
 use newsroom::auth::TokenService;
 use newsroom::config::Config;
-use newsroom::domain::events::{ContentVersion, EventBus};
+use newsroom::domain::pipeline::Pipeline;
 use prometheus_client::metrics::counter::Counter;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -27,9 +27,8 @@ pub struct TestApp {
     pub router: Router,
     pub db: DatabaseConnection,
     pub tokens: Arc<TokenService>,
-    /// The bus the app announces publications and approved comments on.
-    pub events: Arc<dyn EventBus>,
-    pub content: Arc<ContentVersion>,
+    /// Where the app announces every change it commits.
+    pub pipeline: Arc<Pipeline>,
     pub config: Config,
     _dir: Option<tempfile::TempDir>,
 }
@@ -102,8 +101,7 @@ impl TestApp {
             router,
             db: state.db.clone(),
             tokens: state.tokens.clone(),
-            events: state.events.clone(),
-            content: state.content.clone(),
+            pipeline: state.pipeline.clone(),
             config,
             _dir: dir,
         }
@@ -125,8 +123,7 @@ impl TestApp {
             router,
             db: state.db,
             tokens: state.tokens,
-            events: state.events,
-            content: state.content,
+            pipeline: state.pipeline,
             config,
             _dir: None,
         }
@@ -145,8 +142,7 @@ impl TestApp {
             router,
             db: state.db,
             tokens: state.tokens,
-            events: state.events,
-            content: state.content,
+            pipeline: state.pipeline,
             config,
             _dir: None,
         }
