@@ -42,7 +42,7 @@ pub fn markdown(results: &Results, soak: Option<&Soak>) -> String {
         results.warmup_seconds,
         results.seconds_per_scenario,
     );
-    let _ = writeln!(out, "Reproduce with `bench/run` (see README).\n");
+    let _ = writeln!(out, "Reproduce with `bench/run` (see docs/benchmarks.md).\n");
     let _ = writeln!(
         out,
         "Dataset (`newsroom bench-data`): {} sections, {} articles, {} images with credits, {} authors, \
@@ -206,7 +206,7 @@ pub fn soak(soak: &Soak) -> String {
     let _ = writeln!(out, "## Soak\n");
     let _ = writeln!(
         out,
-        "Run on {} at commit `{}`{}: {} cores ({}), {:.0} GiB of memory, with `bench/soak` (see README). \
+        "Run on {} at commit `{}`{}: {} cores ({}), {:.0} GiB of memory, with `bench/soak` (see docs/benchmarks.md). \
          Mixed reads and writes at {} connections for {:.0} s on each database, against the release \
          server with its default settings (response cache on) and comment rate limits lifted, on the \
          benchmark's dataset. The windows are {:.0} s long and run back to back, each on {} new \

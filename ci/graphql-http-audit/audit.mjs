@@ -7,7 +7,7 @@
 import { serverAudits } from 'graphql-http';
 
 // SHOULD audits the server does not pass on purpose, by audit id, each with the reason.
-// The README ("GraphQL over HTTP") lists the same ones; keep the two in step.
+// docs/api.md ("GraphQL over HTTP") lists the same ones; keep the two in step.
 const ALLOWED_WARNINGS = new Map([
   // (none)
 ]);
