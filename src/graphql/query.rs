@@ -58,7 +58,11 @@ impl Query {
         Ok(match kind {
             Kind::Article => articles::find_by_id(db, &viewer, id).await.gql()?.map(|a| Node::Article(a.into())),
             Kind::Section => super::section_tree(ctx).await?.get(id).map(|s| Node::Section(s.into())),
-            Kind::Image => images::find(db, &viewer, id).await.gql()?.map(|i| Node::Image(Image(i))),
+            Kind::Image => {
+                // Readers see an image while an article they may see leads with it.
+                super::read(ctx, [CacheTag::Search]);
+                images::find(db, &viewer, id).await.gql()?.map(|i| Node::Image(Image(i)))
+            }
             Kind::Author => bylines::author_by_id(db, id).await.gql()?.map(|a| Node::Author(Author(a))),
             Kind::Tag => bylines::tag_by_id(db, id).await.gql()?.map(|t| Node::Tag(Tag(t))),
             Kind::Comment => {

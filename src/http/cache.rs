@@ -351,6 +351,33 @@ mod tests {
     }
 
     #[test]
+    fn tags_past_what_a_cdn_takes_are_named_all() {
+        let metrics = Metrics::new();
+        let policy = CachePolicy {
+            max_age: Duration::from_secs(30),
+            stale_while_revalidate: Duration::from_secs(60),
+            response_cache_bytes: 0,
+            tag_headers: vec![HeaderName::from_static("surrogate-key"), HeaderName::from_static("cache-tag")],
+        };
+        let cache = ResponseCache::new(policy, Arc::default(), &metrics);
+        let named = |read: &[Tag]| {
+            let answer = cache.unkept().answer(Bytes::from_static(b"{}"), metrics.requests.operation(None), read);
+            answer
+                .tag_headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            named(&[Tag::Article(1), Tag::Sections]),
+            ["surrogate-key: article-1 sections", "cache-tag: article-1,sections"]
+        );
+        let many: Vec<Tag> = (0..2_000).map(Tag::Article).collect();
+        assert_eq!(named(&many), ["surrogate-key: all", "cache-tag: all"]);
+        assert!(named(&[]).is_empty(), "an answer that read nothing names nothing");
+    }
+
+    #[test]
     fn equal_bodies_have_equal_validators_and_others_differ() {
         assert_eq!(etag(b"a"), etag(b"a"));
         assert_ne!(etag(b"a"), etag(b"b"));

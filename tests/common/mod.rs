@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -177,6 +178,15 @@ impl TestApp {
         let before = self.statements.get();
         let data = self.query(query, variables).await;
         ((self.statements.get() - before) as usize, data)
+    }
+
+    /// The value of a series of `/metrics`, e.g. `newsroom_response_cache_hits_total`.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let scraped = self.get("/metrics").await;
+        let text = scraped.body.as_str().expect("a text body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
+            .map_or(0.0, |value| value.trim().parse().expect("a number"))
     }
 
     pub fn is_postgres(&self) -> bool {
