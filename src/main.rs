@@ -66,6 +66,11 @@ enum Command {
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         limit: u64,
     },
+    /// Follow what the servers on a PostgreSQL database change: one JSON line per change,
+    /// with its cache tags and the tags to purge from a CDN (`purge`: the tags and `all`).
+    /// After a lost connection it prints a change of `all`, since changes may have been
+    /// missed meanwhile.
+    Changes,
     /// Write a deterministic benchmark dataset in the format `import` reads.
     BenchData {
         #[arg(long, default_value_t = 30)]
@@ -170,6 +175,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Export { out, with_secrets } => export(&config, out, with_secrets).await,
         Command::Import { file } => import(&config, file).await,
         Command::Outbox { all, limit } => outbox(&config, all, limit).await,
+        Command::Changes => follow_changes(&config).await,
         Command::BenchData { sections, articles, images, authors, tags, comments, seed, out } => {
             let shape = newsroom::bench_data::Shape { sections, articles, images, authors, tags, comments, seed };
             let counts = match out {
@@ -314,6 +320,34 @@ async fn outbox(config: &Config, all: bool, limit: u64) -> Result<(), String> {
         println!("there are more {what} than these {limit}: list them with a higher --limit");
     }
     Ok(())
+}
+
+async fn follow_changes(config: &Config) -> Result<(), String> {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    if !db::is_postgres(&config.database_url) {
+        return Err("on SQLite one server serves the file and no other process hears its changes: \
+                    follow changes on PostgreSQL"
+            .into());
+    }
+    let db = connect_for_command(config, 1).await?;
+    let pipeline = std::sync::Arc::new(newsroom::domain::pipeline::Pipeline::default());
+    relay::start(&pipeline, db.get_postgres_connection_pool(), Default::default()).await;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let mut changes = pipeline.subscribe();
+        while let Some(next) = changes.next().await {
+            // Falling behind ends the subscription: what was missed may be anything.
+            let change = next.map_or_else(|_| Change::everything(), |change| Change::clone(&change));
+            let tags: Vec<String> = change.tags.iter().map(ToString::to_string).collect();
+            let mut purge = tags.clone();
+            if !purge.iter().any(|tag| tag == "all") {
+                purge.push("all".into());
+            }
+            let line = serde_json::json!({ "tags": tags, "purge": purge, "events": change.events });
+            writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| format!("cannot write: {e}"))?;
+        }
+    }
 }
 
 /// A bar of bytes read on a terminal; nothing at all when stderr goes elsewhere.

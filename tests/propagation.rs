@@ -173,3 +173,39 @@ async fn a_server_that_lost_its_listener_listens_again_and_drops_what_it_kept() 
     a.query_as(&editor, rename, json!({ "id": encode(Kind::Section, world.id) })).await;
     until(&b, SECTION, Duration::from_secs(1), |d| d["section"]["name"] == "World News").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newsroom_changes_prints_each_change_with_the_tags_to_purge() {
+    use std::io::BufRead;
+    let Some((base, [a, _, _])) = three_servers().await else { return };
+    let world = fixtures::section(&base.db, "world", "World", None).await;
+    let listeners = async || {
+        let count = "SELECT count(*) AS n FROM pg_stat_activity \
+                     WHERE application_name = 'newsroom-listener' AND datname = current_database()";
+        let row = base.db.query_one_raw(sea_orm::Statement::from_string(base.db.get_database_backend(), count));
+        row.await.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+    };
+    let before = listeners().await;
+    let mut follower = std::process::Command::new(env!("CARGO_BIN_EXE_newsroom"))
+        .arg("changes")
+        .env("DATABASE_URL", &base.config.database_url)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("newsroom changes starts");
+    let stdout = follower.stdout.take().unwrap();
+    let first_line = tokio::task::spawn_blocking(move || std::io::BufReader::new(stdout).lines().next());
+    let started = Instant::now();
+    while listeners().await == before {
+        assert!(started.elapsed() < Duration::from_secs(10), "newsroom changes listens");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let (_, editor) = a.staff(Role::Editor).await;
+    let rename = r#"mutation($id: ID!) { updateSection(id: $id, input: { name: "World News" }) { name } }"#;
+    a.query_as(&editor, rename, json!({ "id": encode(Kind::Section, world.id) })).await;
+    let line = tokio::time::timeout(Duration::from_secs(5), first_line).await;
+    let _ = follower.kill();
+    let line = line.expect("a line in time").unwrap().expect("a line").unwrap();
+    let change: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(change, json!({ "tags": ["sections"], "purge": ["sections", "all"], "events": [] }));
+}
