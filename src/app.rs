@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use entity::rate_limit::LimitedAction;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{self, TokenService};
@@ -83,9 +84,9 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         tokens: tokens.clone(),
         login_ttl: config.login_ttl,
         comment_policy: Policy { auto_approve: config.comments_auto_approve },
-        comment_limits: Arc::new(RateLimits::new(allowance)),
+        comment_limits: RateLimits::new(LimitedAction::Comment, allowance),
         client_salt: client_salt.into(),
-        newsletter_limits: Arc::new(RateLimits::new(allowance)),
+        newsletter_limits: RateLimits::new(LimitedAction::NewsletterSignUp, allowance),
         newsletter_url: config.newsletter_url.as_str().into(),
         pipeline: pipeline.clone(),
     };

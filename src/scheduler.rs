@@ -1,5 +1,5 @@
-//! The background task that publishes scheduled articles when their time comes, and
-//! notices image licences running out.
+//! The background task that publishes scheduled articles when their time comes, notices
+//! image licences running out, and prunes rate-limit rows that no longer count.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,20 +7,26 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::domain::pipeline::Pipeline;
-use crate::domain::{self, images, workflow};
+use crate::domain::{self, abuse, images, workflow};
 
 /// How often the scheduler looks for due articles: an article goes live at most this long
 /// after its time.
 pub const EVERY: Duration = Duration::from_secs(1);
 
+/// How often rate-limit rows whose times have passed are deleted. Each instance prunes; a
+/// delete that finds nothing is cheap.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
 /// Publishes due articles now and then every `every`, until the task is dropped. Articles
 /// whose time passed while no server ran are published at the first look. Each publication,
 /// and the images whose licence ran out, go down the `pipeline`, so that no cached answer
-/// shows what readers may no longer see or misses what they may.
+/// shows what readers may no longer see or misses what they may. Once a minute it also
+/// deletes the rate-limit rows that no longer count.
 pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_look = domain::now();
+    let mut last_prune = tokio::time::Instant::now();
     loop {
         ticks.tick().await;
         let now = domain::now();
@@ -34,5 +40,11 @@ pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duratio
             Err(error) => tracing::warn!(%error, "could not look for image licences running out"),
         }
         last_look = now;
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = tokio::time::Instant::now();
+            if let Err(error) = abuse::prune(&db, now).await {
+                tracing::warn!(%error, "could not prune the rate limits");
+            }
+        }
     }
 }

@@ -19,9 +19,10 @@
 //! rows, so that a file cut short is refused rather than half imported.
 //!
 //! The `settings` table (the generated token-signing secret, among others) stays behind:
-//! it belongs to one installation. Password hashes and newsletter token hashes are
-//! written as `null` unless [`ExportOptions::with_secrets`] asks for them, and the
-//! outbox, whose emails carry newsletter tokens in their links, is left out.
+//! it belongs to one installation, and so do the rate limits spent on it. Password hashes
+//! and newsletter token hashes are written as `null` unless
+//! [`ExportOptions::with_secrets`] asks for them, and the outbox, whose emails carry
+//! newsletter tokens in their links, is left out.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -205,6 +205,7 @@ async fn newsroom_changes_prints_each_change_with_the_tags_to_purge() {
     a.query_as(&editor, rename, json!({ "id": encode(Kind::Section, world.id) })).await;
     let line = tokio::time::timeout(Duration::from_secs(5), first_line).await;
     let _ = follower.kill();
+    let _ = follower.wait();
     let line = line.expect("a line in time").unwrap().expect("a line").unwrap();
     let change: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(change, json!({ "tags": ["sections"], "purge": ["sections", "all"], "events": [] }));

@@ -703,8 +703,8 @@ async fn tables_of_many_pages(target: TestApp) {
 }
 on_both!(tables_of_many_pages);
 
-/// Every table of the schema but the settings and the stored comment counts (recounted
-/// by the import) travels.
+/// Every table of the schema but the settings, the stored comment counts (recounted by
+/// the import) and the rate limits travels.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_content_table_is_exported() {
     let app = TestApp::sqlite().await;
@@ -713,7 +713,8 @@ async fn every_content_table_is_exported() {
         .query_all_raw(Statement::from_string(
             app.db.get_database_backend(),
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             AND name NOT LIKE 'article_search%' AND name NOT IN ('seaql_migrations', 'settings', 'comment_tallies') \
+             AND name NOT LIKE 'article_search%' \
+             AND name NOT IN ('seaql_migrations', 'settings', 'comment_tallies', 'rate_limits') \
              ORDER BY name",
         ))
         .await

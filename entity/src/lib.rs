@@ -11,6 +11,7 @@ pub mod comment_tally;
 pub mod image;
 pub mod newsletter_subscription;
 pub mod outbox_message;
+pub mod rate_limit;
 pub mod section;
 pub mod setting;
 pub mod tag;

@@ -8,6 +8,7 @@ mod m20261127_000003_image_rights;
 mod m20261127_000004_outbox;
 mod m20261127_000005_comment_tallies;
 mod m20261127_000006_top_level_comments;
+mod m20261127_000007_rate_limits;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_outbox::Migration),
             Box::new(m20261127_000005_comment_tallies::Migration),
             Box::new(m20261127_000006_top_level_comments::Migration),
+            Box::new(m20261127_000007_rate_limits::Migration),
         ]
     }
 }

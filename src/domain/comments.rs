@@ -540,7 +540,7 @@ pub async fn add(
         }
     }
     if !viewer.is_editor() {
-        limits.spend(client, "comments")?;
+        limits.spend(db, client).await?;
     }
     let txn = super::begin_write(db).await?;
     if let Some(hash) = &client.0 {

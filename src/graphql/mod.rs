@@ -50,11 +50,11 @@ pub struct Services {
     pub tokens: Arc<TokenService>,
     pub login_ttl: Duration,
     pub comment_policy: comments::Policy,
-    pub comment_limits: Arc<RateLimits>,
+    pub comment_limits: RateLimits,
     /// Salt for hashing client addresses.
     pub client_salt: Arc<str>,
     /// Sign-ups a client may make, counted apart from its comments.
-    pub newsletter_limits: Arc<RateLimits>,
+    pub newsletter_limits: RateLimits,
     pub newsletter_url: Arc<str>,
     /// Where every write announces what it changed.
     pub pipeline: Arc<Pipeline>,

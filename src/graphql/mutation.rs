@@ -381,7 +381,8 @@ impl Mutation {
     async fn subscribe_newsletter(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
         let services = super::services(ctx)?;
         let address = ctx.data_opt::<super::ClientAddress>().and_then(|a| a.0);
-        services.newsletter_limits.spend(&ClientKey::of(address, &services.client_salt), "sign-ups").gql()?;
+        let client = ClientKey::of(address, &services.client_salt);
+        services.newsletter_limits.spend(&services.db, &client).await.gql()?;
         newsletter::subscribe(&services.db, &email, &services.newsletter_url).await.gql()?;
         Ok(true)
     }
