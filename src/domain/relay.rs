@@ -158,13 +158,17 @@ async fn listen(
         match connect(&options).await {
             Ok(mut listener) => {
                 let Some(alive) = pipeline.upgrade() else { return };
-                if listening.take().is_some_and(|first| first.send(()).is_ok()) {
-                    tracing::debug!("listening for the other servers' changes");
-                } else {
-                    counters.reconnects.inc();
-                    tracing::info!("listening for the other servers' changes again; dropped everything kept");
-                }
                 alive.heard_again();
+                match listening.take() {
+                    Some(first) => {
+                        let _ = first.send(());
+                        tracing::debug!("listening for the other servers' changes");
+                    }
+                    None => {
+                        counters.reconnects.inc();
+                        tracing::info!("listening for the other servers' changes again; dropped everything kept");
+                    }
+                }
                 retry = FIRST_RETRY;
                 drop(alive);
                 let lost = receive(&mut listener, &pipeline, &from, &counters).await;
