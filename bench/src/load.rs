@@ -13,6 +13,7 @@ use hyper::Request;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::net::TcpStream;
 
 /// A GraphQL body made for the request's number, so that each can differ.
@@ -83,12 +84,54 @@ pub struct Outcome {
     pub first_error: Option<String>,
 }
 
-struct ConnectionTally {
+/// The requests of a run, or of several added up.
+pub struct Tally {
     latencies: Histogram<u64>,
     requests: u64,
     errors: u64,
     response_bytes: usize,
     first_error: Option<String>,
+    seconds: f64,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            latencies: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+            requests: 0,
+            errors: 0,
+            response_bytes: 0,
+            first_error: None,
+            seconds: 0.0,
+        }
+    }
+}
+
+impl Tally {
+    /// Adds `other`'s requests and time to these.
+    pub fn add(&mut self, other: Tally) {
+        self.latencies.add(&other.latencies).expect("same bounds");
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.response_bytes = self.response_bytes.max(other.response_bytes);
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.seconds += other.seconds;
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Outcome {
+            requests: self.requests,
+            errors: self.errors,
+            seconds: self.seconds,
+            requests_per_second: self.requests as f64 / self.seconds,
+            p50_ms: ms(self.latencies.value_at_quantile(0.50)),
+            p99_ms: ms(self.latencies.value_at_quantile(0.99)),
+            max_ms: ms(self.latencies.max()),
+            response_bytes: self.response_bytes,
+            first_error: self.first_error.clone(),
+        }
+    }
 }
 
 /// Numbers requests across all runs, so that a request body made from its number is
@@ -97,32 +140,20 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 /// Drives `call` at `addr` over `connections` connections for `duration`.
 pub async fn run(addr: SocketAddr, call: &Call, connections: usize, duration: Duration) -> Outcome {
+    measure(addr, call, connections, duration).await.outcome()
+}
+
+/// [`run`], answering the requests' tally so that runs can be added up.
+pub async fn measure(addr: SocketAddr, call: &Call, connections: usize, duration: Duration) -> Tally {
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = (0..connections).map(|_| tokio::spawn(drive(addr, call.clone(), deadline))).collect();
-    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-    let (mut requests, mut errors, mut response_bytes, mut first_error) = (0, 0, 0, None);
+    let mut total = Tally::default();
     for task in tasks {
-        let tally = task.await.expect("a connection task");
-        latencies.add(&tally.latencies).expect("same bounds");
-        requests += tally.requests;
-        errors += tally.errors;
-        response_bytes = response_bytes.max(tally.response_bytes);
-        first_error = first_error.or(tally.first_error);
+        total.add(task.await.expect("a connection task"));
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let ms = |micros: u64| micros as f64 / 1000.0;
-    Outcome {
-        requests,
-        errors,
-        seconds,
-        requests_per_second: requests as f64 / seconds,
-        p50_ms: ms(latencies.value_at_quantile(0.50)),
-        p99_ms: ms(latencies.value_at_quantile(0.99)),
-        max_ms: ms(latencies.max()),
-        response_bytes,
-        first_error,
-    }
+    total.seconds = started.elapsed().as_secs_f64();
+    total
 }
 
 async fn connect(addr: SocketAddr) -> Option<SendRequest<Full<Bytes>>> {
@@ -133,14 +164,24 @@ async fn connect(addr: SocketAddr) -> Option<SendRequest<Full<Bytes>>> {
     Some(sender)
 }
 
-async fn drive(addr: SocketAddr, send: Call, deadline: Instant) -> ConnectionTally {
-    let mut tally = ConnectionTally {
-        latencies: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
-        requests: 0,
-        errors: 0,
-        response_bytes: 0,
-        first_error: None,
-    };
+/// Sends `request` and reads its answer in full: the status and the body.
+async fn exchange(
+    sender: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<(hyper::StatusCode, Bytes), String> {
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok((status, body))
+}
+
+/// Whether an answer failed: a status other than success, or GraphQL errors.
+fn failed(status: hyper::StatusCode, body: &[u8]) -> bool {
+    !status.is_success() || memchr::memmem::find(body, b"\"errors\"").is_some()
+}
+
+async fn drive(addr: SocketAddr, send: Call, deadline: Instant) -> Tally {
+    let mut tally = Tally::default();
     let mut sender = None;
     while Instant::now() < deadline {
         let Some(connection) = sender.as_mut() else {
@@ -154,23 +195,14 @@ async fn drive(addr: SocketAddr, send: Call, deadline: Instant) -> ConnectionTal
         };
         let request = send.request(REQUESTS.fetch_add(1, Ordering::Relaxed));
         let began = Instant::now();
-        let answer = match connection.send_request(request).await {
-            Ok(response) => {
-                let status = response.status();
-                match response.into_body().collect().await {
-                    Ok(body) => Ok((status, body.to_bytes())),
-                    Err(error) => Err(error.to_string()),
-                }
-            }
-            Err(error) => Err(error.to_string()),
-        };
+        let answer = exchange(connection, request).await;
         let took = began.elapsed().as_micros() as u64;
         tally.requests += 1;
         let _ = tally.latencies.record(took.max(1));
         match answer {
             Ok((status, body)) => {
                 tally.response_bytes = body.len();
-                if !status.is_success() || memchr::memmem::find(&body, b"\"errors\"").is_some() {
+                if failed(status, &body) {
                     tally.errors += 1;
                     tally.first_error.get_or_insert_with(|| {
                         format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)]))
@@ -189,10 +221,50 @@ async fn drive(addr: SocketAddr, send: Call, deadline: Instant) -> ConnectionTal
 
 /// One request on a connection of its own: the status and the body.
 pub async fn fetch(addr: SocketAddr, send: &Call) -> Result<(u16, Bytes), String> {
-    let mut sender = connect(addr).await.ok_or("cannot connect")?;
-    let request = send.request(REQUESTS.fetch_add(1, Ordering::Relaxed));
-    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-    Ok((status, body))
+    Client::new(addr).send(send).await
+}
+
+/// A keep-alive connection for requests one after another, opened again after a failure.
+pub struct Client {
+    addr: SocketAddr,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Client {
+    pub fn new(addr: SocketAddr) -> Client {
+        Client { addr, sender: None }
+    }
+
+    /// Sends `call`: the status and the body.
+    pub async fn send(&mut self, call: &Call) -> Result<(u16, Bytes), String> {
+        let sender = match &mut self.sender {
+            Some(sender) => sender,
+            None => self.sender.insert(connect(self.addr).await.ok_or("cannot connect")?),
+        };
+        let answer = exchange(sender, call.request(REQUESTS.fetch_add(1, Ordering::Relaxed))).await;
+        if answer.is_err() {
+            self.sender = None;
+        }
+        answer.map(|(status, body)| (status.as_u16(), body))
+    }
+
+    /// The body of `call`'s answer; an error when the answer failed.
+    pub async fn body(&mut self, call: &Call) -> Result<Bytes, String> {
+        let (status, body) = self.send(call).await?;
+        let status = hyper::StatusCode::from_u16(status).map_err(|e| e.to_string())?;
+        if failed(status, &body) {
+            return Err(format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])));
+        }
+        Ok(body)
+    }
+
+    /// The `data` of `call`'s answer; an error when the answer failed.
+    pub async fn data(&mut self, call: &Call) -> Result<Value, String> {
+        let (status, body) = self.send(call).await?;
+        let answer: Value = serde_json::from_slice(&body).map_err(|e| format!("not JSON ({status}): {e}"))?;
+        if status != 200 || answer.get("errors").is_some() {
+            return Err(format!("the server answered {status}: {answer}"));
+        }
+        Ok(answer["data"].clone())
+    }
 }

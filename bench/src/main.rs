@@ -5,8 +5,12 @@
 //! `--smoke` runs the same steps on a tiny dataset for a fraction of a second each, and
 //! fails when any request fails: CI runs it so that the benchmark cannot rot.
 //!
+//! On PostgreSQL it also measures reads while editors write, and how soon a write made
+//! through one server process shows through another (see [`freshness`]).
+//!
 //! `--soak` runs mixed reads and writes for minutes instead (see [`soak`]).
 
+mod freshness;
 mod load;
 mod report;
 mod server;
@@ -58,8 +62,10 @@ struct Args {
     /// `bench/analysis.md` changed.
     #[arg(long)]
     render_only: bool,
-    /// Measure only these scenarios (comma-separated), with the response cache off, and
-    /// write the figures to the work directory instead of the report: for trying a change.
+    /// Measure only these scenarios (comma-separated), the page scenarios with the response
+    /// cache off, and write the figures to the work directory instead of the report: for
+    /// trying a change. `breaking_news_elsewhere`, `breaking_news_live` and `propagation`
+    /// run on PostgreSQL only, with the response cache on.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// A second server binary to compare with `--server`: with `--only`, both run the
@@ -70,6 +76,14 @@ struct Args {
     /// How many turns each binary gets with `--against`.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// How many writes `propagation` makes through one server process and waits for
+    /// through the other.
+    #[arg(long, default_value_t = 200)]
+    propagation_writes: usize,
+    /// Seconds a reader waits for a write to show (an approved comment, a change made
+    /// through the other process) before it counts as missed.
+    #[arg(long, default_value_t = 5.0)]
+    change_timeout: f64,
     /// Run the soak instead of the scenarios: mixed reads and writes for `--soak-seconds`
     /// on each database, reported every `--soak-window` seconds; writes `--soak-json` and
     /// adds its figures to the report.
@@ -97,6 +111,9 @@ pub struct Results {
     pub warmup_seconds: f64,
     pub dataset: Dataset,
     pub databases: Vec<DatabaseRun>,
+    /// Reads under writes and between processes, on PostgreSQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<freshness::Freshness>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -166,9 +183,15 @@ async fn run(args: Args) -> Result<(), String> {
         return soak::run(&args, shape).await;
     }
     let (seconds, warmup) = if args.smoke { (0.3, 0.1) } else { (args.seconds, args.warmup) };
+    let (pages_wanted, freshness_wanted) = wanted(&args)?;
     let (data, generate_seconds) = dataset(&args, &shape)?;
     let mut databases = Vec::new();
+    let mut freshness = None;
     for (name, url) in databases_to_measure(&args).await? {
+        let postgres = name == "postgres";
+        if !pages_wanted && !postgres {
+            continue;
+        }
         eprintln!("== {name}");
         let started = Instant::now();
         run_cli(&args.server, &["--database-url", &url, "import", path_str(&data)?])?;
@@ -179,12 +202,20 @@ async fn run(args: Args) -> Result<(), String> {
             continue;
         }
         let mut phases = Vec::new();
-        let cache_settings: &[bool] = if args.only.is_empty() { &[false, true] } else { &[false] };
+        let cache_settings: &[bool] = match (pages_wanted, args.only.is_empty()) {
+            (false, _) => &[],
+            (true, true) => &[false, true],
+            (true, false) => &[false],
+        };
         for &response_cache in cache_settings {
             let log =
                 args.work_dir.join(format!("server-{name}-{}.log", if response_cache { "cached" } else { "uncached" }));
             let phase = measure(&args, &args.server, &url, response_cache, &log, seconds, warmup).await?;
             phases.push(phase);
+        }
+        if postgres && freshness_wanted {
+            eprintln!("reads under writes, response cache on:");
+            freshness = Some(freshness::run(&args, &url, seconds, warmup).await?);
         }
         databases.push(DatabaseRun { database: name, import_seconds, phases });
     }
@@ -201,6 +232,7 @@ async fn run(args: Args) -> Result<(), String> {
         warmup_seconds: warmup,
         dataset: Dataset { shape, generate_seconds },
         databases,
+        freshness,
     };
     let (markdown, json) = if args.smoke || !args.only.is_empty() {
         (args.work_dir.join("BENCHMARKS.md"), args.work_dir.join("results.json"))
@@ -228,8 +260,32 @@ async fn run(args: Args) -> Result<(), String> {
                 s.outcome.first_error.as_deref().unwrap_or("-")
             )
         })
+        .chain(results.freshness.iter().flat_map(freshness::Freshness::failures))
         .collect();
     if failed.is_empty() { Ok(()) } else { Err(format!("requests failed:\n{}", failed.join("\n"))) }
+}
+
+/// Whether `--only` asks for page scenarios, and for the scenarios of [`freshness`] (both
+/// when it is not given); refuses names of no scenario, and combinations that cannot run.
+fn wanted(args: &Args) -> Result<(bool, bool), String> {
+    if args.only.is_empty() {
+        return Ok((true, args.postgres_url.is_some()));
+    }
+    let is_freshness = |name: &String| freshness::SCENARIOS.contains(&name.as_str());
+    if let Some(unknown) =
+        args.only.iter().find(|name| !is_freshness(name) && !workload::SCENARIOS.contains(&name.as_str()))
+    {
+        let known = [&workload::SCENARIOS[..], &freshness::SCENARIOS[..]].concat().join(", ");
+        return Err(format!("--only: no scenario {unknown} (there are {known})"));
+    }
+    let freshness_wanted = args.only.iter().any(is_freshness);
+    if freshness_wanted && args.postgres_url.is_none() {
+        return Err(format!("{} run on PostgreSQL only: give --postgres-url", freshness::SCENARIOS.join(", ")));
+    }
+    if freshness_wanted && args.against.is_some() {
+        return Err("--against compares the page scenarios only".into());
+    }
+    Ok((!args.only.iter().all(is_freshness), freshness_wanted))
 }
 
 /// Measures `--server` and `against` in turns on one database and prints the median
@@ -342,6 +398,13 @@ fn rate_limits_lifted() -> Vec<(&'static str, String)> {
         ("NEWSROOM_COMMENT_LIMIT_PER_MINUTE", "1000000000".to_owned()),
         ("NEWSROOM_COMMENT_LIMIT_PER_HOUR", "1000000000".to_owned()),
     ]
+}
+
+/// A token of the dataset's administrator acting as an editor, lasting `ttl` (e.g. `12h`).
+fn editor_token(server: &Path, url: &str, ttl: &str) -> Result<String, String> {
+    let email = newsroom::bench_data::ADMIN_EMAIL;
+    let token = run_cli(server, &["--database-url", url, "token", "--sub", email, "--role", "editor", "--ttl", ttl])?;
+    Ok(token.trim().to_owned())
 }
 
 /// The dataset's shape: the full one, or a tiny one for `--smoke`.

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::freshness::{Freshness, PageUnderWrites};
 use crate::soak::{MAX_RSS_GROWTH, Soak};
 use crate::{DatabaseRun, Phase, Results};
 
@@ -69,6 +70,7 @@ pub fn markdown(results: &Results, soak: Option<&Soak>) -> String {
     for run in &results.databases {
         database(&mut out, run);
     }
+    under_writes(&mut out, results);
     bars(&mut out, results);
     if !results.smoke {
         out.push_str(ANALYSIS);
@@ -196,7 +198,106 @@ fn bars(out: &mut String, results: &Results) {
             );
         }
     }
+    for verdict in results.freshness.iter().flat_map(Freshness::verdicts) {
+        row(verdict.bar, "postgres", verdict.measured, verdict.met);
+    }
     let _ = writeln!(out);
+}
+
+/// The section of the scenarios of reads under writes, or why they did not run.
+fn under_writes(out: &mut String, results: &Results) {
+    let _ = writeln!(out, "## Reads under writes (PostgreSQL, response cache on)\n");
+    let _ = writeln!(
+        out,
+        "These scenarios run on PostgreSQL only: several server processes can share a PostgreSQL \
+         database, while a SQLite file is served by one.\n"
+    );
+    let Some(f) = &results.freshness else {
+        let measured_postgres = results.databases.iter().any(|run| run.database == "postgres");
+        let why = if measured_postgres { "Not measured in this run." } else { "Not run: this run had no PostgreSQL." };
+        let _ = writeln!(out, "{why}\n");
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Each scenario starts its server (`propagation` two) afresh on the database measured above, with its default settings \
+         (response cache on, answers kept up to their `max-age`) and comment rate limits lifted; \
+         editors sign in with a token from `newsroom token`. The page is `article_page`'s request \
+         at {} connections, read with no writes and then under writes, {} times in turn, each \
+         run {} s to warm up and {:.1} s measured. A reader waiting for a change asks for its \
+         page every {:.0} ms, and counts the change as missed after {} s.\n",
+        results.connections, f.turns, f.warmup_seconds, f.turn_seconds, f.poll_ms, f.change_timeout_seconds
+    );
+    let timeout = f.change_timeout_seconds;
+    let verdicts = f.verdicts();
+    let bars_of = |out: &mut String, scenario: &str| {
+        for verdict in verdicts.iter().filter(|verdict| verdict.scenario == scenario) {
+            let met = if verdict.met { "met" } else { "**not met**" };
+            let _ = writeln!(out, "Bar: {}. Measured: {} ({met}).\n", verdict.bar, verdict.measured);
+        }
+    };
+    if let Some(page) = &f.breaking_news_elsewhere {
+        let _ = writeln!(
+            out,
+            "### breaking_news_elsewhere\n\nThe cached article page while an editor updates the \
+             standfirst of other published articles (of other sections than the page's), {:.0} a \
+             second (`updateArticle`).\n",
+            page.writes.asked_per_second
+        );
+        page_table(out, page, "updates elsewhere");
+        bars_of(out, "breaking_news_elsewhere");
+    }
+    if let Some(live) = &f.breaking_news_live {
+        let _ = writeln!(
+            out,
+            "### breaking_news_live\n\nThe cached article page while readers' comments on its \
+             article are approved, {:.0} a second: each added anonymously (`addComment`, held for \
+             moderation) and approved by an editor (`moderateComment(status: APPROVED)`). After \
+             each approval is acknowledged, a reader asks for the article page with the newest \
+             comments first until it shows the comment.\n",
+            live.page.writes.asked_per_second
+        );
+        page_table(out, &live.page, "comments approved");
+        let _ = writeln!(out, "Approved comments on the reader's page: {}.\n", live.shown.text(timeout));
+        bars_of(out, "breaking_news_live");
+    }
+    if let Some(propagation) = &f.propagation {
+        let _ = writeln!(
+            out,
+            "### propagation\n\nTwo server processes, A and B, on the database. A takes {} writes \
+             one after another, alternately a new standfirst of the article (`updateArticle`) and a \
+             new name of its section (`updateSection`); after each is acknowledged, an anonymous \
+             reader asks B for the article page (in B's cache since before the first write) until \
+             it shows the change.\n",
+            propagation.delays.changes as u64 + propagation.errors
+        );
+        let _ =
+            writeln!(out, "Writes on B's page: {}; {} errors.\n", propagation.delays.text(timeout), propagation.errors);
+        bars_of(out, "propagation");
+    }
+}
+
+fn page_table(out: &mut String, page: &PageUnderWrites, busy: &str) {
+    let _ = writeln!(out, "| run | req/s | of no writes | p50 ms | p99 ms | max ms | errors |");
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (run, o, share) in [("no writes", &page.quiet, 1.0), (busy, &page.busy, page.share_of_quiet)] {
+        let _ = writeln!(
+            out,
+            "| {run} | {:.0} | {:.1}% | {:.2} | {:.2} | {:.1} | {} |",
+            o.requests_per_second,
+            share * 100.0,
+            o.p50_ms,
+            o.p99_ms,
+            o.max_ms,
+            o.errors
+        );
+    }
+    let w = &page.writes;
+    let _ = writeln!(
+        out,
+        "\nWrites: {} acknowledged ({:.1} a second of the {:.0} asked), {} failed.\n",
+        w.acknowledged, w.per_second, w.asked_per_second, w.errors
+    );
 }
 
 /// The soak's section: what ran, whether it met its bars, and each window.

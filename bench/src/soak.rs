@@ -113,14 +113,10 @@ pub async fn run(args: &Args, shape: newsroom::bench_data::Shape) -> Result<(), 
         eprintln!("== soak on {database}");
         crate::run_cli(&args.server, &["--database-url", &url, "import", crate::path_str(&data)?])?;
         let ttl = format!("{}s", seconds.ceil() as u64 + 3600);
-        let email = newsroom::bench_data::ADMIN_EMAIL;
-        let token = crate::run_cli(
-            &args.server,
-            &["--database-url", &url, "token", "--sub", email, "--role", "editor", "--ttl", &ttl],
-        )?;
+        let token = crate::editor_token(&args.server, &url, &ttl)?;
         let log = args.work_dir.join(format!("server-{database}-soak.log"));
         let server = Server::start(&args.server, &url, &crate::rate_limits_lifted(), &workload::probe(), &log).await?;
-        let result = soak_one(args, &server, database, articles, token.trim(), seconds, window).await;
+        let result = soak_one(args, &server, database, articles, &token, seconds, window).await;
         server.stop().await;
         runs.push(result?);
     }

@@ -56,10 +56,20 @@ const UPDATE_ARTICLE: &str = r#"mutation UpdateArticle($id: ID!, $standfirst: St
   updateArticle(id: $id, input: { standfirst: $standfirst }) { id }
 }"#;
 
+const MODERATE_COMMENT: &str = r#"mutation ModerateComment($id: ID!, $status: CommentStatus!) {
+  moderateComment(id: $id, status: $status) { id status }
+}"#;
+
+const RENAME_SECTION: &str = r#"mutation RenameSection($id: ID!, $name: String!) {
+  updateSection(id: $id, input: { name: $name }) { id }
+}"#;
+
+const ARTICLE_IN_SECTION: &str = "query($s: String!) { article(slug: $s) { id section { id slug } } }";
+
 const SECTIONS: &str = "{ sections { slug } }";
 
 const ARTICLE_IDS: &str = r#"query ArticleIds($after: String) {
-  articles(first: 100, after: $after) { pageInfo { endCursor } nodes { id slug } }
+  articles(first: 100, after: $after) { pageInfo { endCursor } nodes { id slug section { slug } } }
 }"#;
 
 /// The soak's traffic, in twentieths: what each kind of request is, and how many of every
@@ -72,6 +82,9 @@ pub const SOAK_MIX: [(&str, u32); 6] = [
     ("add_comment", 2),
     ("update_article", 1),
 ];
+
+/// The scenarios of [`Workload::scenarios`], in the order they run.
+pub const SCENARIOS: [&str; 5] = ["article_page", "section_front", "deep_page", "home", "add_comment"];
 
 /// The section whose front the benchmark reads: the dataset's largest.
 const SECTION: &str = "news";
@@ -101,12 +114,7 @@ fn get(query: &str, variables: &Value) -> Call {
 }
 
 async fn data(addr: SocketAddr, send: &Call) -> Result<Value, String> {
-    let (status, body) = load::fetch(addr, send).await?;
-    let answer: Value = serde_json::from_slice(&body).map_err(|e| format!("not JSON ({status}): {e}"))?;
-    if status != 200 || answer.get("errors").is_some() {
-        return Err(format!("the server answered {status}: {answer}"));
-    }
-    Ok(answer["data"].clone())
+    load::Client::new(addr).data(send).await
 }
 
 impl Workload {
@@ -114,14 +122,11 @@ impl Workload {
     /// the deep page by walking the section front page by page.
     pub async fn discover(addr: SocketAddr, smoke: bool) -> Result<Workload, String> {
         let home = data(addr, &probe()).await?;
-        let newest = &home["articles"]["nodes"][0];
-        let slug = newest["slug"].as_str().ok_or("the dataset has no articles")?.to_owned();
-        let found = data(addr, &get("query($s: String!) { article(slug: $s) { id } }", &json!({ "s": slug }))).await?;
-        let article_id = found["article"]["id"].as_str().ok_or("the newest article has no id")?.to_owned();
+        let page = PageArticle::newest(addr, &home).await?;
         // Comments go to an article other than the one whose page is measured.
-        let other = home["articles"]["nodes"][49]["slug"].as_str().unwrap_or(&slug).to_owned();
+        let other = home["articles"]["nodes"][49]["slug"].as_str().unwrap_or(&page.slug).to_owned();
         let found = data(addr, &get("query($s: String!) { article(slug: $s) { id } }", &json!({ "s": other }))).await?;
-        let comment_target = found["article"]["id"].as_str().unwrap_or(&article_id).to_owned();
+        let comment_target = found["article"]["id"].as_str().unwrap_or(&page.id).to_owned();
 
         let mut after = Value::Null;
         let mut section_cursors = Vec::new();
@@ -137,7 +142,7 @@ impl Workload {
         }
         Ok(Workload {
             section_cursors,
-            article_page: get(ARTICLE_PAGE, &json!({ "slug": slug })),
+            article_page: page.page(),
             section_front: get(SECTION_FRONT, &json!({ "slug": SECTION })),
             deep_page: get(SECTION_FRONT, &json!({ "slug": SECTION, "after": after })),
             home: get(HOME, &json!({})),
@@ -148,43 +153,121 @@ impl Workload {
         })
     }
 
-    /// The scenarios in the order they run; writes come last, and only without the
-    /// response cache (they are never cached).
+    /// The scenarios in the order they run, by the names of [`SCENARIOS`]; writes come
+    /// last, and only without the response cache (they are never cached).
     pub fn scenarios(&self, response_cache: bool) -> Vec<(&'static str, Call)> {
-        let mut all = vec![
-            ("article_page", self.article_page.clone()),
-            ("section_front", self.section_front.clone()),
-            ("deep_page", self.deep_page.clone()),
-            ("home", self.home.clone()),
-        ];
-        if !response_cache {
-            all.push(("add_comment", self.add_comment.clone()));
-        }
-        all
+        let calls = [&self.article_page, &self.section_front, &self.deep_page, &self.home, &self.add_comment];
+        SCENARIOS
+            .into_iter()
+            .zip(calls)
+            .filter(|&(name, _)| !response_cache || name != "add_comment")
+            .map(|(name, call)| (name, call.clone()))
+            .collect()
     }
 }
 
-/// Articles by id and slug.
+/// The article whose page the benchmark reads: the newest, which the dataset gives the
+/// most comments.
+pub struct PageArticle {
+    pub id: String,
+    pub slug: String,
+    pub section_id: String,
+    section_slug: String,
+}
+
+impl PageArticle {
+    pub async fn find(addr: SocketAddr) -> Result<PageArticle, String> {
+        PageArticle::newest(addr, &data(addr, &probe()).await?).await
+    }
+
+    /// The newest article of `home`, the answer of [`probe`].
+    async fn newest(addr: SocketAddr, home: &Value) -> Result<PageArticle, String> {
+        let slug = home["articles"]["nodes"][0]["slug"].as_str().ok_or("the dataset has no articles")?.to_owned();
+        let found = data(addr, &get(ARTICLE_IN_SECTION, &json!({ "s": slug }))).await?;
+        let text = |value: &Value| value.as_str().map(str::to_owned).ok_or("the newest article has no id or section");
+        Ok(PageArticle {
+            id: text(&found["article"]["id"])?,
+            section_id: text(&found["article"]["section"]["id"])?,
+            section_slug: text(&found["article"]["section"]["slug"])?,
+            slug,
+        })
+    }
+
+    /// Its page, as the `article_page` scenario reads it.
+    pub fn page(&self) -> Call {
+        get(ARTICLE_PAGE, &json!({ "slug": self.slug }))
+    }
+
+    /// Its page with the newest comments first, as a reader waiting for a new one reads it.
+    pub fn page_newest_comments_first(&self) -> Call {
+        let query = ARTICLE_PAGE.replacen("comments(first: 20)", "comments(first: 20, order: NEWEST_FIRST)", 1);
+        get(&query, &json!({ "slug": self.slug }))
+    }
+
+    /// The ids of up to `count` of the hundred newest articles, of other sections than this
+    /// one's.
+    pub async fn elsewhere(&self, addr: SocketAddr, count: usize) -> Result<Vec<String>, String> {
+        let newest = newest_articles(addr, 100).await?;
+        let ids: Vec<String> = (newest.ids.into_iter().zip(newest.sections))
+            .filter(|(_, section)| *section != self.section_slug)
+            .map(|(id, _)| id)
+            .take(count)
+            .collect();
+        if ids.is_empty() { Err("the newest articles are all of the page's section".into()) } else { Ok(ids) }
+    }
+}
+
+/// A POST of `query` with `variables`, signed in as staff with `token`.
+fn staff_post(token: &Arc<str>, query: &str, variables: Value) -> Call {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    Call::StaffPost(token.clone(), Arc::new(move |_| body.clone()))
+}
+
+/// An editor's update of an article's standfirst.
+pub fn update_standfirst(token: &Arc<str>, article_id: &str, standfirst: &str) -> Call {
+    staff_post(token, UPDATE_ARTICLE, json!({ "id": article_id, "standfirst": standfirst }))
+}
+
+/// An editor's new name for a section.
+pub fn rename_section(token: &Arc<str>, section_id: &str, name: &str) -> Call {
+    staff_post(token, RENAME_SECTION, json!({ "id": section_id, "name": name }))
+}
+
+/// An editor's approval of a comment.
+pub fn approve_comment(token: &Arc<str>, comment_id: &str) -> Call {
+    staff_post(token, MODERATE_COMMENT, json!({ "id": comment_id, "status": "APPROVED" }))
+}
+
+/// A reader's comment, held for moderation.
+pub fn add_comment(article_id: &str, body: &str) -> Call {
+    let body = json!({ "query": ADD_COMMENT, "variables": { "article": article_id, "body": body } }).to_string();
+    Call::Post(Arc::new(move |_| body.clone()))
+}
+
+/// Articles by id, slug and the slug of their section.
 struct Articles {
     ids: Vec<String>,
     slugs: Vec<String>,
+    sections: Vec<String>,
 }
 
 /// The `count` newest articles, a hundred a page.
 async fn newest_articles(addr: SocketAddr, count: usize) -> Result<Articles, String> {
-    let mut articles = Articles { ids: Vec::new(), slugs: Vec::new() };
+    let mut articles = Articles { ids: Vec::new(), slugs: Vec::new(), sections: Vec::new() };
     let mut after = Value::Null;
     while articles.ids.len() < count {
         let page = data(addr, &get(ARTICLE_IDS, &json!({ "after": after }))).await?;
         let nodes = page["articles"]["nodes"].as_array().filter(|nodes| !nodes.is_empty());
-        for node in nodes.ok_or("the dataset has fewer articles than the soak reads")? {
+        for node in nodes.ok_or("the dataset has fewer articles than asked for")? {
             articles.ids.push(node["id"].as_str().ok_or("an article without id")?.to_owned());
             articles.slugs.push(node["slug"].as_str().ok_or("an article without slug")?.to_owned());
+            articles.sections.push(node["section"]["slug"].as_str().ok_or("an article without section")?.to_owned());
         }
         after = page["articles"]["pageInfo"]["endCursor"].clone();
     }
     articles.ids.truncate(count);
     articles.slugs.truncate(count);
+    articles.sections.truncate(count);
     Ok(articles)
 }
 
@@ -206,7 +289,7 @@ impl Workload {
         articles: usize,
         editor_token: &str,
     ) -> Result<Vec<(&'static str, Call)>, String> {
-        let Articles { ids, slugs } = newest_articles(addr, articles).await?;
+        let Articles { ids, slugs, .. } = newest_articles(addr, articles).await?;
         let sections = data(addr, &get(SECTIONS, &json!({}))).await?;
         let section_fronts = Call::OneOf(
             sections["sections"]
