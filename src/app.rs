@@ -89,6 +89,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         newsletter_limits: RateLimits::new(LimitedAction::NewsletterSignUp, allowance),
         newsletter_url: config.newsletter_url.as_str().into(),
         pipeline: pipeline.clone(),
+        kept_for: config.cache_max_age,
     };
     let limits = Limits {
         max_depth: config.max_depth,

@@ -35,11 +35,19 @@ pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duratio
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "could not publish scheduled articles"),
         }
-        match images::licences_expired_between(&db, last_look, now).await {
-            Ok(expired) => pipeline.publish(expired),
-            Err(error) => tracing::warn!(%error, "could not look for image licences running out"),
+        // What readers stop or start seeing as time passes, with no write at that moment.
+        // The same window is looked at again until both looks succeed.
+        let expired = images::licences_expired_between(&db, last_look, now).await;
+        let arrived = workflow::came_into_view_between(&db, last_look, now).await;
+        match (expired, arrived) {
+            (Ok(expired), Ok(arrived)) => {
+                pipeline.publish(expired.and(arrived));
+                last_look = now;
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::warn!(%error, "could not look for licences running out and articles coming into view")
+            }
         }
-        last_look = now;
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = tokio::time::Instant::now();
             if let Err(error) = abuse::prune(&db, now).await {

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::fixtures::{self, ArticleSpec, ago};
 use common::{Answer, TestApp};
+use entity::comment::CommentStatus;
 use entity::user::Role;
 use newsroom::graphql::ids::{Kind, encode};
 use proptest::prelude::*;
@@ -227,6 +228,7 @@ struct World {
     authors: Vec<i64>,
     image: i64,
     comments: Vec<i64>,
+    all_comments: Vec<i64>,
     editor: String,
 }
 
@@ -263,6 +265,11 @@ fn reads(world: &World) -> Vec<(String, Value)> {
     let node = "query($id: ID!) { node(id: $id) { id ... on Article { headline } ... on Image { caption } } }";
     reads.push((node.to_owned(), json!({ "id": encode(Kind::Article, world.articles[0]) })));
     reads.push((node.to_owned(), json!({ "id": encode(Kind::Image, world.image) })));
+    // Every comment ever added, by id: its article and its status decide whether it shows.
+    let comment = "query($id: ID!) { node(id: $id) { id ... on Comment { body replyCount } } }";
+    for id in &world.all_comments {
+        reads.push((comment.to_owned(), json!({ "id": encode(Kind::Comment, *id) })));
+    }
     reads
 }
 
@@ -308,6 +315,7 @@ async fn apply(app: &TestApp, world: &mut World, write: &Write) {
             let added = mutate(add, json!({ "a": article(*n) })).await;
             if let Some(id) = added.body["data"]["addComment"]["id"].as_str() {
                 world.comments.push(ids_of(id));
+                world.all_comments.push(ids_of(id));
             }
         }
         Write::RejectLastComment => {
@@ -371,6 +379,7 @@ async fn make_world(app: &TestApp) -> World {
         authors: vec![ana.id, bo.id],
         image: image.id,
         comments: Vec::new(),
+        all_comments: Vec::new(),
         editor,
     }
 }
@@ -417,3 +426,128 @@ async fn cached_answers_equal_uncached_ones_whatever_the_writes(uncached: TestAp
     assert!(hits > compared as f64 / 4.0, "the cache served a good part of them: {hits} of {compared}");
 }
 on_both!(cached_answers_equal_uncached_ones_whatever_the_writes);
+
+const COMMENT_BY_ID: &str = "query($id: ID!) { node(id: $id) { id ... on Comment { body } } }";
+const UNPUBLISH: &str = "mutation($id: ID!) { unpublishArticle(id: $id) { status } }";
+const PUBLISH: &str = "mutation($id: ID!) { publishArticle(id: $id) { status } }";
+const MODERATE: &str = "mutation($id: ID!, $s: CommentStatus!) { moderateComment(id: $id, status: $s) { status } }";
+
+/// Whether readers see a comment found by id depends on its article and its parent too.
+async fn a_comment_looked_up_by_id_follows_its_article_and_its_parent(plain: TestApp) {
+    let app = cached(&plain).await;
+    let news = fixtures::section(&app.db, "news", "News", None).await;
+    let story = fixtures::article(&app.db, ArticleSpec::published("story", &news, ago(30))).await;
+    let parent = fixtures::comment(&app.db, &story, None, CommentStatus::Approved, "Parent", ago(9)).await;
+    let reply = fixtures::comment(&app.db, &story, Some(&parent), CommentStatus::Approved, "Reply", ago(5)).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let story_id = json!({ "id": encode(Kind::Article, story.id) });
+    let reply_id = json!({ "id": encode(Kind::Comment, reply.id) });
+    let body = async || app.query(COMMENT_BY_ID, reply_id.clone()).await["node"]["body"].clone();
+    assert_eq!(body().await, "Reply");
+
+    app.query_as(&editor, UNPUBLISH, story_id.clone()).await;
+    assert_eq!(body().await, Value::Null, "its article unpublished, the comment is gone");
+    app.query_as(&editor, PUBLISH, story_id).await;
+    assert_eq!(body().await, "Reply", "and back with it");
+
+    let parent_id = encode(Kind::Comment, parent.id);
+    app.query_as(&editor, MODERATE, json!({ "id": parent_id, "s": "REJECTED" })).await;
+    assert_eq!(body().await, Value::Null, "a reply under a rejected comment is hidden");
+    app.query_as(&editor, MODERATE, json!({ "id": parent_id, "s": "APPROVED" })).await;
+    assert_eq!(body().await, "Reply");
+}
+on_both!(a_comment_looked_up_by_id_follows_its_article_and_its_parent);
+
+/// A query's reads run in one transaction, which may see the database as it was at its
+/// first read: a section tree it reads after a rename committed meanwhile is the old one,
+/// and must not be kept as current.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_section_tree_is_never_older_than_its_stamp() {
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let app = TestApp::sqlite().await;
+    let world = fixtures::section(&app.db, "world", "World", None).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let kept =
+        newsroom::domain::sections::KeptSectionTree::new(app.pipeline.clone(), std::time::Duration::from_secs(30));
+    let name = async |kept: &newsroom::domain::sections::KeptSectionTree| {
+        kept.get(&app.db, kept.now()).await.unwrap().get(world.id).unwrap().name.clone()
+    };
+    assert_eq!(name(&kept).await, "World");
+
+    let query_started = kept.now();
+    let query = app.db.begin().await.unwrap();
+    entity::section::Entity::find().all(&query).await.unwrap();
+    let rename = r#"mutation($id: ID!) { updateSection(id: $id, input: { name: "World News" }) { name } }"#;
+    app.query_as(&editor, rename, json!({ "id": encode(Kind::Section, world.id) })).await;
+    let seen = kept.get(&query, query_started).await.unwrap().get(world.id).unwrap().name.clone();
+    query.commit().await.unwrap();
+    assert_eq!(seen, "World", "the query sees the database as at its first read");
+
+    assert_eq!(name(&kept).await, "World News", "later queries see the rename");
+}
+
+/// The same through the API: article pages racing section renames never leave an old
+/// section tree kept.
+async fn renames_racing_article_pages_leave_the_section_names_current(app: TestApp) {
+    let world = fixtures::section(&app.db, "world", "World", None).await;
+    fixtures::article(&app.db, ArticleSpec::published("story", &world, ago(30))).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let page = r#"{ article(slug: "story") { headline standfirst authors { name } section { name } } }"#;
+    let rename = r#"mutation($id: ID!, $n: String!) { updateSection(id: $id, input: { name: $n }) { name } }"#;
+    let id = encode(Kind::Section, world.id);
+    for round in 0..100 {
+        let name = format!("World {round}");
+        let readers: Vec<_> = (0..4).map(|_| app.post(None, page, json!({}))).collect();
+        let (_, renamed) = tokio::join!(
+            futures_util::future::join_all(readers),
+            app.post(Some(&editor), rename, json!({ "id": id, "n": name }))
+        );
+        renamed.assert_ok();
+        let now = app.query("{ sections { name } }", json!({})).await;
+        assert_eq!(now["sections"][0]["name"], name.as_str(), "round {round}: the rename was answered, then this");
+    }
+}
+on_both!(renames_racing_article_pages_leave_the_section_names_current);
+
+/// While changes may go unheard nothing is kept, and identical requests then compute side
+/// by side instead of waiting for each other in turn.
+async fn identical_requests_wait_for_no_one_while_changes_go_unheard(plain: TestApp) {
+    let app = cached(&plain).await;
+    fixtures::section(&app.db, "news", "News", None).await;
+    app.pipeline.unheard();
+    let coalesced = app.metric("newsroom_response_cache_coalesced_total").await;
+    let requests = (0..16).map(|_| app.post(None, "{ sections { name } }", json!({})));
+    for answer in futures_util::future::join_all(requests).await {
+        answer.assert_ok();
+    }
+    assert_eq!(app.metric("newsroom_response_cache_coalesced_total").await, coalesced);
+    assert_eq!(app.metric("newsroom_response_cache_hits_total").await, 0.0, "nothing was kept");
+    app.pipeline.heard_again();
+    app.query("{ sections { name } }", json!({})).await;
+    app.query("{ sections { name } }", json!({})).await;
+    assert_eq!(app.metric("newsroom_response_cache_hits_total").await, 1.0, "kept again once heard");
+}
+on_both!(identical_requests_wait_for_no_one_while_changes_go_unheard);
+
+/// An article published with a time still to come (imported so, or published by a server
+/// whose clock runs ahead) shows on cached pages when its time comes, with no write then.
+async fn an_article_published_for_later_shows_on_cached_pages_at_its_time(plain: TestApp) {
+    let app = cached(&plain).await;
+    let news = fixtures::section(&app.db, "news", "News", None).await;
+    let soon = newsroom::domain::now() + chrono::Duration::milliseconds(1500);
+    fixtures::article(&app.db, ArticleSpec::published("soon", &news, soon)).await;
+    let listed = async || app.query(FRONT, json!({ "s": "news" })).await["section"]["articles"]["nodes"].clone();
+    assert_eq!(listed().await, json!([]));
+    assert_eq!(read(&app, FRONT, json!({ "s": "news" })).await.1, "hit");
+
+    let every = std::time::Duration::from_millis(100);
+    let scheduler = tokio::spawn(newsroom::scheduler::run(app.db.clone(), app.pipeline.clone(), every));
+    let started = std::time::Instant::now();
+    while listed().await == json!([]) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "it shows once its time came");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(newsroom::domain::now() >= soon);
+    scheduler.abort();
+}
+on_both!(an_article_published_for_later_shows_on_cached_pages_at_its_time);

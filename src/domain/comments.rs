@@ -398,6 +398,12 @@ pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result
     Ok(article_visible.then_some(found))
 }
 
+/// The article comment `id` belongs to, whether or not anyone may see it.
+pub async fn article_of(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64>> {
+    let article = comment::Entity::find_by_id(id).select_only().column(comment::Column::ArticleId);
+    Ok(article.into_tuple().one(db).await?)
+}
+
 /// Whether a reader may see this comment as the parent of a visible reply.
 pub fn parent_visible_to(viewer: &Viewer, parent: &comment::Model) -> bool {
     viewer.is_editor() || parent.status == CommentStatus::Approved

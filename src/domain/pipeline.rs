@@ -82,9 +82,14 @@ impl TagClock {
 
     /// Whether nothing under `slots` (see [`slot`]) changed after `since`.
     pub fn unchanged_since(&self, since: Stamp, slots: &[u32]) -> bool {
-        !self.blind.load(Ordering::SeqCst)
+        !self.is_blind()
             && self.everything.load(Ordering::SeqCst) <= since
             && slots.iter().all(|slot| self.slots[*slot as usize].load(Ordering::SeqCst) <= since)
+    }
+
+    /// Whether changes may be going unheard, so that nothing kept counts as current.
+    pub fn is_blind(&self) -> bool {
+        self.blind.load(Ordering::SeqCst)
     }
 
     fn set_blind(&self, blind: bool) {

@@ -96,10 +96,7 @@ async fn notify(pool: &PgPool, payload: &str) -> Result<(), sea_orm::sqlx::Error
 /// Tells the servers on the database of `pool` about `change`, from outside any of them
 /// (an import).
 pub async fn announce(pool: &PgPool, change: &Change) -> Result<(), sea_orm::sqlx::Error> {
-    for payload in payloads("outside", change) {
-        notify(pool, &payload).await?;
-    }
-    Ok(())
+    notify_all(pool, &payloads("outside", change)).await.map(|_| ())
 }
 
 /// Relays `pipeline`'s changes to and from the other servers of the database `pool`
@@ -122,27 +119,53 @@ pub async fn start(pipeline: &Arc<Pipeline>, pool: &PgPool, counters: RelayCount
     let _ = tokio::time::timeout(Duration::from_secs(5), listens).await;
 }
 
-/// Sends each change this server makes, and a heartbeat when it has been quiet.
+/// Sends each change this server makes, and a heartbeat when it has been quiet. A change
+/// that cannot be sent is tried again, with a backoff, together with those made
+/// meanwhile: the others hear of it late rather than never.
 async fn send(pool: PgPool, mut outgoing: mpsc::UnboundedReceiver<Arc<Change>>, from: String, counters: RelayCounters) {
     let heartbeat = payload(&Notice { from: from.clone(), tags: String::new(), events: Vec::new(), heartbeat: true });
     loop {
-        let payloads = match tokio::time::timeout(HEARTBEAT, outgoing.recv()).await {
-            Ok(Some(change)) => payloads(&from, &change),
+        let change = match tokio::time::timeout(HEARTBEAT, outgoing.recv()).await {
+            Ok(Some(change)) => Change::clone(&change),
             // The pipeline is gone.
             Ok(None) => return,
-            Err(_quiet) => vec![heartbeat.clone()],
-        };
-        for payload in payloads {
-            match notify(&pool, &payload).await {
-                Ok(()) if payload != heartbeat => {
-                    counters.sent.inc();
+            Err(_quiet) => {
+                if let Err(error) = notify(&pool, &heartbeat).await {
+                    tracing::debug!(%error, "could not send a heartbeat");
                 }
-                Ok(()) => {}
-                // The other servers miss this change; their caches' max-age bounds how long.
-                Err(error) => tracing::warn!(%error, "could not tell the other servers about a change"),
+                continue;
+            }
+        };
+        let mut unsent = change;
+        let mut retry = FIRST_RETRY;
+        loop {
+            match notify_all(&pool, &payloads(&from, &unsent)).await {
+                Ok(sent) => {
+                    counters.sent.inc_by(sent);
+                    break;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, retry_in = ?retry, "could not tell the other servers about a change");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(LAST_RETRY);
+                    while let Ok(more) = outgoing.try_recv() {
+                        unsent = unsent.and(Change::clone(&more));
+                    }
+                }
             }
         }
     }
+}
+
+/// Sends the payloads of one change in one statement, so that none goes without the rest;
+/// answers how many were sent.
+async fn notify_all(pool: &PgPool, payloads: &[String]) -> Result<u64, sea_orm::sqlx::Error> {
+    sea_orm::sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+        .bind(CHANNEL)
+        .bind(payloads)
+        .execute(pool)
+        .await?;
+    Ok(payloads.len() as u64)
 }
 
 async fn listen(
@@ -188,7 +211,16 @@ async fn listen(
     }
 }
 
+/// The listening connection, or why there is none within [`SILENCE`] (a server that takes
+/// connections but answers nothing counts as gone).
 async fn connect(options: &PgConnectOptions) -> Result<PgListener, sea_orm::sqlx::Error> {
+    match tokio::time::timeout(SILENCE, connect_once(options)).await {
+        Ok(listening) => listening,
+        Err(_) => Err(sea_orm::sqlx::Error::PoolTimedOut),
+    }
+}
+
+async fn connect_once(options: &PgConnectOptions) -> Result<PgListener, sea_orm::sqlx::Error> {
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .idle_timeout(None)

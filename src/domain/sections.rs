@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use entity::user::Role;
 use entity::{article, section};
@@ -17,31 +18,49 @@ use super::{Error, Result, Update, Viewer, validate};
 
 /// The section tree kept between queries. Nearly every page reads the tree, and it
 /// changes only by writes that touch [`Tag::Sections`]; a query uses the kept tree again
-/// while none has since it was read.
+/// while none has since it was read, and for at most `max_age` in any case (a change
+/// whose notification was lost to this server).
 pub struct KeptSectionTree {
     pipeline: Arc<Pipeline>,
+    max_age: Duration,
     slots: Vec<u32>,
-    kept: Mutex<Option<(Stamp, Arc<SectionTree>)>>,
+    kept: Mutex<Option<Kept>>,
+}
+
+struct Kept {
+    read_at: Stamp,
+    stored: Instant,
+    tree: Arc<SectionTree>,
 }
 
 impl KeptSectionTree {
-    pub fn new(pipeline: Arc<Pipeline>) -> KeptSectionTree {
-        KeptSectionTree { pipeline, slots: slots_of(&[Tag::Sections]), kept: Mutex::new(None) }
+    pub fn new(pipeline: Arc<Pipeline>, max_age: Duration) -> KeptSectionTree {
+        KeptSectionTree { pipeline, max_age, slots: slots_of(&[Tag::Sections]), kept: Mutex::new(None) }
     }
 
-    pub async fn get(&self, db: &impl ConnectionTrait) -> Result<Arc<SectionTree>> {
+    /// The clock now: what to give [`get`](Self::get) as `read_since` when taken before
+    /// the first read of the transaction it reads in.
+    pub fn now(&self) -> Stamp {
+        self.pipeline.clock().now()
+    }
+
+    /// The tree, kept or read through `db`. `read_since` is the clock before `db`'s
+    /// snapshot was taken: a transaction may see the database as it was at its first
+    /// read, before a change the clock has counted since.
+    pub async fn get(&self, db: &impl ConnectionTrait, read_since: Stamp) -> Result<Arc<SectionTree>> {
         let clock = self.pipeline.clock();
-        // Read before the tree: a change committed meanwhile is counted after it.
-        let now = clock.now();
-        if let Some((at, tree)) = &*self.kept.lock().unwrap_or_else(|e| e.into_inner())
-            && clock.unchanged_since(*at, &self.slots)
+        // Before the tree is read: a change committed meanwhile is counted after it.
+        let read_at = clock.now().min(read_since);
+        if let Some(kept) = &*self.kept.lock().unwrap_or_else(|e| e.into_inner())
+            && kept.stored.elapsed() < self.max_age
+            && clock.unchanged_since(kept.read_at, &self.slots)
         {
-            return Ok(tree.clone());
+            return Ok(kept.tree.clone());
         }
         let tree = Arc::new(SectionTree::load(db).await?);
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.as_ref().is_none_or(|(at, _)| *at <= now) {
-            *kept = Some((now, tree.clone()));
+        if kept.as_ref().is_none_or(|kept| kept.read_at <= read_at) {
+            *kept = Some(Kept { read_at, stored: Instant::now(), tree: tree.clone() });
         }
         Ok(tree)
     }

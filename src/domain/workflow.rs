@@ -135,16 +135,62 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, pipeline: 
             .exec(db)
             .await?;
         if switched.rows_affected == 1 {
-            let Some(live) = article::Entity::find_by_id(article.id).one(db).await? else { continue };
-            let before = articles::listing(db, &article).await?;
-            let change = changes::article_written(live.id, Some(&before), Some(&articles::listing(db, &live).await?));
-            pipeline.publish(
-                change.with_event(Event::ArticlePublished { article_id: live.id, section_id: live.section_id }),
-            );
+            let live = article::Model {
+                status: ArticleStatus::Published,
+                published_at: Some(at),
+                scheduled_at: None,
+                updated_at: now,
+                ..article
+            };
+            pipeline.publish(went_live(db, &live).await);
             published.push(live.id);
         }
     }
     Ok(published)
+}
+
+/// The change of `article` going live. It is committed already, so when its lists cannot
+/// be read the change names everything rather than going unannounced.
+async fn went_live(db: &DatabaseConnection, article: &article::Model) -> changes::Change {
+    let unseen = changes::Listing {
+        readable: false,
+        section_id: article.section_id,
+        published_at: None,
+        authors: Vec::new(),
+        tags: Vec::new(),
+    };
+    let change = match articles::listing(db, article).await {
+        Ok(listing) => changes::article_written(article.id, Some(&unseen), Some(&listing)),
+        Err(error) => {
+            tracing::warn!(%error, article = article.id, "cannot read the lists of an article that went live");
+            changes::Change::everything()
+        }
+    };
+    change.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id })
+}
+
+/// The change of the published articles whose publication time came in `(after, until]`:
+/// readers see them from then on, with no write at that moment. (Scheduled articles are
+/// published by [`publish_due`]; these are articles published with a time still to come,
+/// as seen by a server whose clock runs behind the one that published them, or imported.)
+pub async fn came_into_view_between(
+    db: &DatabaseConnection,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<changes::Change> {
+    let arrived = article::Entity::find()
+        .filter(article::Column::Status.eq(ArticleStatus::Published))
+        .filter(article::Column::PublishedAt.gt(after))
+        .filter(article::Column::PublishedAt.lte(until))
+        .all(db)
+        .await?;
+    let mut change = changes::Change::default();
+    for article in arrived {
+        let listing = articles::listing(db, &article).await?;
+        let unseen = changes::Listing { readable: false, ..listing.clone() };
+        change = change.and(changes::article_written(article.id, Some(&unseen), Some(&listing)));
+    }
+    Ok(change)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use crate::domain::Error;
 use crate::domain::articles::{self, Shelf};
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
+use crate::domain::pipeline::Stamp;
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 
 use super::reader::{Reader, RequestConnection};
@@ -48,7 +49,13 @@ pub async fn execute(
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: connection.clone(), sections: cache.then(|| sections.clone()), read: read.clone() },
+        DbLoader {
+            connection: connection.clone(),
+            // Before the request's first read, which begins its transaction.
+            read_since: sections.now(),
+            sections: cache.then(|| sections.clone()),
+            read: read.clone(),
+        },
         move |batch| {
             let _ = batches.send(batch);
         },
@@ -95,7 +102,12 @@ pub async fn execute(
 /// is current.
 pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
     let loaders = DataLoader::with_cache(
-        DbLoader { connection: RequestConnection::per_statement(db), sections: None, read: Arc::default() },
+        DbLoader {
+            connection: RequestConnection::per_statement(db),
+            sections: None,
+            read_since: Stamp::default(),
+            read: Arc::default(),
+        },
         |batch| {
             tokio::spawn(batch);
         },
@@ -140,6 +152,8 @@ pub struct DbLoader {
     connection: Arc<RequestConnection>,
     /// Where a query takes the section tree; `None`: read it.
     sections: Option<Arc<KeptSectionTree>>,
+    /// The change clock before the request's first read.
+    read_since: Stamp,
     read: Arc<ReadTags>,
 }
 
@@ -152,7 +166,7 @@ impl DbLoader {
         self.read.add(Tag::Sections);
         let reader = self.reader().await?;
         match &self.sections {
-            Some(kept) => kept.get(&reader).await,
+            Some(kept) => kept.get(&reader, self.read_since).await,
             None => SectionTree::load(&reader).await.map(Arc::new),
         }
         .map_err(Arc::new)

@@ -58,6 +58,8 @@ pub struct Services {
     pub newsletter_url: Arc<str>,
     /// Where every write announces what it changed.
     pub pipeline: Arc<Pipeline>,
+    /// How long what is kept between requests may be used without a change that says so.
+    pub kept_for: Duration,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -125,7 +127,7 @@ pub struct Executed {
 impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
-        let sections = Arc::new(KeptSectionTree::new(services.pipeline.clone()));
+        let sections = Arc::new(KeptSectionTree::new(services.pipeline.clone(), services.kept_for));
         Api {
             schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),

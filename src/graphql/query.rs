@@ -67,7 +67,13 @@ impl Query {
             Kind::Tag => bylines::tag_by_id(db, id).await.gql()?.map(|t| Node::Tag(Tag(t))),
             Kind::Comment => {
                 let found = comments::find(db, &viewer, id).await.gql()?;
-                super::read(ctx, found.iter().map(|c| CacheTag::Comments(c.article_id)));
+                // Whether readers see it depends on its article and its parent too: both
+                // are registered, found or not, whenever the comment exists.
+                let article = match &found {
+                    Some(comment) => Some(comment.article_id),
+                    None => comments::article_of(db, id).await.gql()?,
+                };
+                super::read(ctx, article.into_iter().flat_map(|a| [CacheTag::Comments(a), CacheTag::Article(a)]));
                 found.map(|c| Node::Comment(Comment::from(c)))
             }
             Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),

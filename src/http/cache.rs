@@ -171,7 +171,9 @@ impl ResponseCache {
     /// For a query [`get`](Self::get) had no current answer for: the answer another
     /// request computed meanwhile, or the place to keep the one this request computes.
     pub async fn claim(&self, key: &Key) -> Claim<'_> {
-        let Some(answers) = &self.answers else {
+        let Some(answers) = self.answers.as_ref().filter(|_| !self.pipeline.clock().is_blind()) else {
+            // Off, or nothing may be kept now: requests compute side by side, none waits.
+            self.misses.inc();
             return Claim::Compute(self.slot(None));
         };
         let current = |_: &Key, answer: &mut Arc<Answer>| match self.is_current(answer) {
