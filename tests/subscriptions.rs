@@ -28,16 +28,6 @@ fn error_codes(payload: &Value) -> Vec<&str> {
     payload["errors"].as_array().into_iter().flatten().filter_map(|e| e["extensions"]["code"].as_str()).collect()
 }
 
-/// Waits until the app has `count` live subscriptions, so no event is published before
-/// its subscribers listen.
-async fn until_subscribed(app: &TestApp, count: usize) {
-    let started = std::time::Instant::now();
-    while app.pipeline.subscribers() < count {
-        assert!(started.elapsed() < Duration::from_secs(10), "only {} subscribed", app.pipeline.subscribers());
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 async fn comments_reach_subscribers_when_they_become_visible(app: TestApp) {
     let section = fixtures::section(&app.db, "news", "News", None).await;
     let story = fixtures::article(&app.db, ArticleSpec::published("story", &section, ago(60))).await;
@@ -50,7 +40,7 @@ async fn comments_reach_subscribers_when_they_become_visible(app: TestApp) {
     let reader_sub = reader.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
     let mut desk = Client::connect(at, MODERN, json!({ "token": editor })).await;
     let desk_sub = desk.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
-    until_subscribed(&app, 2).await;
+    app.until_subscribed(2).await;
 
     // Held for moderation, then approved: it becomes visible now.
     let held = app.post_from("203.0.113.1", None, ADD, json!({ "a": story_id, "b": "Held, then approved" })).await;
@@ -92,7 +82,7 @@ async fn a_comment_approved_while_its_article_is_offline_reaches_editors_only(ap
     reader.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
     let mut desk = Client::connect(at, LEGACY, json!({ "Authorization": format!("Bearer {editor}") })).await;
     let desk_sub = desk.subscribe(COMMENT_ADDED, json!({ "a": story_id })).await;
-    until_subscribed(&app, 2).await;
+    app.until_subscribed(2).await;
 
     let held = app.post_from("203.0.113.1", None, ADD, json!({ "a": story_id, "b": "Approved offline" })).await;
     let held_id = held.assert_ok()["addComment"]["id"].clone();
@@ -117,7 +107,7 @@ async fn publications_reach_subscribers_of_their_section_and_above(app: TestApp)
     let news_sub = news_desk.subscribe(ARTICLE_PUBLISHED, json!({ "s": "news" })).await;
     let mut everything = Client::connect(at, MODERN, json!({})).await;
     let all_sub = everything.subscribe(ARTICLE_PUBLISHED, json!({})).await;
-    until_subscribed(&app, 2).await;
+    app.until_subscribed(2).await;
 
     let publish = "mutation($id: ID!) { publishArticle(id: $id) { status } }";
     app.query_as(&editor, publish, json!({ "id": encode(Kind::Article, match_report.id) })).await;
@@ -202,7 +192,7 @@ async fn a_subscriber_that_falls_behind_is_told_and_dropped(app: TestApp) {
     let at = app.serve().await;
     let mut slow = Client::connect(at, MODERN, json!({})).await;
     let id = slow.subscribe(ARTICLE_PUBLISHED, json!({})).await;
-    until_subscribed(&app, 1).await;
+    app.until_subscribed(1).await;
 
     // Far more events at once than the bus keeps for a subscriber, faster than it can
     // look each one up.

@@ -189,6 +189,16 @@ impl TestApp {
             .map_or(0.0, |value| value.trim().parse().expect("a number"))
     }
 
+    /// Waits until the app has `count` live subscriptions, so no event is published
+    /// before its subscribers listen.
+    pub async fn until_subscribed(&self, count: usize) {
+        let started = std::time::Instant::now();
+        while self.pipeline.subscribers() < count {
+            assert!(started.elapsed() < Duration::from_secs(10), "only {} subscribed", self.pipeline.subscribers());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         self.config.database_url.starts_with("postgres")
     }
