@@ -253,6 +253,8 @@ async fn automatic_persisted_queries_over_get_and_post(plain: TestApp) {
     assert_eq!(unknown.status, 200);
     assert_eq!(unknown.codes(), ["PERSISTED_QUERY_NOT_FOUND"]);
     assert_eq!(unknown.body["errors"][0]["message"], "PersistedQueryNotFound");
+    // A CDN that keeps 200s must not keep this one: the next request registers the text.
+    assert_eq!(header(&unknown, "cache-control"), "no-store");
 
     let register = json!({ "query": PAGE, "variables": { "s": "story" },
         "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
@@ -294,3 +296,27 @@ async fn metrics_and_the_ceiling_route(app: TestApp) {
     assert_eq!(ceiling.body.to_string().len(), 5000);
 }
 on_both!(metrics_and_the_ceiling_route);
+
+/// Every answer that carries no data is `no-store`, however early it was refused: a CDN
+/// that keeps 200s must not keep serving a refusal for its URL.
+async fn answers_refused_before_execution_are_never_stored(plain: TestApp) {
+    let app = cached(&plain).await;
+    let deep = format!("{{ sections {{ {} }} }}", "children { ".repeat(14) + "slug" + &" }".repeat(14));
+    let too_many_tokens = "{".repeat(6000);
+    let refusals = [
+        url("{ nope }", &json!({})),
+        url("{ sections { slug }", &json!({})),
+        url(&deep, &json!({})),
+        url(&too_many_tokens, &json!({})),
+        "/graphql?query=%7Bsections%7Bslug%7D%7D&variables=not-json".to_owned(),
+        "/graphql".to_owned(),
+        url("mutation { login(email: \"a@b.c\", password: \"x\") { token } }", &json!({})),
+        url("query($s: String!) { article(slug: $s) { id } }", &json!({})),
+    ];
+    for (n, uri) in refusals.iter().enumerate() {
+        let answer = get(&app, uri, &[]).await;
+        assert!(answer.body.get("data").is_none_or(Value::is_null), "refusal {n}: {}", answer.body);
+        assert_eq!(header(&answer, "cache-control"), "no-store", "refusal {n}: {} {}", answer.status, answer.body);
+    }
+}
+on_both!(answers_refused_before_execution_are_never_stored);

@@ -132,6 +132,24 @@ async fn an_allow_list_admits_its_origins_only(app: TestApp) {
 }
 on_both!(an_allow_list_admits_its_origins_only);
 
+/// With every origin allowed, the answer is the same whatever the origin: a CDN keeps one
+/// copy, not one per site.
+async fn answers_for_any_origin_do_not_vary_by_origin(app: TestApp) {
+    let request = |origin: &str| {
+        Request::builder()
+            .uri("/graphql?query=%7B__typename%7D")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let get = app.request(request("https://www.example.com")).await;
+    assert_eq!(header_text(&get, header::ACCESS_CONTROL_ALLOW_ORIGIN), ["*"]);
+    let vary = header_text(&get, header::VARY).join(",").to_ascii_lowercase();
+    assert!(!vary.contains("origin"), "{vary}");
+    assert!(vary.contains("authorization"), "{vary}");
+}
+on_both!(answers_for_any_origin_do_not_vary_by_origin);
+
 /// SQLite's `synchronous` level is `NORMAL` unless `NEWSROOM_SQLITE_SYNCHRONOUS` asks for more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_synchronous_follows_the_setting() {

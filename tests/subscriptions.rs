@@ -172,7 +172,10 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
     // A token that does not verify ends the connection before anything runs.
     let (_, refused) = Client::open(at, MODERN, json!({ "token": "forged.token.value" })).await;
     match refused {
-        Some(Message::Close(Some(frame))) => assert!(frame.reason.contains("token"), "{}", frame.reason),
+        Some(Message::Close(Some(frame))) => {
+            assert!(frame.reason.contains("token"), "{}", frame.reason);
+            assert_eq!(u16::from(frame.code), 4403, "graphql-transport-ws: 4403 Forbidden");
+        }
         other => panic!("expected the connection to close, got {other:?}"),
     }
     let (mut legacy, refused) = Client::open(at, LEGACY, json!({ "token": "forged.token.value" })).await;

@@ -97,7 +97,12 @@ pub async fn refusals_as_graphql(
     let path = request.uri().path();
     let (on_graphql, timed) = (path.starts_with("/graphql"), path == "/graphql");
     let response = next.run(request).await;
-    let response = if on_graphql { as_graphql_error(response, graphql_response, &refusals) } else { response };
+    let mut response = if on_graphql { as_graphql_error(response, graphql_response, &refusals) } else { response };
+    if timed && !response.headers().contains_key(header::CACHE_CONTROL) {
+        // Only answers with data say how they may be cached; any other (a refusal before
+        // execution, a persisted query not found) must not be kept by a CDN for its URL.
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if timed {
         refusals.metrics.latency.observe(started.elapsed());
     }

@@ -91,15 +91,21 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
 }
 
 /// Cross-origin calls from browsers: GET and POST from the allowed origins, with any
-/// request header (a preflight is answered for an hour).
+/// request header (a preflight is answered for an hour). Answers vary by `Origin` only
+/// when the allowed origin depends on it, so that with every origin allowed a CDN keeps
+/// one copy of an answer, not one per site; a preflight's allowed headers are those it
+/// asked for.
 fn cors(origins: &[String]) -> CorsLayer {
-    let allow_origin = if origins.iter().any(|origin| origin == "*") {
-        AllowOrigin::any()
+    let any = origins.iter().any(|origin| origin == "*");
+    let (allow_origin, vary) = if any {
+        (AllowOrigin::any(), vec![header::ACCESS_CONTROL_REQUEST_HEADERS])
     } else {
-        AllowOrigin::list(origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()))
+        let listed = origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok());
+        (AllowOrigin::list(listed), vec![header::ORIGIN, header::ACCESS_CONTROL_REQUEST_HEADERS])
     };
     CorsLayer::new()
         .allow_origin(allow_origin)
+        .vary(vary)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers(AllowHeaders::mirror_request())
         .expose_headers([header::ETAG, HeaderName::from_static(request_id::HEADER)])

@@ -15,6 +15,8 @@ use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use prometheus_client::metrics::gauge::Gauge;
 use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{AppState, bearer};
 use crate::domain::Viewer;
@@ -51,17 +53,32 @@ async fn serve(
     let input = stream.take_until(state.shutdown.stopping());
     let executor = state.api.subscriptions();
     let init_state = state.clone();
-    GraphQLWebSocket::new_with_pair(&mut sink, input, executor, protocol)
+    let refused = Arc::new(AtomicBool::new(false));
+    let told = refused.clone();
+    // graphql-transport-ws closes a refused `connection_init` with 4403 Forbidden; the
+    // library closes it with 1002, which says the client broke the protocol.
+    let outgoing = (&mut sink).with(move |message| {
+        futures_util::future::ready(Ok::<_, axum::Error>(forbidden_if_refused(message, told.load(Ordering::SeqCst))))
+    });
+    GraphQLWebSocket::new_with_pair(outgoing, input, executor, protocol)
         .on_connection_init(move |payload| async move {
             let state = init_state;
-            let token = init_token(&payload).map_err(|m| error::coded(m, UNAUTHENTICATED))?.or(header_token);
-            let viewer = match token {
-                Some(token) => {
-                    crate::auth::authenticate(&state.db, &state.tokens, &token).await.map_err(|e| error::to_gql(&e))?
+            let viewer = async {
+                let token = init_token(&payload).map_err(|m| error::coded(m, UNAUTHENTICATED))?.or(header_token);
+                match token {
+                    Some(token) => {
+                        crate::auth::authenticate(&state.db, &state.tokens, &token).await.map_err(|e| error::to_gql(&e))
+                    }
+                    None => Ok(Viewer::Anonymous),
                 }
-                None => Viewer::Anonymous,
             };
-            Ok(state.api.connection_data(viewer, client))
+            match viewer.await {
+                Ok(viewer) => Ok(state.api.connection_data(viewer, client)),
+                Err(error) => {
+                    refused.store(true, Ordering::SeqCst);
+                    Err(error)
+                }
+            }
         })
         .serve()
         .await;
@@ -70,6 +87,18 @@ async fn serve(
         let _ = sink.send(Message::Close(Some(going_away))).await;
     }
 }
+
+/// `message`, with the close code of a refused `connection_init` made 4403 Forbidden.
+fn forbidden_if_refused(message: Message, refused: bool) -> Message {
+    match message {
+        Message::Close(Some(frame)) if refused && frame.code == close_code::PROTOCOL => {
+            Message::Close(Some(CloseFrame { code: FORBIDDEN, reason: frame.reason }))
+        }
+        message => message,
+    }
+}
+
+const FORBIDDEN: u16 = 4403;
 
 /// One open connection on the gauge, for as long as it lives.
 struct OpenConnection(Gauge);
