@@ -10,6 +10,7 @@ pub mod image;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod nulls;
 pub mod people;
 pub mod query;
 pub mod reader;
@@ -40,6 +41,7 @@ use crate::domain::sections::{KeptSectionTree, SectionTree};
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
+use nulls::FieldTypes;
 
 pub type NewsroomSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
@@ -116,6 +118,8 @@ pub struct Api {
     limits: Limits,
     db: DatabaseConnection,
     sections: Arc<KeptSectionTree>,
+    /// The schema's field types, for the spec's null rules.
+    field_types: Arc<FieldTypes>,
 }
 
 /// A request's answer, and the tags of what it read (see [`crate::domain::changes`]).
@@ -136,6 +140,7 @@ impl Api {
             limits,
             db,
             sections,
+            field_types: Arc::new(FieldTypes::of_sdl(&sdl())),
         }
     }
 
@@ -146,14 +151,16 @@ impl Api {
     /// Holds a request to the limits before anything else parses it: its tokens first,
     /// then what its document asks for. The request keeps the parsed document.
     pub fn screen(&self, request: &mut async_graphql::Request) -> Result<(), Refusal> {
-        self.screened.screen(request, &self.limits)
+        self.screened.screen(request, &self.limits).map(|_| ())
     }
 
     pub async fn execute(&self, mut request: async_graphql::Request) -> Executed {
         let unread = |response| Executed { response, read: Vec::new() };
-        if let Err(refusal) = self.screen(&mut request) {
-            return unread(refusal.into_response());
-        }
+        let screened = match self.screened.screen(&mut request, &self.limits) {
+            Ok(screened) => screened,
+            Err(refusal) => return unread(refusal.into_response()),
+        };
+        let operation_name = request.operation_name.clone();
         let (introspection_only, mutation) = match parsed(&mut request) {
             Ok(Some((_, op))) => (only_introspection(op), op.ty == OperationType::Mutation),
             Ok(None) => (false, false),
@@ -170,6 +177,12 @@ impl Api {
             loaders::execute(schema, request, self.db.clone(), &self.sections, read.clone(), !mutation).await;
         limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
         error::give_codes(&mut response);
+        if let Some(screened) = &screened {
+            self.field_types.follow_the_spec(&mut response, &screened.document, operation_name.as_deref());
+            if introspection_only {
+                nulls::describe_schema(&mut response, &screened.document, operation_name.as_deref());
+            }
+        }
         Executed { response, read: read.take() }
     }
 
@@ -184,6 +197,7 @@ impl Api {
             measuring: self.measuring.clone(),
             screened: self.screened.clone(),
             limits: self.limits,
+            field_types: self.field_types.clone(),
         }
     }
 
@@ -205,6 +219,7 @@ pub struct Subscriptions {
     measuring: NewsroomSchema,
     screened: ScreenedDocuments,
     limits: Limits,
+    field_types: Arc<FieldTypes>,
 }
 
 impl Executor for Subscriptions {
@@ -217,9 +232,11 @@ impl Executor for Subscriptions {
         mut request: async_graphql::Request,
         connection: Option<Arc<Data>>,
     ) -> BoxStream<'static, async_graphql::Response> {
-        if let Err(refusal) = self.screened.screen(&mut request, &self.limits) {
-            return Box::pin(futures_util::stream::once(async { refusal.into_response() }));
-        }
+        let screened = match self.screened.screen(&mut request, &self.limits) {
+            Ok(screened) => screened,
+            Err(refusal) => return Box::pin(futures_util::stream::once(async { refusal.into_response() })),
+        };
+        let operation_name = request.operation_name.clone();
         match parsed(&mut request) {
             Ok(Some((_, op))) if op.ty != OperationType::Subscription => {
                 Box::pin(futures_util::stream::once(async { only_subscriptions() }))
@@ -232,11 +249,17 @@ impl Executor for Subscriptions {
             _ => {
                 let asked = Arc::new(Asked::of(&request));
                 let (measuring, held_to) = (self.measuring.clone(), depth_and_complexity(self.limits, false));
+                let field_types = self.field_types.clone();
                 Box::pin(Executor::execute_stream(&self.schema, request, connection).then(move |mut response| {
                     let (asked, measuring) = (asked.clone(), measuring.clone());
+                    let (field_types, screened, operation_name) =
+                        (field_types.clone(), screened.clone(), operation_name.clone());
                     async move {
                         limits::name_refusals(&mut response, Asked::clone(&asked), &measuring, held_to).await;
                         error::give_codes(&mut response);
+                        if let Some(screened) = &screened {
+                            field_types.follow_the_spec(&mut response, &screened.document, operation_name.as_deref());
+                        }
                         response
                     }
                 }))
@@ -281,23 +304,24 @@ impl Default for ScreenedDocuments {
 impl ScreenedDocuments {
     /// Holds a request to the limits before anything else parses it: its tokens first,
     /// then what its document asks for. The request keeps the parsed document.
-    fn screen(&self, request: &mut async_graphql::Request, limits: &Limits) -> Result<(), Refusal> {
+    /// Answers the screened document, unless it does not parse.
+    fn screen(&self, request: &mut async_graphql::Request, limits: &Limits) -> Result<Option<Arc<Screened>>, Refusal> {
         let key = xxhash_rust::xxh3::xxh3_128(request.query.as_bytes());
         // The text is compared too: a hash that is not cryptographic can be made to collide.
         if let Some(screened) = self.0.get(&key).filter(|s| s.query == request.query) {
             request.set_parsed_query(screened.document.clone());
-            return Ok(());
+            return Ok(Some(screened));
         }
         limits::check_text(&request.query, limits)?;
         let query = request.query.clone();
         // A document that does not parse is answered with the parser's error (`Api::execute`).
         let Ok(document) = request.parsed_query() else {
-            return Ok(());
+            return Ok(None);
         };
         limits::check_document(document, limits)?;
-        let screened = Screened { query, document: document.clone() };
-        self.0.insert(key, Arc::new(screened));
-        Ok(())
+        let screened = Arc::new(Screened { query, document: document.clone() });
+        self.0.insert(key, screened.clone());
+        Ok(Some(screened))
     }
 }
 
