@@ -19,14 +19,11 @@ use serde_json::{Value, json};
 
 /// Three servers with the response cache on, each with its own pool and listener, on one
 /// fresh PostgreSQL database (the first app holds the database and serves nothing).
-async fn three_servers() -> Option<(TestApp, [TestApp; 3])> {
-    let Some(base) = TestApp::postgres().await else {
-        eprintln!("NEWSROOM_TEST_POSTGRES_URL is not set: the several-servers tests need PostgreSQL");
-        return None;
-    };
+async fn three_servers() -> (TestApp, [TestApp; 3]) {
+    let base = TestApp::postgres().await.expect("NEWSROOM_TEST_POSTGRES_URL was set when the tests were built");
     let cached = |config: &mut newsroom::config::Config| config.response_cache_mb = 16;
     let servers = [base.reconnected(cached).await, base.reconnected(cached).await, base.reconnected(cached).await];
-    Some((base, servers))
+    (base, servers)
 }
 
 /// Asks `app` until `check` holds for the answer, at most `within`; answers the time it took.
@@ -45,8 +42,9 @@ async fn until(app: &TestApp, query: &str, within: Duration, check: impl Fn(&Val
 const SECTION: &str = r#"{ section(slug: "world") { name } }"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
 async fn a_section_renamed_through_one_server_reads_renamed_from_the_others_within_a_second() {
-    let Some((base, [a, b, c])) = three_servers().await else { return };
+    let (base, [a, b, c]) = three_servers().await;
     let world = fixtures::section(&base.db, "world", "World", None).await;
     for server in [&b, &c] {
         assert_eq!(server.query(SECTION, json!({})).await["section"]["name"], "World");
@@ -69,8 +67,9 @@ async fn a_section_renamed_through_one_server_reads_renamed_from_the_others_with
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
 async fn a_comment_approved_through_one_server_reaches_a_subscriber_on_another() {
-    let Some((base, [_, b, c])) = three_servers().await else { return };
+    let (base, [_, b, c]) = three_servers().await;
     let section = fixtures::section(&base.db, "world", "World", None).await;
     let story = fixtures::article(&base.db, ArticleSpec::published("story", &section, ago(60))).await;
     let story_id = encode(Kind::Article, story.id);
@@ -91,8 +90,9 @@ async fn a_comment_approved_through_one_server_reaches_a_subscriber_on_another()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
 async fn a_scheduled_publication_reaches_the_subscribers_of_every_server_exactly_once() {
-    let Some((base, servers)) = three_servers().await else { return };
+    let (base, servers) = three_servers().await;
     let section = fixtures::section(&base.db, "world", "World", None).await;
     let subscription = "subscription { articlePublished { slug } }";
     let mut subscribers = Vec::new();
@@ -129,8 +129,9 @@ async fn a_scheduled_publication_reaches_the_subscribers_of_every_server_exactly
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
 async fn a_server_that_lost_its_listener_listens_again_and_drops_what_it_kept() {
-    let Some((base, [a, b, _])) = three_servers().await else { return };
+    let (base, [a, b, _]) = three_servers().await;
     let world = fixtures::section(&base.db, "world", "World", None).await;
     assert_eq!(b.query(SECTION, json!({})).await["section"]["name"], "World");
 
@@ -169,9 +170,10 @@ async fn a_server_that_lost_its_listener_listens_again_and_drops_what_it_kept() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
 async fn newsroom_changes_prints_each_change_with_the_tags_to_purge() {
     use std::io::BufRead;
-    let Some((base, [a, _, _])) = three_servers().await else { return };
+    let (base, [a, _, _]) = three_servers().await;
     let world = fixtures::section(&base.db, "world", "World", None).await;
     let listeners = async || {
         let count = "SELECT count(*) AS n FROM pg_stat_activity \
