@@ -65,7 +65,7 @@ pub async fn connect_with(url: &str, max_connections: u32, tuning: Tuning) -> Re
 ///
 /// In WAL mode a commit is in the log file once it returns, whatever the `synchronous`
 /// level: a crash of the process (SIGKILL, OOM kill, panic) loses no committed transaction
-/// (tests/crash_safety.rs kills the server in the middle of writes to show it). `NORMAL`
+/// (tests/api/crash_safety.rs kills the server in the middle of writes to show it). `NORMAL`
 /// flushes the log to disk only at checkpoints, so a power cut may lose the last commits
 /// but never corrupts the file; `FULL` flushes at every commit.
 async fn connect_sqlite(

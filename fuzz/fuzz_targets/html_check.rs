@@ -1,6 +1,6 @@
 //! What the fuzz targets demand of rendered HTML: every `<` opens a well-formed tag of
 //! `allowed`, no attribute is an event handler, and no URL has a scheme other than http,
-//! https or mailto once a browser decoded it. The same rules as tests/properties.rs.
+//! https or mailto once a browser decoded it. The same rules as tests/api/properties.rs.
 
 pub fn assert_safe(html: &str, allowed: &[(&str, &[&str])]) {
     assert!(!html.to_ascii_lowercase().contains("<script"), "a script tag in {html:?}");

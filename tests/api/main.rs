@@ -1,0 +1,36 @@
+//! The integration tests, one binary: each module drives the real router (in process or over
+//! a loopback port) on a fresh SQLite file and, where PostgreSQL is configured, on a fresh
+//! PostgreSQL database cloned from a migrated template.
+
+#[macro_use]
+mod common;
+
+mod article_page;
+mod auth;
+mod cache_tags;
+mod comments;
+mod crash_safety;
+mod demo_content;
+mod editorial;
+mod http_caching;
+mod http_surface;
+mod limits;
+mod metrics;
+mod migrations;
+mod newsletter;
+mod newsletter_api;
+mod null_rules;
+mod operations;
+mod pagination;
+mod preview;
+mod propagation;
+mod properties;
+mod query_counts;
+mod rate_limits;
+mod scheduler;
+mod search;
+mod shutdown;
+mod subscriptions;
+mod tokens;
+mod transfer;
+mod workflow;
