@@ -7,6 +7,7 @@ pub mod connection;
 pub mod error;
 pub mod ids;
 pub mod image;
+pub mod library_messages;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
@@ -164,7 +165,9 @@ impl Api {
         let (introspection_only, mutation) = match parsed(&mut request) {
             Ok(Some((_, op))) => (only_introspection(op), op.ty == OperationType::Mutation),
             Ok(None) => (false, false),
-            Err(error) => return unread(async_graphql::Response::from_errors(vec![error::parse_failed(error)])),
+            Err(error) => {
+                return unread(async_graphql::Response::from_errors(vec![error::parse_failed(error, &request.query)]));
+            }
         };
         let (schema, held_to) = if introspection_only {
             (&self.introspection, depth_and_complexity(self.limits, true))
@@ -242,7 +245,7 @@ impl Executor for Subscriptions {
                 Box::pin(futures_util::stream::once(async { only_subscriptions() }))
             }
             Err(error) => {
-                let response = async_graphql::Response::from_errors(vec![error::parse_failed(error)]);
+                let response = async_graphql::Response::from_errors(vec![error::parse_failed(error, &request.query)]);
                 Box::pin(futures_util::stream::once(async { response }))
             }
             // Subscriptions, and documents that name no operation clearly, which the schema answers.

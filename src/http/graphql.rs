@@ -41,7 +41,7 @@ impl From<ParseRequestError> for BadRequest {
 impl BadRequest {
     /// A body cut off by the size limit surfaces here as a read error.
     fn too_large(&self) -> bool {
-        self.0.to_string().contains("length limit exceeded")
+        crate::graphql::library_messages::is_body_too_long(&self.0.to_string())
     }
 
     /// Answers the refusal, counted among the requests of no known operation.
