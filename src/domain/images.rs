@@ -5,14 +5,15 @@ use entity::user::Role;
 use entity::{article, image};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, Set,
 };
 
 use super::changes::{Change, Tag};
+use super::global_id::{self, Kind};
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::pipeline::Pipeline;
-use super::{Error, Result, Update, Viewer, articles, validate};
+use super::{Error, Result, Update, Viewer, articles, markdown, validate};
 
 /// Every image, newest first. Contributors and up.
 pub async fn list(
@@ -34,10 +35,19 @@ pub async fn list(
     fetch_page(db, query, &keyset, window, total, |i: &image::Model| (SortValue::Time(i.created_at), i.id)).await
 }
 
-/// Whether the viewer gets this image: staff always (so they can see what to replace),
-/// readers only while its licence lasts.
+/// Whether the viewer gets this image, known to appear in an article they may see: staff
+/// always (so they can see what to replace), readers only while its licence lasts.
 pub fn shown_to(viewer: &Viewer, image: &image::Model, now: DateTime<Utc>) -> bool {
     viewer.is_staff() || image.license_expires_at.is_none_or(|expiry| expiry > now)
+}
+
+/// The image a body reference names: `image:ID` with the image's global id, as the API
+/// hands it out, or its number.
+pub fn referenced_id(reference: &str) -> Option<i64> {
+    match global_id::decode(reference) {
+        Some((Kind::Image, id)) => Some(id),
+        _ => reference.parse().ok().filter(|id: &i64| *id > 0),
+    }
 }
 
 /// Whether the licence of an image has run out.
@@ -45,9 +55,6 @@ pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
     image.license_expires_at.is_some_and(|expiry| expiry <= now)
 }
 
-/// An image by id: any image for staff; for readers only the lead image of an article
-/// they may see, so that pictures of unpublished stories cannot be found by guessing ids,
-/// and only while its licence lasts.
 /// The change of the images whose licence ran out in `(after, until]`: readers stopped
 /// getting them then.
 pub async fn licences_expired_between(
@@ -66,19 +73,50 @@ pub async fn licences_expired_between(
     Ok(Change::of(expired.into_iter().map(Tag::Image)))
 }
 
+/// An image by id, under the one rule of who sees images: staff any image; anyone else
+/// an image that an article they may see leads with or shows in its body, and only while
+/// its licence lasts. So pictures of unpublished stories cannot be found by guessing ids.
 pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
-    if !viewer.is_staff() {
-        let shown = article::Entity::find()
-            .filter(articles::visible_to(viewer, super::now()))
-            .filter(article::Column::LeadImageId.eq(id))
-            .count(db)
-            .await?;
-        if shown == 0 {
-            return Ok(None);
-        }
+    let now = super::now();
+    let Some(image) = image::Entity::find_by_id(id).one(db).await?.filter(|image| shown_to(viewer, image, now)) else {
+        return Ok(None);
+    };
+    let in_view = viewer.is_staff() || in_an_article_shown_to(db, viewer, id, now).await?;
+    Ok(in_view.then_some(image))
+}
+
+/// Whether an article the viewer may see leads with image `id` or shows it in its body.
+async fn in_an_article_shown_to(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let visible = articles::visible_to(viewer, now);
+    let leading = article::Entity::find().filter(visible.clone()).filter(article::Column::LeadImageId.eq(id));
+    if leading.count(db).await? > 0 {
+        return Ok(true);
     }
-    let found = image::Entity::find_by_id(id).one(db).await?;
-    Ok(found.filter(|image| shown_to(viewer, image, super::now())))
+    // The body's text narrows the articles down (a reference by number also matches
+    // longer numbers, and text that only looks like a reference matches too); the
+    // Markdown parser decides.
+    let by_global_id = format!("%image:{}%", global_id::encode(Kind::Image, id));
+    let by_number = format!("%image:{id}%");
+    let bodies: Vec<String> = article::Entity::find()
+        .select_only()
+        .column(article::Column::BodyMarkdown)
+        .filter(visible)
+        .filter(
+            Condition::any()
+                .add(article::Column::BodyMarkdown.like(by_global_id))
+                .add(article::Column::BodyMarkdown.like(by_number)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(bodies
+        .iter()
+        .any(|body| markdown::stored_image_refs(body).iter().any(|reference| referenced_id(reference) == Some(id))))
 }
 
 /// Who made an image and under what terms it may be published.

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod credit;
 pub mod editorial;
 pub mod error;
+pub mod global_id;
 pub mod images;
 pub mod json_rows;
 pub mod markdown;

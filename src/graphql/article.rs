@@ -187,19 +187,12 @@ impl From<article::Model> for Article {
 }
 
 /// The database id behind an `image:ID` reference: a global id of an image, or a plain number.
-fn image_ref_id(reference: &str) -> Option<i64> {
-    match ids::decode(reference) {
-        Some((Kind::Image, id)) => Some(id),
-        _ => reference.parse().ok(),
-    }
-}
-
 impl Article {
     /// The stored images the body refers to, by the reference text written in the body.
     async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
         let references = markdown::stored_image_refs(&self.0.body_markdown);
         let wanted: Vec<(String, i64)> =
-            references.into_iter().filter_map(|r| image_ref_id(&r).map(|id| (r, id))).collect();
+            references.into_iter().filter_map(|r| images::referenced_id(&r).map(|id| (r, id))).collect();
         let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
         let viewer = super::viewer(ctx);
         let now = crate::domain::now();

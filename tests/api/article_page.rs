@@ -1,10 +1,9 @@
 //! What a frontend renders: the article page with its section, lead image and credit,
 //! byline, tags, body blocks and comments; and who may see which article.
 
-
-use chrono::Duration;
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago, now};
+use chrono::Duration;
 use entity::article::ArticleStatus;
 use entity::comment::CommentStatus;
 use entity::user::Role;
@@ -294,6 +293,59 @@ async fn node_resolves_every_type(app: TestApp) {
     }
 }
 on_both!(node_resolves_every_type);
+
+/// One rule for images: an image a reader is handed anywhere (a lead image, a picture in a
+/// body, by global id or by number) resolves by its id, and one only in a draft does not.
+async fn every_image_a_reader_is_shown_resolves_by_id(app: TestApp) {
+    use newsroom::graphql::ids::{Kind, encode};
+    let db = &app.db;
+    let section = fixtures::section(db, "world", "World", None).await;
+    let lead = fixtures::image(db, Some("A"), None, None, None).await;
+    let by_global_id = fixtures::image(db, Some("B"), None, None, None).await;
+    let by_number = fixtures::image(db, Some("C"), None, None, None).await;
+    let in_a_draft = fixtures::image(db, Some("D"), None, None, None).await;
+    let global_id = encode(Kind::Image, by_global_id.id);
+    let body = format!(
+        "The harbour at dawn.\n\n![Boats](image:{} \"Boats\")\n\nThen the market.\n\n![Stalls](image:{})\n",
+        global_id.as_str(),
+        by_number.id
+    );
+    fixtures::article(
+        db,
+        ArticleSpec { lead_image: Some(&lead), body, ..ArticleSpec::published("harbour", &section, ago(3)) },
+    )
+    .await;
+    let draft_body = format!("Not yet.\n\n![Secret](image:{})\n", encode(Kind::Image, in_a_draft.id).as_str());
+    fixtures::article(db, ArticleSpec { body: draft_body, ..ArticleSpec::draft("plans", &section) }).await;
+
+    let page = app
+        .query(
+            r#"{ article(slug: "harbour") { leadImage { id } blocks { ... on ImageBlock { image { id } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let mut shown: Vec<String> = page["article"]["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|block| block["image"]["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(shown.len(), 2, "both body pictures are in the blocks: {page}");
+    shown.push(page["article"]["leadImage"]["id"].as_str().expect("the lead image").to_owned());
+    let node = "query($id: ID!) { node(id: $id) { ... on Image { id url } } }";
+    for id in &shown {
+        assert_eq!(app.query(node, json!({ "id": id })).await["node"]["id"], id.as_str(), "image {id} resolves");
+    }
+    let hidden = encode(Kind::Image, in_a_draft.id);
+    assert_eq!(app.query(node, json!({ "id": hidden.as_str() })).await["node"], Value::Null);
+    let (_, token) = app.staff(Role::Editor).await;
+    assert_eq!(
+        app.query_as(&token, node, json!({ "id": hidden.as_str() })).await["node"]["url"],
+        in_a_draft.url.as_str(),
+        "staff see every image"
+    );
+}
+on_both!(every_image_a_reader_is_shown_resolves_by_id);
 
 async fn sections_authors_and_tags(app: TestApp) {
     let db = &app.db;
