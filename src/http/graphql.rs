@@ -1,13 +1,12 @@
 //! GraphQL over HTTP: POST for everything, GET for queries only.
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, ParseRequestError, Request};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest};
 use axum::Extension;
 use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use std::sync::Arc;
@@ -437,10 +436,6 @@ pub async fn get(
         Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Get).await,
         Err(refusal) => refusal.counted(&state.metrics),
     }
-}
-
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").title("newsroom GraphiQL").finish())
 }
 
 /// The SDL, unless introspection is switched off.

@@ -2,6 +2,7 @@
 
 pub mod cache;
 mod client;
+mod graphiql;
 mod graphql;
 mod health;
 pub mod persisted;
@@ -61,7 +62,8 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
     routes
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(websocket::upgrade))
-        .route("/graphiql", get(graphql::graphiql))
+        .route("/graphiql", get(graphiql::page))
+        .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/schema.graphql", get(graphql::sdl))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))

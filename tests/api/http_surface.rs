@@ -1,10 +1,9 @@
 //! The HTTP endpoints around GraphQL: health, readiness, SDL, GraphiQL, GET rules,
 //! content types, error codes of requests that never run.
 
-
+use crate::common::TestApp;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use crate::common::TestApp;
 use serde_json::json;
 
 async fn health_readiness_and_pages(app: TestApp) {
@@ -19,9 +18,51 @@ async fn health_readiness_and_pages(app: TestApp) {
 
     let graphiql = app.get("/graphiql").await;
     assert_eq!(graphiql.status, StatusCode::OK);
-    assert!(graphiql.body.as_str().unwrap().contains("/graphql"));
+    assert!(graphiql.body.as_str().unwrap().contains("GraphiQL"));
 }
 on_both!(health_readiness_and_pages);
+
+/// GraphiQL works offline: the page and everything it loads come from this server, under a
+/// Content-Security-Policy that allows no other origin, and it runs subscriptions over
+/// `/graphql/ws`.
+async fn graphiql_loads_nothing_from_elsewhere(app: TestApp) {
+    let page = app.get("/graphiql").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.body.as_str().expect("an HTML page");
+    let policy = page.headers.get(header::CONTENT_SECURITY_POLICY).expect("a CSP").to_str().unwrap().to_owned();
+    for directive in ["default-src 'none'", "script-src 'self'", "connect-src 'self'"] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert!(!policy.contains("http") && !policy.contains("*"), "no other origin is allowed: {policy}");
+
+    let loaded: Vec<&str> = ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attribute| html.split(attribute).skip(1))
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert!(loaded.len() >= 5, "the page loads its scripts and styles: {loaded:?}");
+    let mut scripts = String::new();
+    for path in &loaded {
+        assert!(path.starts_with("/graphiql/assets/"), "{path} is not served by us");
+        let asset = app.request(Request::get(*path).body(Body::empty()).unwrap()).await;
+        assert_eq!(asset.status, StatusCode::OK, "{path}");
+        let content_type = asset.headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap();
+        let expected = if path.ends_with(".js") { "text/javascript" } else { "text/css" };
+        assert!(content_type.starts_with(expected), "{path}: {content_type}");
+        assert_eq!(asset.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        let text = asset.body.as_str().expect("a text file");
+        assert!(!text.contains("unpkg.com") && !text.contains("cdn.jsdelivr.net"), "{path} loads from a CDN");
+        scripts.push_str(text);
+    }
+    assert!(scripts.contains("/graphql/ws"), "subscriptions go over the WebSocket endpoint");
+    assert!(!scripts.contains("react.development"), "production builds only");
+
+    let licences = app.get("/graphiql/assets/LICENSES.md").await;
+    assert_eq!(licences.status, StatusCode::OK);
+    assert!(licences.body.as_str().unwrap().contains("MIT License"));
+    assert_eq!(app.get("/graphiql/assets/nothing.js").await.status, StatusCode::NOT_FOUND);
+}
+on_both!(graphiql_loads_nothing_from_elsewhere);
 
 async fn get_answers_queries_and_refuses_mutations(app: TestApp) {
     let ok = app.get("/graphql?query=%7Bsections%7Bslug%7D%7D").await;
