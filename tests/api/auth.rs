@@ -1,12 +1,11 @@
 //! Signing in, tokens and who may call what.
 
-
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ago};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use entity::comment::CommentStatus;
 use entity::user::Role;
 use newsroom::auth::{TokenService, password};

@@ -2,13 +2,12 @@
 //! changed, concurrent misses compute once, CDNs are told the tags in `Surrogate-Key` and
 //! `Cache-Tag`, and over any sequence of writes the cached answers equal uncached ones.
 
-
 use std::fmt::Write as _;
 
-use axum::body::Body;
-use axum::http::Request;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use crate::common::{Answer, TestApp};
+use axum::body::Body;
+use axum::http::Request;
 use entity::comment::CommentStatus;
 use entity::user::Role;
 use newsroom::graphql::ids::{Kind, encode};

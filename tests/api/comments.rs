@@ -1,7 +1,6 @@
 //! Readers' comments: posting, replies, refusals, moderation and counts, link hold-back,
 //! rate limits, duplicates, hashed client addresses and private emails.
 
-
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use entity::user::Role;

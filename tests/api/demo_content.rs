@@ -1,6 +1,5 @@
 //! The demo publication that `serve --demo` loads, read the way the README reads it.
 
-
 use crate::common::TestApp;
 use entity::user::Role;
 use serde_json::{Value, json};

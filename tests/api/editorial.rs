@@ -2,7 +2,6 @@
 //! articles with slugs, tags, bylines, SEO fields and revisions, images whose rights run
 //! out, and bad input refused with the field named and nothing written.
 
-
 use crate::common::fixtures::now;
 use crate::common::{Answer, TestApp};
 use entity::user::Role;

@@ -2,13 +2,12 @@
 //! Modified`, the in-process response cache and what invalidates it, and automatic
 //! persisted queries.
 
-
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use crate::common::{Answer, TestApp};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use entity::article::ArticleStatus;
 use entity::user::Role;
 use newsroom::graphql::ids::{Kind, encode};

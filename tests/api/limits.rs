@@ -7,9 +7,9 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
+use crate::common::{Answer, TestApp};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use crate::common::{Answer, TestApp};
 use entity::user::Role;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, TransactionTrait};
 use serde_json::{Value, json};

@@ -1,10 +1,9 @@
 //! `/metrics`: the series an operator watches move as requests come in.
 
-
 use std::collections::HashMap;
 
-use axum::http::{StatusCode, header};
 use crate::common::TestApp;
+use axum::http::{StatusCode, header};
 use serde_json::json;
 
 /// The samples of a scrape, by series (`name{labels}`).

@@ -1,6 +1,5 @@
 //! Migrations that fill a new table from content stored before it.
 
-
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use entity::{article, comment, comment::CommentStatus};

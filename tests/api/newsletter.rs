@@ -2,9 +2,8 @@
 //! confirm with the token from its link, unsubscribe; refusals that tell nothing, tokens
 //! stored only hashed, and concurrent sign-ups of one address.
 
-
-use chrono::{Duration, Utc};
 use crate::common::TestApp;
+use chrono::{Duration, Utc};
 use entity::newsletter_subscription::{self, SubscriptionStatus};
 use entity::outbox_message;
 use newsroom::domain::Error;

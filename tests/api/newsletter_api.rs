@@ -1,7 +1,6 @@
 //! The newsletter over GraphQL: the same answer for every well-formed address, the
 //! single-use confirmation link, unsubscribe, and the per-client limit.
 
-
 use crate::common::TestApp;
 use newsroom::domain::newsletter;
 use serde_json::json;

@@ -2,7 +2,6 @@
 //! null, and a non-null one passes the null up to the nearest nullable field or list
 //! item, up to `data: null`; and introspection describes this schema.
 
-
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use serde_json::{Value, json};

@@ -1,9 +1,8 @@
 //! What operators and browsers see around every request: request ids and CORS.
 
-
+use crate::common::{Answer, TestApp};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use crate::common::{Answer, TestApp};
 use serde_json::json;
 
 fn request_id(answer: &Answer) -> String {

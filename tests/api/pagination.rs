@@ -2,12 +2,11 @@
 //! authors, tags, articles and comments: keyset cursors that stay stable while rows are
 //! inserted, page-size limits, filters, visibility and orderings.
 
-
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago, now};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use entity::article;
 use entity::comment::CommentStatus;
 use entity::user::Role;

@@ -1,7 +1,6 @@
 //! Preview links: a signed, expiring token shows one draft or scheduled article to
 //! whoever holds it, and nothing else.
 
-
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec};
 use entity::user::Role;

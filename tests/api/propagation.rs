@@ -4,7 +4,6 @@
 //!
 //! These run on PostgreSQL only: a SQLite file is served by one server.
 
-
 use std::time::{Duration, Instant};
 
 use crate::common::TestApp;

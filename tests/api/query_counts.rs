@@ -1,7 +1,6 @@
 //! No N+1: the SQL statements a request runs do not grow with the page size. A hook on
 //! the database connection counts them.
 
-
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use entity::comment::CommentStatus;

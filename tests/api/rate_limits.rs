@@ -4,9 +4,9 @@
 
 use crate::common;
 
-use chrono::{DateTime, Duration, Utc};
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
+use chrono::{DateTime, Duration, Utc};
 use entity::rate_limit::{self, LimitedAction};
 use entity::{comment, newsletter_subscription};
 use newsroom::domain::Error;

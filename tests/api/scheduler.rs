@@ -1,12 +1,11 @@
 //! Scheduled publishing: due articles go live within two seconds, also those whose time
 //! passed while no server ran, and exactly once when several instances share a database.
 
-
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago, now};
+use chrono::Utc;
 use entity::article::ArticleStatus;
 use newsroom::domain::workflow;
 use serde_json::{Value, json};

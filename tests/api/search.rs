@@ -2,7 +2,6 @@
 //! finds what, stemming and case, all words required, paging through results, and input
 //! that must never break the query.
 
-
 use std::collections::HashSet;
 
 use crate::common::TestApp;

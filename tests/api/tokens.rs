@@ -7,12 +7,12 @@ use crate::common;
 
 use std::time::Duration;
 
+use crate::common::TestApp;
+use crate::common::fixtures::{self, ArticleSpec, ago};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use crate::common::TestApp;
-use crate::common::fixtures::{self, ArticleSpec, ago};
 use entity::user::Role;
 use futures_util::{SinkExt, StreamExt};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

@@ -1,7 +1,6 @@
 //! Export and import: the demo publication moved from SQLite to PostgreSQL and back
 //! answers every query as before; imports refuse what they must and leave nothing behind.
 
-
 use std::collections::{BTreeSet, HashMap};
 
 use crate::common::{TestApp, fixtures};

@@ -1,10 +1,9 @@
 //! The publishing workflow: DRAFT -> IN_REVIEW -> PUBLISHED / SCHEDULED -> ARCHIVED and
 //! back to DRAFT, who may make which move, when readers see an article, and deletion.
 
-
-use chrono::{DateTime, Utc};
 use crate::common::fixtures::{self, ago, now};
 use crate::common::{Answer, TestApp};
+use chrono::{DateTime, Utc};
 use entity::comment::CommentStatus;
 use entity::user::Role;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
