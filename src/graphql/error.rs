@@ -24,6 +24,13 @@ pub fn coded(message: impl Into<String>, code: &'static str) -> async_graphql::E
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
 }
 
+/// An error of a whole request, refused before it ran: no locations, no path.
+pub fn request_error(message: impl Into<String>, code: &'static str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    error.extensions.get_or_insert_with(Default::default).set("code", code);
+    error
+}
+
 /// The GraphQL error for a domain error. Database failures are logged here with their
 /// detail and answered without it.
 pub fn to_gql(error: &Error) -> async_graphql::Error {
@@ -77,8 +84,10 @@ fn give_code(error: &mut ServerError, code: &str) {
 /// The error of a document that does not parse. The parser refuses to nest deeper than
 /// the schema's recursion limit, and that is a limit like the others.
 pub fn parse_failed(mut error: ServerError, document: &str) -> ServerError {
-    let too_deep =
-        matches!(async_graphql::parser::parse_query(document), Err(async_graphql::parser::Error::RecursionLimitExceeded));
+    let too_deep = matches!(
+        async_graphql::parser::parse_query(document),
+        Err(async_graphql::parser::Error::RecursionLimitExceeded)
+    );
     give_code(&mut error, if too_deep { QUERY_TOO_COMPLEX } else { GRAPHQL_PARSE_FAILED });
     error
 }

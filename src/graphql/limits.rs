@@ -113,7 +113,7 @@ impl Refusal {
 
     pub fn into_server_error(self) -> ServerError {
         let code = self.code();
-        error::coded(self.to_string(), code).into_server_error(Default::default())
+        error::request_error(self.to_string(), code)
     }
 
     pub fn into_response(self) -> async_graphql::Response {

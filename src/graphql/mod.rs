@@ -273,8 +273,7 @@ impl Executor for Subscriptions {
 
 fn only_subscriptions() -> async_graphql::Response {
     let message = "only subscriptions run over WebSocket; send queries and mutations to POST /graphql";
-    let error = error::coded(message, error::BAD_USER_INPUT);
-    async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
+    async_graphql::Response::from_errors(vec![error::request_error(message, error::BAD_USER_INPUT)])
 }
 
 /// Documents that passed the limits, kept parsed by a hash of their text: an app sends

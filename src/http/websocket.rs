@@ -6,15 +6,18 @@
 //! request's `Authorization` header. A token that does not verify closes the connection.
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::WebSocketProtocols;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, close_code};
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use prometheus_client::metrics::gauge::Gauge;
 use serde_json::Value;
+use std::collections::HashSet;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,10 +35,17 @@ pub async fn upgrade(
 ) -> Response {
     let header_token =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer).map(str::to_owned);
+    // The protocol the library chose (the first one offered that it speaks), which it
+    // does not tell.
+    let modern = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|offered| offered.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()))
+        == Some(WebSocketProtocols::GraphQLWS);
     let shutdown = state.shutdown.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| shutdown.track(serve(socket, state, protocol, client, header_token)))
+        .on_upgrade(move |socket| shutdown.track(serve(socket, state, (protocol, modern), client, header_token)))
 }
 
 /// Serves the subscriptions of one connection until the client or the server ends it. A
@@ -44,7 +54,7 @@ pub async fn upgrade(
 async fn serve(
     socket: WebSocket,
     state: AppState,
-    protocol: GraphQLProtocol,
+    (protocol, modern): (GraphQLProtocol, bool),
     client: ClientAddress,
     header_token: Option<String>,
 ) {
@@ -54,12 +64,10 @@ async fn serve(
     let executor = state.api.subscriptions();
     let init_state = state.clone();
     let refused = Arc::new(AtomicBool::new(false));
-    let told = refused.clone();
-    // graphql-transport-ws closes a refused `connection_init` with 4403 Forbidden; the
-    // library closes it with 1002, which says the client broke the protocol.
-    let outgoing = (&mut sink).with(move |message| {
-        futures_util::future::ready(Ok::<_, axum::Error>(forbidden_if_refused(message, told.load(Ordering::SeqCst))))
-    });
+    let mut outgoing = Outgoing { modern, refused: refused.clone(), ..Outgoing::default() };
+    let was_refused = refused.clone();
+    let outgoing = (&mut sink)
+        .with_flat_map(move |message| futures_util::stream::iter(outgoing.rewrite(message).map(Ok::<_, axum::Error>)));
     GraphQLWebSocket::new_with_pair(outgoing, input, executor, protocol)
         .on_connection_init(move |payload| async move {
             let state = init_state;
@@ -85,17 +93,96 @@ async fn serve(
     if state.shutdown.is_stopping() {
         let going_away = CloseFrame { code: close_code::AWAY, reason: "the server is shutting down".into() };
         let _ = sink.send(Message::Close(Some(going_away))).await;
+    } else if was_refused.load(Ordering::SeqCst) && !modern {
+        // The older protocol's `connection_error` is followed by a close, as its reference
+        // server does it (1011); the library just drops the connection.
+        let refusal = CloseFrame { code: close_code::ERROR, reason: "the connection was refused".into() };
+        let _ = sink.send(Message::Close(Some(refusal))).await;
     }
 }
 
-/// `message`, with the close code of a refused `connection_init` made 4403 Forbidden.
-fn forbidden_if_refused(message: Message, refused: bool) -> Message {
-    match message {
-        Message::Close(Some(frame)) if refused && frame.code == close_code::PROTOCOL => {
-            Message::Close(Some(CloseFrame { code: FORBIDDEN, reason: frame.reason }))
+/// What the library sends, put right where graphql-transport-ws asks for more than it does.
+#[derive(Default)]
+struct Outgoing {
+    /// graphql-transport-ws, rather than the older protocol.
+    modern: bool,
+    /// Whether the `connection_init` was refused.
+    refused: Arc<AtomicBool>,
+    /// Operations that have sent a result.
+    answered: HashSet<String>,
+    /// Operations refused with an `error` message, whose `complete` must not follow.
+    ended: HashSet<String>,
+}
+
+impl Outgoing {
+    fn rewrite(&mut self, message: Message) -> Option<Message> {
+        match message {
+            // A refused `connection_init` closes with 4403 Forbidden; the library closes it
+            // with 1002, which says the client broke the protocol.
+            Message::Close(Some(frame))
+                if self.refused.load(Ordering::SeqCst) && frame.code == close_code::PROTOCOL =>
+            {
+                Some(Message::Close(Some(CloseFrame { code: FORBIDDEN, reason: frame.reason })))
+            }
+            Message::Text(text) if self.modern => self.operation_message(text).map(Message::Text),
+            message => Some(message),
         }
-        message => message,
     }
+
+    /// An operation refused before it produced a result (it did not parse, validate, fit
+    /// the limits, or its event stream could not start) is answered with an `error`
+    /// message carrying the errors, which ends it: no `complete` follows. The library
+    /// sends a `next` without data and a `complete` instead.
+    fn operation_message(&mut self, text: Utf8Bytes) -> Option<Utf8Bytes> {
+        let Ok(message) = serde_json::from_str::<OperationMessage>(&text) else {
+            return Some(text);
+        };
+        let id = message.id.to_owned();
+        match message.kind {
+            "next" if !self.answered.contains(&id) => {
+                let refusal = message.payload.filter(|payload| payload.data.is_none_or(|data| data.get() == "null"));
+                // A subscriber dropped for falling behind had its stream started: that is
+                // a result, as it is after any event.
+                let errors = refusal
+                    .and_then(|payload| payload.errors)
+                    .filter(|errors| !errors.get().contains(error::SUBSCRIPTION_DROPPED));
+                if let Some(errors) = errors {
+                    let error =
+                        format!(r#"{{"type":"error","id":{},"payload":{}}}"#, Value::from(id.as_str()), errors.get());
+                    self.ended.insert(id);
+                    return Some(error.into());
+                }
+                self.answered.insert(id);
+            }
+            "complete" => {
+                self.answered.remove(&id);
+                if self.ended.remove(&id) {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        Some(text)
+    }
+}
+
+/// The parts of a server message `Outgoing` looks at, borrowed from its text.
+#[derive(serde::Deserialize)]
+struct OperationMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(default)]
+    id: &'a str,
+    #[serde(borrow)]
+    payload: Option<ResultPayload<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct ResultPayload<'a> {
+    #[serde(borrow)]
+    data: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    errors: Option<&'a serde_json::value::RawValue>,
 }
 
 const FORBIDDEN: u16 = 4403;

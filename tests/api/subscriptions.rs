@@ -1,7 +1,6 @@
 //! Live subscriptions over a real WebSocket connection: approved comments and published
 //! articles reach the subscribers that may see them, in both protocols.
 
-
 use std::time::Duration;
 
 use crate::common::TestApp;
@@ -158,12 +157,25 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
         ];
         for (query, variables, code) in cases {
             let id = reader.subscribe(query, variables).await;
-            let payload = reader.next_result(&id).await;
+            let errors = reader.refusal(&id).await;
+            let payload = json!({ "errors": errors });
             assert_eq!(error_codes(&payload), [code], "{protocol} {query}: {payload}");
             if code == "QUERY_TOO_COMPLEX" {
                 let message = payload["errors"][0]["message"].as_str().unwrap_or_default();
                 assert_eq!(message, "the query nests 13 levels deep; at most 12 are allowed (NEWSROOM_MAX_DEPTH)");
             }
+            for error in errors.as_array().unwrap() {
+                for location in error["locations"].as_array().into_iter().flatten() {
+                    assert!(location["line"].as_u64() >= Some(1), "locations count from 1: {error}");
+                    assert!(location["column"].as_u64() >= Some(1), "locations count from 1: {error}");
+                }
+            }
+        }
+        // The refused operations are over: the connection goes on serving others.
+        let id = reader.subscribe(ARTICLE_PUBLISHED, json!({})).await;
+        reader.expect_silence(Duration::from_millis(300)).await;
+        reader.send(json!({ "id": id, "type": if protocol == MODERN { "complete" } else { "stop" } })).await;
+        if protocol == LEGACY {
             reader.expect_complete(&id).await;
         }
     }
@@ -180,7 +192,12 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
     let (mut legacy, refused) = Client::open(at, LEGACY, json!({ "token": "forged.token.value" })).await;
     let refused: Value = serde_json::from_str(refused.expect("an answer").to_text().unwrap()).unwrap();
     assert_eq!(refused["type"], "connection_error", "{refused}");
-    assert!(legacy.receive().await.is_none_or(|m| m.is_close()), "and the connection closes");
+    match legacy.receive().await {
+        Some(Message::Close(Some(frame))) => {
+            assert_eq!(u16::from(frame.code), 1011, "as the protocol's reference server")
+        }
+        other => panic!("expected the connection to close with a close frame, got {other:?}"),
+    }
 
     // Subscriptions sent as plain HTTP say where to go.
     let answer = app.post(None, ARTICLE_PUBLISHED, json!({})).await;

@@ -90,6 +90,27 @@ impl Client {
         }
     }
 
+    /// The errors of operation `id` refused before it produced a result: in
+    /// graphql-transport-ws an `error` message, which ends the operation (no `complete`
+    /// follows); in the older protocol a `data` message without data, then `complete`, as
+    /// its reference server sends them.
+    pub async fn refusal(&mut self, id: &str) -> Value {
+        let message = self.receive().await.expect("the connection stays open");
+        let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+        assert_eq!(message["id"], id, "{message}");
+        if self.protocol == MODERN {
+            assert_eq!(message["type"], "error", "{message}");
+            assert!(message["payload"].is_array(), "an array of errors: {message}");
+            message["payload"].clone()
+        } else {
+            assert_eq!(message["type"], "data", "{message}");
+            assert_eq!(message["payload"]["data"], Value::Null, "{message}");
+            let errors = message["payload"]["errors"].clone();
+            self.expect_complete(id).await;
+            errors
+        }
+    }
+
     pub async fn expect_complete(&mut self, id: &str) {
         let message = self.receive().await.expect("the connection stays open");
         let message: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
