@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use super::AppState;
 use super::cache::{self, Claim};
-use super::persisted::Refusal;
+use super::persisted::Refusal as PersistedRefusal;
 use crate::auth;
 use crate::domain::{Error, Viewer};
 use crate::graphql::error::{
@@ -28,7 +28,58 @@ use crate::metrics::{Metrics, OperationCounts, Outcome};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// A request body or query string that is not a GraphQL request.
+/// A request answered without running: the status, and the one error it names with its
+/// code. Every refusal of the GraphQL endpoint, from the body's media type to a token that
+/// does not verify, is answered through this.
+pub struct Refusal {
+    status: StatusCode,
+    message: String,
+    code: &'static str,
+    /// A header the answer needs: `Allow` for a mutation over GET, `WWW-Authenticate` for a
+    /// refused token.
+    header: Option<(header::HeaderName, HeaderValue)>,
+    /// Whether the client asked for `application/graphql-response+json`.
+    graphql_response: bool,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>, code: &'static str) -> Refusal {
+        Refusal { status, message: message.into(), code, header: None, graphql_response: false }
+    }
+
+    fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Refusal {
+        self.header = Some((name, HeaderValue::from_static(value)));
+        self
+    }
+
+    /// Answered in the media type the client asked for.
+    fn for_client(mut self, headers: &HeaderMap) -> Refusal {
+        self.graphql_response = wants_graphql_response(headers);
+        self
+    }
+
+    /// Counts the refusal under `operation` (the operation it would have run, when known).
+    fn counted(self, operation: &OperationCounts) -> Refusal {
+        operation.count(Outcome::of_code(self.code));
+        self
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = json!({ "errors": [{ "message": self.message, "extensions": { "code": self.code } }] });
+        let mut response =
+            (self.status, [(header::CONTENT_TYPE, content_type(self.graphql_response))], body.to_string())
+                .into_response();
+        if let Some((name, value)) = self.header {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+/// A request body or query string that is not a GraphQL request: the rejection of the
+/// extractors, turned into a `Refusal`.
 pub struct BadRequest(ParseRequestError);
 
 impl From<ParseRequestError> for BadRequest {
@@ -44,34 +95,25 @@ impl BadRequest {
     }
 
     /// Answers the refusal, counted among the requests of no known operation.
-    fn counted(self, metrics: &Metrics) -> Response {
-        // A body too large is counted by the layer that names the limit.
-        if !self.too_large() {
-            metrics.requests.operation(None).count(Outcome::of_code(GRAPHQL_PARSE_FAILED));
+    fn counted(self, metrics: &Metrics, headers: &HeaderMap) -> Response {
+        // A body too large is answered and counted by the layer that names the limit.
+        if self.too_large() {
+            return StatusCode::PAYLOAD_TOO_LARGE.into_response();
         }
-        self.into_response()
+        let refusal =
+            Refusal::new(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {}", self.0), GRAPHQL_PARSE_FAILED);
+        refusal.for_client(headers).counted(&metrics.requests.operation(None)).into_response()
     }
 }
 
 impl IntoResponse for BadRequest {
     fn into_response(self) -> Response {
-        // The layer around the routes (`refusals_as_graphql`) says which limit.
         if self.too_large() {
             return StatusCode::PAYLOAD_TOO_LARGE.into_response();
         }
-        error_response(
-            StatusCode::BAD_REQUEST,
-            &format!("not a GraphQL request: {}", self.0),
-            GRAPHQL_PARSE_FAILED,
-            false,
-        )
+        Refusal::new(StatusCode::BAD_REQUEST, format!("not a GraphQL request: {}", self.0), GRAPHQL_PARSE_FAILED)
+            .into_response()
     }
-}
-
-fn error_response(status: StatusCode, message: &str, code: &str, graphql_response: bool) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-    let content_type = if graphql_response { GRAPHQL_RESPONSE } else { "application/json" };
-    (status, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
 }
 
 /// The limits of the HTTP layers, as their refusals name them, and the metrics that
@@ -109,6 +151,7 @@ pub async fn refusals_as_graphql(
 }
 
 fn as_graphql_error(response: Response, graphql_response: bool, refusals: &HttpRefusals) -> Response {
+    let unknown_operation = refusals.metrics.requests.operation(None);
     // Whether the limit layer refused the body at once, or the body turned out too long
     // while it was read, the answer names the limit.
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -116,8 +159,9 @@ fn as_graphql_error(response: Response, graphql_response: bool, refusals: &HttpR
             "the request body is larger than {} bytes, the most the server accepts (NEWSROOM_BODY_LIMIT)",
             refusals.body_limit
         );
-        refusals.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
-        return error_response(StatusCode::PAYLOAD_TOO_LARGE, &message, BAD_USER_INPUT, graphql_response);
+        let refusal =
+            Refusal { graphql_response, ..Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, message, BAD_USER_INPUT) };
+        return refusal.counted(&unknown_operation).into_response();
     }
     let already_graphql = response
         .headers()
@@ -135,8 +179,8 @@ fn as_graphql_error(response: Response, graphql_response: bool, refusals: &HttpR
         StatusCode::INTERNAL_SERVER_ERROR => "internal server error".to_owned(),
         _ => return response,
     };
-    refusals.metrics.requests.operation(None).count(Outcome::of_code(INTERNAL_SERVER_ERROR));
-    error_response(response.status(), &message, INTERNAL_SERVER_ERROR, graphql_response)
+    let refusal = Refusal { graphql_response, ..Refusal::new(response.status(), message, INTERNAL_SERVER_ERROR) };
+    refusal.counted(&unknown_operation).into_response()
 }
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
@@ -145,16 +189,24 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
 
 /// The viewer of a request: anonymous without an `Authorization` header, else the user
 /// its bearer token names. A header that does not hold a valid token is refused.
-async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Error> {
+async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<Viewer, Refusal> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Viewer::Anonymous);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(super::bearer)
-        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    auth::authenticate(&state.db, &state.tokens, token).await
+    let token = value.to_str().ok().and_then(super::bearer);
+    let found = match token {
+        Some(token) => auth::authenticate(&state.db, &state.tokens, token).await,
+        None => Err(Error::Unauthenticated("the Authorization header must be `Bearer <token>`".into())),
+    };
+    found.map_err(|error| match error {
+        Error::Unauthenticated(message) => Refusal::new(StatusCode::UNAUTHORIZED, message, UNAUTHENTICATED)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer"),
+        error => Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            crate::graphql::error::to_gql(&error).message,
+            INTERNAL_SERVER_ERROR,
+        ),
+    })
 }
 
 /// Whether a request carries a NUL character, written raw or as an escape, in its
@@ -181,6 +233,9 @@ enum Method {
     Post,
 }
 
+/// Answers one GraphQL request, in order: refusals that need no parsing, a cached answer,
+/// the limits, the method, a claim on the cache slot (so concurrent misses compute once),
+/// the viewer, and then the execution itself.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -188,72 +243,49 @@ async fn execute(
     request: Request,
     method: Method,
 ) -> Response {
-    let graphql_response = wants_graphql_response(headers);
-    // Counts a request refused before it ran, under its operation when that is known.
-    let refuse = |operation: &OperationCounts, status: StatusCode, message: &str, code: &'static str| {
-        operation.count(Outcome::of_code(code));
-        error_response(status, message, code, graphql_response)
-    };
-    if carries_nul(&request) {
-        let message = "strings may not contain NUL characters";
-        return refuse(&state.metrics.requests.operation(None), StatusCode::BAD_REQUEST, message, BAD_USER_INPUT);
+    let mut operation = state.metrics.requests.operation(None);
+    match answer(state, headers, client, request, method, &mut operation).await {
+        Ok(answer) => answer,
+        Err(refusal) => refusal.for_client(headers).counted(&operation).into_response(),
     }
-    let mut request = match state.persisted.resolve(request) {
-        Ok(request) => request,
-        Err(refusal) => {
-            let status = if refusal == Refusal::NotFound { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-            return refuse(&state.metrics.requests.operation(None), status, &refusal.to_string(), refusal.code());
-        }
-    };
+}
+
+/// The steps of `execute`; `operation` becomes the operation the request names once its
+/// document is known, for the refusals counted after that.
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientAddress,
+    request: Request,
+    method: Method,
+    operation: &mut Arc<OperationCounts>,
+) -> Result<Response, Refusal> {
+    let graphql_response = wants_graphql_response(headers);
+    refuse_nul(&request)?;
+    let mut request = resolve_persisted(state, request)?;
     let anonymous = !headers.contains_key(header::AUTHORIZATION);
     // A cached answer was stored for a query only, so a hit needs no parsing.
     let key = if anonymous { state.cache.key(&request) } else { None };
     if let Some(cached) = key.as_ref().and_then(|key| state.cache.get(key)) {
         cached.operation.count(Outcome::OK);
-        return cached_answer(state, headers, &cached, method, graphql_response);
+        return Ok(cached_answer(state, headers, &cached, method, graphql_response));
     }
-    if let Err(refusal) = state.api.screen(&mut request) {
-        // Like any request that never ran: 400 for the graphql-response media type.
-        let status = if graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return refuse(&state.metrics.requests.operation(None), status, &refusal.to_string(), refusal.code());
-    }
-    let operation = state.metrics.requests.operation(operation_name(&mut request));
-    match (crate::graphql::operation_type(&mut request), method) {
-        (Some(OperationType::Mutation), Method::Get) => {
-            let message = "only queries may be sent with GET; send mutations with POST";
-            let mut answer = refuse(&operation, StatusCode::METHOD_NOT_ALLOWED, message, BAD_USER_INPUT);
-            answer.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return answer;
-        }
-        (Some(OperationType::Subscription), _) => {
-            let message = "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)";
-            return refuse(&operation, StatusCode::BAD_REQUEST, message, BAD_USER_INPUT);
-        }
-        _ => {}
-    }
-    let is_query = crate::graphql::operation_type(&mut request) == Some(OperationType::Query);
+    screen(state, &mut request, graphql_response)?;
+    *operation = state.metrics.requests.operation(operation_name(&mut request));
+    let operation_type = crate::graphql::operation_type(&mut request);
+    allowed(operation_type, method)?;
+    let is_query = operation_type == Some(OperationType::Query);
     let slot = match key.as_ref().filter(|_| is_query) {
         Some(key) => match state.cache.claim(key).await {
             Claim::Ready(answer) => {
                 answer.operation.count(Outcome::OK);
-                return cached_answer(state, headers, &answer, method, graphql_response);
+                return Ok(cached_answer(state, headers, &answer, method, graphql_response));
             }
             Claim::Compute(slot) => slot,
         },
         None => state.cache.unkept(),
     };
-    let viewer = match viewer(state, headers).await {
-        Ok(viewer) => viewer,
-        Err(Error::Unauthenticated(message)) => {
-            let mut answer = refuse(&operation, StatusCode::UNAUTHORIZED, &message, UNAUTHENTICATED);
-            answer.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return answer;
-        }
-        Err(error) => {
-            let gql = crate::graphql::error::to_gql(&error);
-            return refuse(&operation, StatusCode::INTERNAL_SERVER_ERROR, &gql.message, INTERNAL_SERVER_ERROR);
-        }
-    };
+    let viewer = viewer(state, headers).await?;
     let request = request.data(viewer).data(client);
     let Executed { response, read } = state.api.execute(request).await;
     let first_code = response.errors.first().map(|e| error_code(e).unwrap_or(INTERNAL_SERVER_ERROR));
@@ -280,16 +312,61 @@ async fn execute(
     let body =
         Bytes::from(serialized.unwrap_or_else(|_| br#"{"errors":[{"message":"internal server error"}]}"#.to_vec()));
     if shareable {
-        let answer = slot.answer(body, operation, &read);
+        let answer = slot.answer(body, operation.clone(), &read);
         slot.keep(&answer);
-        return cached_answer(state, headers, &answer, method, graphql_response);
+        return Ok(cached_answer(state, headers, &answer, method, graphql_response));
     }
     let mut answer = (status, body).into_response();
     let answer_headers = answer.headers_mut();
     answer_headers.insert(header::CONTENT_TYPE, content_type(graphql_response));
     let cache_control = if anonymous && !personal { HeaderValue::from_static("no-store") } else { cache::PRIVATE };
     answer_headers.insert(header::CACHE_CONTROL, cache_control);
-    answer
+    Ok(answer)
+}
+
+/// No text the API stores or looks up may hold a NUL character (PostgreSQL cannot), so a
+/// request carrying one is refused before it runs.
+fn refuse_nul(request: &Request) -> Result<(), Refusal> {
+    if carries_nul(request) {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "strings may not contain NUL characters", BAD_USER_INPUT));
+    }
+    Ok(())
+}
+
+/// The request with its persisted query's text, when it names one by hash.
+fn resolve_persisted(state: &AppState, request: Request) -> Result<Request, Refusal> {
+    state.persisted.resolve(request).map_err(|refusal| {
+        // Apollo clients take a 200 with PERSISTED_QUERY_NOT_FOUND as the cue to send the text.
+        let status = if refusal == PersistedRefusal::NotFound { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+        Refusal::new(status, refusal.to_string(), refusal.code())
+    })
+}
+
+/// The query limits, checked on the document's tokens before it is parsed.
+fn screen(state: &AppState, request: &mut Request, graphql_response: bool) -> Result<(), Refusal> {
+    state.api.screen(request).map_err(|refusal| {
+        // Like any request that never ran: 400 for the graphql-response media type.
+        let status = if graphql_response { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        Refusal::new(status, refusal.to_string(), refusal.code())
+    })
+}
+
+/// GET may only read; subscriptions go over the WebSocket.
+fn allowed(operation: Option<OperationType>, method: Method) -> Result<(), Refusal> {
+    match (operation, method) {
+        (Some(OperationType::Mutation), Method::Get) => Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+            BAD_USER_INPUT,
+        )
+        .with_header(header::ALLOW, "POST")),
+        (Some(OperationType::Subscription), _) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "subscriptions run over WebSocket at /graphql/ws (graphql-transport-ws or graphql-ws)",
+            BAD_USER_INPUT,
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The `extensions.code` of an error, when it has one.
@@ -370,17 +447,18 @@ pub async fn post(
 ) -> Response {
     let headers = request.headers().clone();
     let graphql_response = wants_graphql_response(&headers);
+    let unknown_operation = state.metrics.requests.operation(None);
     if !is_json(&headers) {
         let message = "POST /graphql takes a JSON body: send it with `Content-Type: application/json`";
-        state.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
-        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message, BAD_USER_INPUT, graphql_response);
+        let refusal = Refusal::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message, BAD_USER_INPUT);
+        return refusal.for_client(&headers).counted(&unknown_operation).into_response();
     }
     let requests = match GraphQLBatchRequest::<BadRequest>::from_request(request, &()).await {
         Ok(request) => match request.into_inner() {
             BatchRequest::Single(request) => return execute(&state, &headers, client, request, Method::Post).await,
             BatchRequest::Batch(requests) => requests,
         },
-        Err(refusal) => return refusal.counted(&state.metrics),
+        Err(refusal) => return refusal.counted(&state.metrics, &headers),
     };
     let max = state.api.limits().max_batch;
     if requests.len() > max {
@@ -388,8 +466,8 @@ pub async fn post(
             "the request batches {} operations; at most {max} are allowed (NEWSROOM_MAX_BATCH)",
             requests.len()
         );
-        state.metrics.requests.operation(None).count(Outcome::of_code(BAD_USER_INPUT));
-        return error_response(StatusCode::BAD_REQUEST, &message, BAD_USER_INPUT, graphql_response);
+        let refusal = Refusal::new(StatusCode::BAD_REQUEST, message, BAD_USER_INPUT);
+        return refusal.for_client(&headers).counted(&unknown_operation).into_response();
     }
     let mut statuses = Vec::with_capacity(requests.len());
     let mut body = Vec::from(&b"["[..]);
@@ -434,7 +512,7 @@ pub async fn get(
 ) -> Response {
     match request {
         Ok(request) => execute(&state, &headers, client, request.into_inner(), Method::Get).await,
-        Err(refusal) => refusal.counted(&state.metrics),
+        Err(refusal) => refusal.counted(&state.metrics, &headers),
     }
 }
 
