@@ -238,6 +238,16 @@ pub async fn find_by_slug(
     Ok(found.filter(|a| Some(a.id) == preview || is_visible(viewer, a, now)))
 }
 
+/// The articles of `ids` the viewer may see; the others are left out.
+pub async fn visible_by_ids(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[i64]) -> Result<Vec<article::Model>> {
+    let found = article::Entity::find()
+        .filter(article::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible_to(viewer, super::now()))
+        .all(db)
+        .await?;
+    Ok(found)
+}
+
 pub async fn find_by_id(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<article::Model>> {
     let now = super::now();
     Ok(article::Entity::find_by_id(id).one(db).await?.filter(|a| is_visible(viewer, a, now)))

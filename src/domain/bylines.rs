@@ -1,12 +1,38 @@
 //! Authors and tags: the pages a reader reaches from an article's byline and tags.
 
 use entity::user::Role;
-use entity::{author, tag};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use entity::{article_author, article_tag, author, tag};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 use super::changes::{Change, Tag};
 use super::pipeline::Pipeline;
 use super::{Error, Result, Viewer, validate};
+
+/// The bylines of the articles of `ids`: each article's id with an author, in byline order.
+/// Public: the caller has the articles already, under their own visibility.
+pub async fn authors_of(db: &impl ConnectionTrait, article_ids: &[i64]) -> Result<Vec<(i64, author::Model)>> {
+    let bylines = article_author::Entity::find()
+        .filter(article_author::Column::ArticleId.is_in(article_ids.iter().copied()))
+        .order_by_asc(article_author::Column::Position)
+        .order_by_asc(article_author::Column::AuthorId)
+        .find_also_related(author::Entity)
+        .all(db)
+        .await?;
+    Ok(bylines.into_iter().filter_map(|(link, author)| Some((link.article_id, author?))).collect())
+}
+
+/// The tags of the articles of `ids`: each article's id with a tag, by tag name.
+pub async fn tags_of(db: &impl ConnectionTrait, article_ids: &[i64]) -> Result<Vec<(i64, tag::Model)>> {
+    let tagged = article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.is_in(article_ids.iter().copied()))
+        .find_also_related(tag::Entity)
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await?;
+    Ok(tagged.into_iter().filter_map(|(link, tag)| Some((link.article_id, tag?))).collect())
+}
 
 pub async fn author_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<author::Model>> {
     Ok(author::Entity::find().filter(author::Column::Slug.eq(slug)).one(db).await?)

@@ -404,6 +404,12 @@ pub async fn article_of(db: &impl ConnectionTrait, id: i64) -> Result<Option<i64
     Ok(article.into_tuple().one(db).await?)
 }
 
+/// The comments of `ids` the viewer may see as the parents of replies they see.
+pub async fn parents_by_ids(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[i64]) -> Result<Vec<comment::Model>> {
+    let found = comment::Entity::find().filter(comment::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(found.into_iter().filter(|parent| parent_visible_to(viewer, parent)).collect())
+}
+
 /// Whether a reader may see this comment as the parent of a visible reply.
 pub fn parent_visible_to(viewer: &Viewer, parent: &comment::Model) -> bool {
     viewer.is_editor() || parent.status == CommentStatus::Approved

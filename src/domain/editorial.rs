@@ -371,6 +371,26 @@ pub const MAX_PREVIEW_MINUTES: i64 = 7 * 24 * 60;
 
 /// Checks that the viewer may share a preview of article `id` (staff who can see it) for
 /// `minutes`, and answers the article.
+/// Every saved version of the articles of `ids`, newest first. Editors and admins only.
+pub async fn revisions_of(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    article_ids: &[i64],
+) -> Result<Vec<article_revision::Model>> {
+    if !viewer.is_staff() {
+        return Err(Error::Unauthenticated("revisions are for signed-in editors".into()));
+    }
+    if !viewer.is_editor() {
+        return Err(Error::Forbidden("revisions are for editors and admins".into()));
+    }
+    let found = article_revision::Entity::find()
+        .filter(article_revision::Column::ArticleId.is_in(article_ids.iter().copied()))
+        .order_by_desc(article_revision::Column::Number)
+        .all(db)
+        .await?;
+    Ok(found)
+}
+
 pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minutes: i64) -> Result<article::Model> {
     viewer.require(Role::Contributor, "share previews")?;
     if !(1..=MAX_PREVIEW_MINUTES).contains(&minutes) {

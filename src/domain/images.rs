@@ -50,6 +50,14 @@ pub fn referenced_id(reference: &str) -> Option<i64> {
     }
 }
 
+/// The images of `ids` as an article the viewer may see shows them (its lead image, the
+/// pictures of its body): those the viewer gets under `shown_to`.
+pub async fn shown_in_articles(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[i64]) -> Result<Vec<image::Model>> {
+    let now = super::now();
+    let found = image::Entity::find().filter(image::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(found.into_iter().filter(|image| shown_to(viewer, image, now)).collect())
+}
+
 /// Whether the licence of an image has run out.
 pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
     image.license_expires_at.is_some_and(|expiry| expiry <= now)

@@ -20,6 +20,12 @@ pub async fn find_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -
     if viewer.user_id() == Some(id) || viewer.is_editor() { find(db, id).await } else { Ok(None) }
 }
 
+/// The users of `ids` the viewer may see, under the rule of `find_visible`.
+pub async fn visible_by_ids(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[i64]) -> Result<Vec<user::Model>> {
+    let wanted = ids.iter().copied().filter(|id| viewer.is_editor() || viewer.user_id() == Some(*id));
+    Ok(user::Entity::find().filter(user::Column::Id.is_in(wanted)).all(db).await?)
+}
+
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }

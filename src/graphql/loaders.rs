@@ -12,15 +12,15 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{article, article_author, article_revision, article_tag, author, comment, image, tag, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entity::{article, article_revision, author, comment, image, tag, user};
+use sea_orm::DatabaseConnection;
 
-use crate::domain::Error;
 use crate::domain::articles::{self, Shelf};
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
 use crate::domain::sections::{KeptSectionTree, SectionTree};
+use crate::domain::{Error, Viewer, bylines, editorial, images, users};
 
 use super::reader::{Reader, RequestConnection};
 
@@ -46,11 +46,18 @@ pub async fn execute(
     read: Arc<ReadTags>,
     cache: bool,
 ) -> async_graphql::Response {
+    let viewer = request
+        .data
+        .get(&std::any::TypeId::of::<Viewer>())
+        .and_then(|viewer| viewer.downcast_ref::<Viewer>())
+        .copied()
+        .unwrap_or(Viewer::Anonymous);
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
     let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
     let loaders = DataLoader::with_cache(
         DbLoader {
             connection: connection.clone(),
+            viewer,
             // Before the request's first read, which begins its transaction.
             read_since: sections.now(),
             sections: cache.then(|| sections.clone()),
@@ -100,10 +107,11 @@ pub async fn execute(
 /// Loaders for the events of a WebSocket connection: each event runs on its own, so
 /// batches run as tasks of their own, and nothing is cached, so every event reads what
 /// is current.
-pub fn for_subscriptions(db: DatabaseConnection) -> Loaders {
+pub fn for_subscriptions(db: DatabaseConnection, viewer: Viewer) -> Loaders {
     let loaders = DataLoader::with_cache(
         DbLoader {
             connection: RequestConnection::per_statement(db),
+            viewer,
             sections: None,
             read_since: Stamp::default(),
             read: Arc::default(),
@@ -150,6 +158,8 @@ impl Wake for ResponseWatch {
 
 pub struct DbLoader {
     connection: Arc<RequestConnection>,
+    /// Who asks: every read applies the domain's rule of what they may see.
+    viewer: Viewer,
     /// Where a query takes the section tree; `None`: read it.
     sections: Option<Arc<KeptSectionTree>>,
     /// The change clock before the request's first read.
@@ -188,7 +198,7 @@ pub struct UserId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ArticleId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CommentId(pub i64);
+pub struct ParentId(pub i64);
 /// The byline of an article, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AuthorsOf(pub i64);
@@ -203,54 +213,53 @@ impl Loader<AllSections> for DbLoader {
     }
 }
 
-/// Rows by id; the tags of what is looked for (found or not) are registered.
-macro_rules! by_primary_key {
-    ($key:ident, $entity:ident, $tags:expr) => {
+/// Rows by id, each under the domain's rule of who may see it; the tags of what is looked
+/// for (found or not) are registered.
+macro_rules! by_id {
+    ($key:ident, $model:ty, $read:path, $tags:expr) => {
         impl Loader<$key> for DbLoader {
-            type Value = $entity::Model;
+            type Value = $model;
             type Error = Arc<Error>;
 
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $entity::Model> {
+            async fn load(&self, keys: &[$key]) -> LoadResult<$key, $model> {
                 self.read.extend(keys.iter().flat_map(|key| $tags(key.0)));
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
-                    .all(&self.reader().await?)
-                    .await
-                    .map_err(failed)?;
+                let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+                let rows = $read(&self.reader().await?, &self.viewer, &ids).await.map_err(Arc::new)?;
                 Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
             }
         }
     };
 }
 
-by_primary_key!(ImageId, image, |id| [Tag::Image(id)]);
+by_id!(ImageId, image::Model, images::shown_in_articles, |id| [Tag::Image(id)]);
 // Users are shown to staff only, whose answers are never shared.
-by_primary_key!(UserId, user, |_| []);
-by_primary_key!(ArticleId, article, |id| [Tag::Article(id)]);
-by_primary_key!(CommentId, comment, |id| [Tag::Comment(id)]);
+by_id!(UserId, user::Model, users::visible_by_ids, |_| []);
+by_id!(ArticleId, article::Model, articles::visible_by_ids, |id| [Tag::Article(id)]);
+by_id!(ParentId, comment::Model, comments::parents_by_ids, |id| [Tag::Comment(id)]);
+
+/// Rows of many articles at once, grouped by article (every key gets a list, perhaps empty).
+fn by_article<K: std::hash::Hash + Eq + Copy, V>(
+    keys: &[K],
+    key: impl Fn(i64) -> K,
+    rows: impl IntoIterator<Item = (i64, V)>,
+) -> HashMap<K, Vec<V>> {
+    let mut grouped: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for (article, row) in rows {
+        grouped.entry(key(article)).or_default().push(row);
+    }
+    grouped
+}
 
 impl Loader<AuthorsOf> for DbLoader {
     type Value = Vec<author::Model>;
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[AuthorsOf]) -> LoadResult<AuthorsOf, Vec<author::Model>> {
-        let bylines = article_author::Entity::find()
-            .filter(article_author::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(article_author::Column::Position)
-            .order_by_asc(article_author::Column::AuthorId)
-            .find_also_related(author::Entity)
-            .all(&self.reader().await?)
-            .await
-            .map_err(failed)?;
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let bylines = bylines::authors_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
         self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        self.read.extend(bylines.iter().map(|(link, _)| Tag::Author(link.author_id)));
-        let mut by_article: HashMap<AuthorsOf, Vec<author::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (link, author) in bylines {
-            if let Some(author) = author {
-                by_article.entry(AuthorsOf(link.article_id)).or_default().push(author);
-            }
-        }
-        Ok(by_article)
+        self.read.extend(bylines.iter().map(|(_, author)| Tag::Author(author.id)));
+        Ok(by_article(keys, AuthorsOf, bylines))
     }
 }
 
@@ -259,22 +268,11 @@ impl Loader<TagsOf> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<tag::Model>> {
-        let tagged = article_tag::Entity::find()
-            .filter(article_tag::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
-            .find_also_related(tag::Entity)
-            .order_by_asc(tag::Column::Name)
-            .all(&self.reader().await?)
-            .await
-            .map_err(failed)?;
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let tagged = bylines::tags_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
         self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        self.read.extend(tagged.iter().map(|(link, _)| Tag::Tag(link.tag_id)));
-        let mut by_article: HashMap<TagsOf, Vec<tag::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for (link, tag) in tagged {
-            if let Some(tag) = tag {
-                by_article.entry(TagsOf(link.article_id)).or_default().push(tag);
-            }
-        }
-        Ok(by_article)
+        self.read.extend(tagged.iter().map(|(_, tag)| Tag::Tag(tag.id)));
+        Ok(by_article(keys, TagsOf, tagged))
     }
 }
 
@@ -418,17 +416,8 @@ impl Loader<RevisionsOf> for DbLoader {
 
     async fn load(&self, keys: &[RevisionsOf]) -> LoadResult<RevisionsOf, Vec<article_revision::Model>> {
         self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        let rows = article_revision::Entity::find()
-            .filter(article_revision::Column::ArticleId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_desc(article_revision::Column::Number)
-            .all(&self.reader().await?)
-            .await
-            .map_err(failed)?;
-        let mut by_article: HashMap<RevisionsOf, Vec<article_revision::Model>> =
-            keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            by_article.entry(RevisionsOf(row.article_id)).or_default().push(row);
-        }
-        Ok(by_article)
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let rows = editorial::revisions_of(&self.reader().await?, &self.viewer, &ids).await.map_err(Arc::new)?;
+        Ok(by_article(keys, RevisionsOf, rows.into_iter().map(|row| (row.article_id, row))))
     }
 }

@@ -209,7 +209,7 @@ impl Api {
         let mut data = Data::default();
         data.insert(viewer);
         data.insert(client);
-        data.insert(loaders::for_subscriptions(self.db.clone()));
+        data.insert(loaders::for_subscriptions(self.db.clone(), viewer));
         data
     }
 }
