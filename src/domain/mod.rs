@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod newsletter;
 pub mod pagination;
 pub mod pipeline;
+pub mod reader;
 pub mod relay;
 pub mod search;
 pub mod sections;

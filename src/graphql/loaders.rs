@@ -19,10 +19,9 @@ use crate::domain::articles::{self, Shelf};
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
+use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 use crate::domain::{Error, Viewer, bylines, editorial, images, users};
-
-use super::reader::{Reader, RequestConnection};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 

@@ -14,7 +14,6 @@ pub mod mutation;
 pub mod nulls;
 pub mod people;
 pub mod query;
-pub mod reader;
 pub mod scalars;
 pub mod section;
 pub mod subscription;
@@ -38,6 +37,7 @@ use crate::domain::abuse::RateLimits;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments;
 use crate::domain::pipeline::Pipeline;
+use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
@@ -378,13 +378,14 @@ pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection
     Ok(&services(ctx)?.db)
 }
 
-/// Where a query's resolvers read: the request's one connection (see [`reader`]).
-pub async fn reader(ctx: &Context<'_>) -> async_graphql::Result<reader::Reader> {
-    match ctx.data_opt::<Arc<reader::RequestConnection>>() {
+/// Where a query's resolvers read: the request's one connection (see
+/// [`crate::domain::reader`]).
+pub async fn reader(ctx: &Context<'_>) -> async_graphql::Result<Reader> {
+    match ctx.data_opt::<Arc<RequestConnection>>() {
         Some(connection) => {
             Ok(connection.reader().await.map_err(|e| error::to_gql(&crate::domain::Error::Database(e)))?)
         }
-        None => Ok(reader::Reader::Pool(db(ctx)?.clone())),
+        None => Ok(Reader::Pool(db(ctx)?.clone())),
     }
 }
 
