@@ -369,8 +369,6 @@ pub async fn restore_revision(
 
 pub const MAX_PREVIEW_MINUTES: i64 = 7 * 24 * 60;
 
-/// Checks that the viewer may share a preview of article `id` (staff who can see it) for
-/// `minutes`, and answers the article.
 /// Every saved version of the articles of `ids`, newest first. Editors and admins only.
 pub async fn revisions_of(
     db: &impl ConnectionTrait,
@@ -391,6 +389,8 @@ pub async fn revisions_of(
     Ok(found)
 }
 
+/// Checks that the viewer may share a preview of article `id` (staff who can see it) for
+/// `minutes`, and answers the article.
 pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minutes: i64) -> Result<article::Model> {
     viewer.require(Role::Contributor, "share previews")?;
     if !(1..=MAX_PREVIEW_MINUTES).contains(&minutes) {
