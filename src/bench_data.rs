@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use entity::article::ArticleStatus;
+use entity::article::{ArticleKind, ArticleStatus};
 use entity::comment::CommentStatus;
 use entity::user::Role;
 use entity::{article, article_author, article_tag, author, comment, image, section, tag, user};
@@ -403,6 +403,9 @@ fn article_row(
         updated_at: at,
         published_at: Some(at),
         scheduled_at: None,
+        kind: ArticleKind::News,
+        kicker: None,
+        dateline: None,
     }
 }
 

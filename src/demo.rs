@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::article::ArticleStatus;
+use entity::article::{ArticleKind, ArticleStatus};
 use entity::comment::CommentStatus;
 use entity::{article, article_author, article_revision, article_tag, author, comment, image, section, tag};
 use sea_orm::{
@@ -112,6 +112,10 @@ struct Seo {
 struct ArticleData {
     slug: &'static str,
     headline: &'static str,
+    kind: ArticleKind,
+    /// The label above the headline.
+    kicker: Option<&'static str>,
+    dateline: Option<&'static str>,
     standfirst: &'static str,
     section: &'static str,
     /// Author slugs in byline order.
@@ -335,6 +339,9 @@ const ARTICLES: &[ArticleData] = &[
     ArticleData {
         slug: SEED_ARTICLE,
         headline: "Russia Moves to Drop Taliban from Banned List as Moscow Courts Kabul",
+        kind: ArticleKind::News,
+        kicker: None,
+        dateline: Some("MOSCOW"),
         standfirst: "Moscow is preparing to remove Afghanistan's rulers from its register of \
                      outlawed terrorist groups, a step that would clear the way for open trade \
                      and political contacts. The shift mirrors a wider effort across Central \
@@ -389,6 +396,9 @@ Russian officials expect the delisting to be followed by agreements on trade, tr
     ArticleData {
         slug: "night-trains-return-to-the-european-rail-map",
         headline: "Night Trains Return to the European Rail Map",
+        kind: ArticleKind::Feature,
+        kicker: Some("Travel"),
+        dateline: None,
         standfirst: "Sleeper services written off a decade ago are back on timetables across \
                      the continent. Operators are betting that travellers will trade a short \
                      flight for a bed and a city-centre arrival.",
@@ -423,6 +433,9 @@ leave operators to carry the risk alone.",
     ArticleData {
         slug: "low-water-on-the-danube-leaves-barges-half-empty",
         headline: "Low Water on the Danube Leaves Barges Half Empty",
+        kind: ArticleKind::News,
+        kicker: None,
+        dateline: Some("VIENNA"),
         standfirst: "A dry spell has left stretches of the river too shallow for fully laden \
                      ships. Freight costs for grain, fertiliser and steel are rising as a result.",
         section: "europe",
@@ -458,6 +471,9 @@ struggle in dry years.",
     ArticleData {
         slug: "pacific-island-states-press-for-faster-access-to-climate-finance",
         headline: "Pacific Island States Press for Faster Access to Climate Finance",
+        kind: ArticleKind::News,
+        kicker: None,
+        dateline: Some("SUVA"),
         standfirst: "Leaders say money pledged to help them adapt to rising seas arrives too \
                      slowly and in amounts too small to matter.",
         section: "international-news",
@@ -492,6 +508,9 @@ people in mind, and have promised to test faster procedures.",
     ArticleData {
         slug: "what-happens-when-the-voting-age-drops-to-16",
         headline: "What Happens When the Voting Age Drops to 16",
+        kind: ArticleKind::Analysis,
+        kicker: None,
+        dateline: None,
         standfirst: "A growing number of countries are debating whether to let 16- and \
                      17-year-olds vote. Those that have already made the change offer some \
                      evidence.",
@@ -529,6 +548,9 @@ widely from one system to the next.",
     ArticleData {
         slug: "why-shipping-costs-still-shape-the-price-of-your-groceries",
         headline: "Why Shipping Costs Still Shape the Price of Your Groceries",
+        kind: ArticleKind::Analysis,
+        kicker: None,
+        dateline: None,
         standfirst: "Freight is a small share of what a supermarket charges. When it jumps, \
                      shoppers still feel it, only later.",
         section: "business",
@@ -562,6 +584,9 @@ rates fall back, retailers tend to pass on the savings more slowly than the incr
     ArticleData {
         slug: "bond-yields-explained-what-moves-the-cost-of-government-borrowing",
         headline: "Bond Yields Explained: What Moves the Cost of Government Borrowing",
+        kind: ArticleKind::Feature,
+        kicker: Some("Explainer"),
+        dateline: None,
         standfirst: "The yield on government debt is one of the most closely watched numbers \
                      in finance. Here is what it measures and why it matters to households.",
         section: "markets",
@@ -600,6 +625,9 @@ fixed-rate mortgages. A sustained rise usually reaches households within months.
     ArticleData {
         slug: "how-antarctic-ice-cores-record-the-climate-of-the-deep-past",
         headline: "How Antarctic Ice Cores Record the Climate of the Deep Past",
+        kind: ArticleKind::Feature,
+        kicker: None,
+        dateline: None,
         standfirst: "Air trapped in ancient ice lets scientists measure the atmosphere of \
                      hundreds of thousands of years ago. The search is now on for even older \
                      ice.",
@@ -634,6 +662,9 @@ years ago, when the cycles grew longer and more severe.",
     ArticleData {
         slug: "quantum-computers-are-getting-bigger-are-they-getting-useful",
         headline: "Quantum Computers Are Getting Bigger. Are They Getting Useful?",
+        kind: ArticleKind::Analysis,
+        kicker: None,
+        dateline: None,
         standfirst: "Each new processor arrives with a larger qubit count than the last. \
                      Researchers caution that the headline number says little about what a \
                      machine can actually do.",
@@ -668,6 +699,9 @@ algorithms designed to resist them.",
     ArticleData {
         slug: "the-quiet-return-of-the-neighbourhood-bookshop",
         headline: "The Quiet Return of the Neighbourhood Bookshop",
+        kind: ArticleKind::Opinion,
+        kicker: Some("Comment"),
+        dateline: None,
         standfirst: "The independent bookshop was long treated as a casualty of online \
                      retail. Many have survived by becoming something a website cannot be.",
         section: "culture",
@@ -703,6 +737,9 @@ say that loyal customers matter more than anything else.",
     ArticleData {
         slug: "how-a-coalition-government-is-formed",
         headline: "How a Coalition Government Is Formed",
+        kind: ArticleKind::Feature,
+        kicker: Some("Explainer"),
+        dateline: None,
         standfirst: "When no party wins a majority, the count is only the beginning. A guide \
                      to the negotiations that follow.",
         section: "politics",
@@ -736,6 +773,9 @@ outside the cabinet, or voters may be asked to return to the polls.",
     ArticleData {
         slug: "week-ahead-central-bank-decisions-and-inflation-data-in-focus",
         headline: "Week Ahead: Central Bank Decisions and Inflation Data in Focus",
+        kind: ArticleKind::News,
+        kicker: Some("Week ahead"),
+        dateline: None,
         standfirst: "Interest-rate decisions and fresh price figures will shape expectations \
                      for borrowing costs in the months ahead.",
         section: "markets",
@@ -1109,6 +1149,9 @@ async fn insert_articles(
             updated_at: Set(dates.updated_at),
             published_at: Set(dates.published_at),
             scheduled_at: Set(dates.scheduled_at),
+            kind: Set(data.kind),
+            kicker: Set(data.kicker.map(str::to_owned)),
+            dateline: Set(data.dateline.map(str::to_owned)),
             ..Default::default()
         }
         .insert(txn)

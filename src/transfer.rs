@@ -30,8 +30,8 @@ use std::io::{BufRead, BufWriter, Write};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    article, article_author, article_revision, article_slug, article_tag, author, comment, image,
-    newsletter_subscription, outbox_message, section, tag, user,
+    article, article_author, article_revision, article_slug, article_tag, author, author_slug, comment, image,
+    newsletter_subscription, outbox_message, section, tag, tag_slug, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -122,7 +122,9 @@ pub enum Table {
     Sections,
     Images,
     Authors,
+    AuthorSlugs,
     Tags,
+    TagSlugs,
     Articles,
     ArticleAuthors,
     ArticleTags,
@@ -155,8 +157,16 @@ macro_rules! with_entity {
                 type $entity = author::Entity;
                 $body
             }
+            Table::AuthorSlugs => {
+                type $entity = author_slug::Entity;
+                $body
+            }
             Table::Tags => {
                 type $entity = tag::Entity;
+                $body
+            }
+            Table::TagSlugs => {
+                type $entity = tag_slug::Entity;
                 $body
             }
             Table::Articles => {
@@ -196,12 +206,14 @@ macro_rules! with_entity {
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 15] = [
         Table::Users,
         Table::Sections,
         Table::Images,
         Table::Authors,
+        Table::AuthorSlugs,
         Table::Tags,
+        Table::TagSlugs,
         Table::Articles,
         Table::ArticleAuthors,
         Table::ArticleTags,
@@ -345,7 +357,9 @@ pub async fn export(
             Table::Sections => tree::<section::Entity>(&txn, &mut writer, table, |row| (row.id, row.parent_id)).await?,
             Table::Images => plain::<image::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Authors => plain::<author::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::AuthorSlugs => plain::<author_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Tags => plain::<tag::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::TagSlugs => plain::<tag_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Articles => plain::<article::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleAuthors => plain::<article_author::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleTags => plain::<article_tag::Entity>(&txn, &mut writer, table, |row| row).await?,
@@ -829,6 +843,7 @@ mod tests {
     #[test]
     fn enums_serialise_as_stored() {
         same_as_stored::<article::ArticleStatus>();
+        same_as_stored::<article::ArticleKind>();
         same_as_stored::<comment::CommentStatus>();
         same_as_stored::<newsletter_subscription::SubscriptionStatus>();
         same_as_stored::<user::Role>();

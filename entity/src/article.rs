@@ -17,6 +17,31 @@ pub enum ArticleStatus {
     Archived,
 }
 
+/// What kind of journalism a piece is; frontends label it, structured data follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ArticleKind {
+    #[default]
+    #[sea_orm(string_value = "NEWS")]
+    News,
+    #[sea_orm(string_value = "ANALYSIS")]
+    Analysis,
+    #[sea_orm(string_value = "OPINION")]
+    Opinion,
+    #[sea_orm(string_value = "REVIEW")]
+    Review,
+    #[sea_orm(string_value = "FEATURE")]
+    Feature,
+    #[sea_orm(string_value = "OBITUARY")]
+    Obituary,
+    #[sea_orm(string_value = "SPONSORED")]
+    Sponsored,
+    /// A live blog: timestamped entries under one headline.
+    #[sea_orm(string_value = "LIVE")]
+    Live,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "articles")]
 pub struct Model {
@@ -40,6 +65,13 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub published_at: Option<DateTimeUtc>,
     pub scheduled_at: Option<DateTimeUtc>,
+    /// Exports made before kinds existed carry none: their articles are news.
+    #[serde(default)]
+    pub kind: ArticleKind,
+    /// A short label above the headline, e.g. "Exclusive".
+    pub kicker: Option<String>,
+    /// Where the story was filed from, e.g. "KABUL".
+    pub dateline: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,8 @@ mod m20261127_000004_outbox;
 mod m20261127_000005_comment_tallies;
 mod m20261127_000006_top_level_comments;
 mod m20261127_000007_rate_limits;
+mod m20261202_000001_article_labels;
+mod m20261202_000002_old_slugs;
 
 pub struct Migrator;
 
@@ -23,6 +25,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_comment_tallies::Migration),
             Box::new(m20261127_000006_top_level_comments::Migration),
             Box::new(m20261127_000007_rate_limits::Migration),
+            Box::new(m20261202_000001_article_labels::Migration),
+            Box::new(m20261202_000002_old_slugs::Migration),
         ]
     }
 }

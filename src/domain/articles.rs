@@ -1,7 +1,7 @@
 //! Reading articles: who may see which, filters, orderings and lookups by slug.
 
 use chrono::{DateTime, Utc};
-use entity::article::{self, ArticleStatus};
+use entity::article::{self, ArticleKind, ArticleStatus};
 use entity::{article_author, article_slug, article_tag, author, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
@@ -58,7 +58,14 @@ pub async fn listing(db: &impl ConnectionTrait, article: &article::Model) -> Res
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(Listing { readable, section_id: article.section_id, published_at: article.published_at, authors, tags })
+    Ok(Listing {
+        readable,
+        kind: article.kind,
+        section_id: article.section_id,
+        published_at: article.published_at,
+        authors,
+        tags,
+    })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,6 +75,7 @@ pub struct ArticleFilter {
     pub tag: Option<String>,
     pub author: Option<String>,
     pub status: Option<ArticleStatus>,
+    pub kind: Option<ArticleKind>,
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
 }
@@ -146,6 +154,9 @@ fn filtered(
     }
     if let Some(status) = filter.status {
         query = query.filter(article::Column::Status.eq(status));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(article::Column::Kind.eq(kind));
     }
     if let Some(slug) = &filter.section {
         let Some(section) = sections.by_slug(slug) else {

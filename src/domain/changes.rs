@@ -31,6 +31,7 @@ use std::str::FromStr;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use entity::article::ArticleKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -174,6 +175,8 @@ impl Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listing {
     pub readable: bool,
+    /// Lists filter by kind: a change of kind moves an article between them.
+    pub kind: ArticleKind,
     pub section_id: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub authors: Vec<i64>,
@@ -259,7 +262,14 @@ mod tests {
     }
 
     fn listing(readable: bool, section_id: i64, authors: &[i64]) -> Listing {
-        Listing { readable, section_id, published_at: None, authors: authors.to_vec(), tags: vec![40] }
+        Listing {
+            readable,
+            kind: ArticleKind::News,
+            section_id,
+            published_at: None,
+            authors: authors.to_vec(),
+            tags: vec![40],
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use entity::article::{self, ArticleStatus};
+use entity::article::{self, ArticleKind, ArticleStatus};
 use entity::user::Role;
 use entity::{article_author, article_revision, article_slug, article_tag, author, image, section};
 use sea_orm::{
@@ -34,6 +34,9 @@ pub struct NewArticle {
     pub tags: Vec<String>,
     pub comments_open: Option<bool>,
     pub seo: SeoChanges,
+    pub kind: Option<ArticleKind>,
+    pub kicker: Option<String>,
+    pub dateline: Option<String>,
 }
 
 /// What an editor sends to change an article; `None` and `Update::Keep` leave a field.
@@ -49,6 +52,9 @@ pub struct ArticleChanges {
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
     pub seo: Option<SeoChanges>,
+    pub kind: Option<ArticleKind>,
+    pub kicker: Update<String>,
+    pub dateline: Update<String>,
 }
 
 /// Whether `slug` belongs to an article other than `own`, now or as an old slug.
@@ -198,6 +204,8 @@ async fn create_once(
     let headline = validate::headline(&new.headline)?;
     let standfirst = validate::standfirst(new.standfirst.as_deref())?;
     let body = validate::body(&new.body_markdown)?;
+    let kicker = new.kicker.as_deref().map(|k| validate::label("kicker", k)).transpose()?.flatten();
+    let dateline = new.dateline.as_deref().map(|d| validate::label("dateline", d)).transpose()?.flatten();
     let txn = super::begin_write(db).await?;
     let slug = new_slug(&txn, new.slug.as_deref(), &headline).await?;
     require_section(&txn, new.section_id).await?;
@@ -219,6 +227,9 @@ async fn create_once(
         updated_at: Set(now),
         published_at: Set(None),
         scheduled_at: Set(None),
+        kind: Set(new.kind.unwrap_or_default()),
+        kicker: Set(kicker),
+        dateline: Set(dateline),
         ..Default::default()
     };
     apply_seo(&mut row, None, new.seo.clone())?;
@@ -317,6 +328,11 @@ pub async fn update(
     if let Some(open) = changes.comments_open {
         row.comments_open = Set(open);
     }
+    if let Some(kind) = changes.kind {
+        row.kind = Set(kind);
+    }
+    row.kicker = Set(changes.kicker.try_map(|k| validate::label("kicker", &k))?.apply(current.kicker.clone()));
+    row.dateline = Set(changes.dateline.try_map(|d| validate::label("dateline", &d))?.apply(current.dateline.clone()));
     if let Some(seo) = changes.seo {
         apply_seo(&mut row, Some(&current), seo)?;
     }

@@ -89,19 +89,13 @@ pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result
     let Some(image) = image::Entity::find_by_id(id).one(db).await?.filter(|image| shown_to(viewer, image, now)) else {
         return Ok(None);
     };
-    let in_view = viewer.is_staff() || in_an_article_shown_to(db, viewer, id, now).await?;
+    let in_view = viewer.is_staff() || shown_by_an_article(db, articles::visible_to(viewer, now), id).await?;
     Ok(in_view.then_some(image))
 }
 
-/// Whether an article the viewer may see leads with image `id` or shows it in its body.
-async fn in_an_article_shown_to(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let visible = articles::visible_to(viewer, now);
-    let leading = article::Entity::find().filter(visible.clone()).filter(article::Column::LeadImageId.eq(id));
+/// Whether an article of `articles` leads with image `id` or shows it in its body.
+async fn shown_by_an_article(db: &impl ConnectionTrait, articles: Condition, id: i64) -> Result<bool> {
+    let leading = article::Entity::find().filter(articles.clone()).filter(article::Column::LeadImageId.eq(id));
     if leading.count(db).await? > 0 {
         return Ok(true);
     }
@@ -113,7 +107,7 @@ async fn in_an_article_shown_to(
     let bodies: Vec<String> = article::Entity::find()
         .select_only()
         .column(article::Column::BodyMarkdown)
-        .filter(visible)
+        .filter(articles)
         .filter(
             Condition::any()
                 .add(article::Column::BodyMarkdown.like(by_global_id))
@@ -258,4 +252,23 @@ pub async fn update(
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Image(id)]));
     Ok(updated)
+}
+
+/// Deletes an image. Editors and admins. Refused while an article, whatever its status,
+/// leads with it or shows it in its body: it would vanish from the page.
+pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline: &Pipeline) -> Result<()> {
+    viewer.require(Role::Editor, "delete images")?;
+    let txn = super::begin_write(db).await?;
+    if image::Entity::find_by_id(id).one(&txn).await?.is_none() {
+        return Err(Error::NotFound("image".into()));
+    }
+    if shown_by_an_article(&txn, Condition::all(), id).await? {
+        return Err(Error::Conflict(
+            "the image is in use: an article leads with it or shows it in its body; take it out there first".into(),
+        ));
+    }
+    image::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    pipeline.publish(Change::of([Tag::Image(id)]));
+    Ok(())
 }

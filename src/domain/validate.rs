@@ -10,6 +10,8 @@ pub const MAX_BODY_BYTES: usize = 200 * 1024;
 pub const MAX_TEXT_LEN: usize = 2000;
 pub const MAX_CREDIT_LEN: usize = 200;
 pub const MAX_URL_LEN: usize = 2000;
+/// A kicker ("Exclusive", "Analysis") and a dateline ("KABUL") are labels, not sentences.
+pub const MAX_LABEL_LEN: usize = 60;
 
 /// Required text, trimmed, of `min` to `max` characters.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String> {
@@ -40,6 +42,11 @@ pub fn name(field: &str, value: &str) -> Result<String> {
 
 pub fn headline(value: &str) -> Result<String> {
     text("headline", value, 1, MAX_HEADLINE_LEN)
+}
+
+/// A short label of an article (`kicker`, `dateline`); blank clears it.
+pub fn label(field: &str, value: &str) -> Result<Option<String>> {
+    optional_text(field, Some(value), MAX_LABEL_LEN)
 }
 
 pub fn standfirst(value: Option<&str>) -> Result<Option<String>> {

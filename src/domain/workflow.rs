@@ -154,6 +154,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, pipeline: 
 async fn went_live(db: &DatabaseConnection, article: &article::Model) -> changes::Change {
     let unseen = changes::Listing {
         readable: false,
+        kind: article.kind,
         section_id: article.section_id,
         published_at: None,
         authors: Vec::new(),

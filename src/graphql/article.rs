@@ -28,6 +28,21 @@ pub enum ArticleStatus {
     Archived,
 }
 
+/// What kind of journalism a piece is; frontends label it, structured data follows it.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::article::ArticleKind")]
+pub enum ArticleKind {
+    News,
+    Analysis,
+    Opinion,
+    Review,
+    Feature,
+    Obituary,
+    Sponsored,
+    /// A live blog: timestamped entries under one headline.
+    Live,
+}
+
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum OrderDirection {
     Asc,
@@ -68,6 +83,7 @@ pub struct ArticleFilter {
     pub author: Option<String>,
     /// Anything but PUBLISHED needs a contributor or higher.
     pub status: Option<ArticleStatus>,
+    pub kind: Option<ArticleKind>,
     pub published_after: Option<DateTime>,
     pub published_before: Option<DateTime>,
 }
@@ -79,6 +95,7 @@ impl From<ArticleFilter> for articles::ArticleFilter {
             tag: filter.tag,
             author: filter.author,
             status: filter.status.map(Into::into),
+            kind: filter.kind.map(Into::into),
             published_after: filter.published_after.map(|d| d.0),
             published_before: filter.published_before.map(|d| d.0),
         }
@@ -261,6 +278,20 @@ impl Article {
 
     async fn status(&self) -> ArticleStatus {
         self.0.status.into()
+    }
+
+    async fn kind(&self) -> ArticleKind {
+        self.0.kind.into()
+    }
+
+    /// A short label above the headline, e.g. "Exclusive".
+    async fn kicker(&self) -> Option<&str> {
+        self.0.kicker.as_deref()
+    }
+
+    /// Where the story was filed from, e.g. "KABUL".
+    async fn dateline(&self) -> Option<&str> {
+        self.0.dateline.as_deref()
     }
 
     async fn created_at(&self) -> DateTime {

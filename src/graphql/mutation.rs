@@ -3,12 +3,12 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::article::Article;
+use super::article::{Article, ArticleKind};
 use super::comment::{Comment, CommentStatus};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::Image;
-use super::people::{AuthPayload, Author, User};
+use super::people::{AuthPayload, Author, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
 use crate::auth;
@@ -64,6 +64,24 @@ pub struct CreateAuthorInput {
     /// Derived from the name when absent.
     pub slug: Option<String>,
     pub bio: Option<String>,
+}
+
+/// Absent fields are left as they are.
+#[derive(InputObject)]
+pub struct UpdateAuthorInput {
+    pub name: Option<String>,
+    /// The old slug keeps finding the author.
+    pub slug: Option<String>,
+    /// Null or blank removes it.
+    pub bio: MaybeUndefined<String>,
+}
+
+/// Absent fields are left as they are.
+#[derive(InputObject)]
+pub struct UpdateTagInput {
+    pub name: Option<String>,
+    /// The old slug keeps finding the tag.
+    pub slug: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -144,6 +162,12 @@ pub struct CreateArticleInput {
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
     pub seo: Option<SeoInput>,
+    /// NEWS when absent.
+    pub kind: Option<ArticleKind>,
+    /// At most 60 characters.
+    pub kicker: Option<String>,
+    /// At most 60 characters.
+    pub dateline: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -159,6 +183,11 @@ pub struct UpdateArticleInput {
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
     pub seo: Option<SeoInput>,
+    pub kind: Option<ArticleKind>,
+    /// Null or blank removes it.
+    pub kicker: MaybeUndefined<String>,
+    /// Null or blank removes it.
+    pub dateline: MaybeUndefined<String>,
 }
 
 #[derive(InputObject)]
@@ -241,6 +270,25 @@ impl Mutation {
         Ok(Author(bylines::create_author(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?))
     }
 
+    /// Editors and admins. A new slug leaves the old one resolving to the author.
+    async fn update_author(&self, ctx: &Context<'_>, id: ID, input: UpdateAuthorInput) -> Result<Author> {
+        let id = id_of(Kind::Author, "id", &id)?;
+        let changes = bylines::AuthorChanges { name: input.name, slug: input.slug, bio: keep_or_set(input.bio) };
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        Ok(Author(bylines::update_author(&services.db, &viewer, id, changes, &services.pipeline).await.gql()?))
+    }
+
+    /// Editors and admins. A new slug leaves the old one resolving to the tag, and the old
+    /// name written on an article finds it.
+    async fn update_tag(&self, ctx: &Context<'_>, id: ID, input: UpdateTagInput) -> Result<Tag> {
+        let id = id_of(Kind::Tag, "id", &id)?;
+        let changes = bylines::TagChanges { name: input.name, slug: input.slug };
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        Ok(Tag(bylines::update_tag(&services.db, &viewer, id, changes, &services.pipeline).await.gql()?))
+    }
+
     /// Contributors and up.
     async fn create_image(&self, ctx: &Context<'_>, input: CreateImageInput) -> Result<Image> {
         let new = NewImage {
@@ -274,6 +322,15 @@ impl Mutation {
         Ok(Image(images::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?))
     }
 
+    /// Editors and admins. Refused while an article leads with the image or shows it in
+    /// its body, whatever the article's status.
+    async fn delete_image(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = id_of(Kind::Image, "id", &id)?;
+        let services = super::services(ctx)?;
+        images::delete(&services.db, &super::viewer(ctx), id, &services.pipeline).await.gql()?;
+        Ok(true)
+    }
+
     /// A new draft. Contributors and up.
     async fn create_article(&self, ctx: &Context<'_>, input: CreateArticleInput) -> Result<Article> {
         let new = NewArticle {
@@ -287,6 +344,9 @@ impl Mutation {
             tags: input.tags.unwrap_or_default(),
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into).unwrap_or_default(),
+            kind: input.kind.map(Into::into),
+            kicker: input.kicker,
+            dateline: input.dateline,
         };
         let services = super::services(ctx)?;
         Ok(editorial::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
@@ -307,6 +367,9 @@ impl Mutation {
             tags: input.tags,
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into),
+            kind: input.kind.map(Into::into),
+            kicker: keep_or_set(input.kicker),
+            dateline: keep_or_set(input.dateline),
         };
         let services = super::services(ctx)?;
         Ok(editorial::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())

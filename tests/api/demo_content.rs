@@ -48,6 +48,11 @@ async fn demo_loads_once_and_answers_the_readme_query(app: TestApp) {
     let queue = app.query_as(&editor, "{ moderationQueue { totalCount } }", json!({})).await;
     assert_eq!(queue["moderationQueue"]["totalCount"], 2, "pending comments wait for an editor");
 
+    let columns = app.query("{ articles(filter: { kind: OPINION }) { nodes { kicker } } }", json!({})).await;
+    assert_eq!(columns["articles"]["nodes"], json!([{ "kicker": "Comment" }]), "the demo has a column");
+    let seed = app.query("query($s: String!) { article(slug: $s) { kind dateline } }", json!({ "s": SEED })).await;
+    assert_eq!(seed["article"], json!({ "kind": "NEWS", "dateline": "MOSCOW" }));
+
     let home = app.query("{ articles(first: 50) { totalCount } sections { slug } }", json!({})).await;
     assert!(home["articles"]["totalCount"].as_i64().unwrap() >= 8);
     assert!(home["sections"].as_array().unwrap().len() >= 6);

@@ -76,7 +76,7 @@ const DRAFT_COUNT: &str = "{ articles(filter: { status: DRAFT }) { totalCount } 
 
 const IMAGE_COUNT: &str = "{ images(first: 100) { totalCount } }";
 
-fn id_of(value: &Value) -> String {
+pub(crate) fn id_of(value: &Value) -> String {
     value["id"].as_str().unwrap_or_else(|| panic!("no id in {value}")).to_owned()
 }
 
@@ -100,7 +100,7 @@ fn assert_bad_input(answer: &Answer, field: &str) {
     assert_eq!(answer.body["errors"][0]["extensions"]["field"], field, "{}", answer.body);
 }
 
-async fn create_section(app: &TestApp, token: &str, slug: &str, parent: Option<&str>) -> String {
+pub(crate) async fn create_section(app: &TestApp, token: &str, slug: &str, parent: Option<&str>) -> String {
     let input = json!({ "slug": slug, "name": format!("Section {slug}"), "parentId": parent });
     let data = app.query_as(token, &create_section_doc(), json!({ "input": input })).await;
     id_of(&data["createSection"])
@@ -119,15 +119,15 @@ async fn update_image(app: &TestApp, token: &str, id: &str, input: Value) -> Val
     app.query_as(token, &update_image_doc(), json!({ "id": id, "input": input })).await["updateImage"].clone()
 }
 
-async fn create_article(app: &TestApp, token: &str, input: Value) -> Value {
+pub(crate) async fn create_article(app: &TestApp, token: &str, input: Value) -> Value {
     app.query_as(token, &create_article_doc(), json!({ "input": input })).await["createArticle"].clone()
 }
 
-async fn update_article(app: &TestApp, token: &str, id: &str, input: Value) -> Answer {
+pub(crate) async fn update_article(app: &TestApp, token: &str, id: &str, input: Value) -> Answer {
     app.post(Some(token), &update_article_doc(), json!({ "id": id, "input": input })).await
 }
 
-async fn publish(app: &TestApp, token: &str, id: &str) {
+pub(crate) async fn publish(app: &TestApp, token: &str, id: &str) {
     let data = app.query_as(token, PUBLISH, json!({ "id": id })).await;
     assert_eq!(data["publishArticle"]["status"], "PUBLISHED");
 }

@@ -17,6 +17,7 @@ mod http_surface;
 mod limits;
 mod metrics;
 mod migrations;
+mod newsdesk;
 mod newsletter;
 mod newsletter_api;
 mod null_rules;

@@ -9,7 +9,7 @@ use entity::newsletter_subscription::SubscriptionStatus;
 use entity::user::Role;
 use entity::{comment, image, newsletter_subscription, outbox_message, section, tag, user};
 use newsroom::auth::password;
-use newsroom::domain::{newsletter, users};
+use newsroom::domain::{bylines, newsletter, users};
 use newsroom::transfer::{self, ExportOptions, RowCounts, Table, TransferError};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryOrder, Set, Statement,
@@ -38,7 +38,7 @@ async fn fresh_like(app: &TestApp) -> TestApp {
 /// them (higher ids).
 async fn publication(app: &TestApp) {
     assert!(newsroom::demo::load(&app.db).await.unwrap());
-    users::create(
+    let editor = users::create(
         &app.db,
         users::NewUser {
             email: EDITOR_EMAIL.into(),
@@ -55,6 +55,16 @@ async fn publication(app: &TestApp) {
         .unwrap()
         .expect("the demo's lead story");
     fixtures::old_slug(&app.db, &seed, OLD_SLUG).await;
+
+    // An author and a tag renamed, so that their old slugs travel too.
+    let editor = newsroom::domain::Viewer::User { id: editor.id, role: Role::Editor };
+    let author = bylines::author_by_slug(&app.db, "priya-raman").await.unwrap().expect("a demo author");
+    let changes = bylines::AuthorChanges { slug: Some("priya-raman-iyer".into()), ..Default::default() };
+    bylines::update_author(&app.db, &editor, author.id, changes, &app.pipeline).await.unwrap();
+    let tag = bylines::tag_by_slug(&app.db, "climate").await.unwrap().expect("a demo tag");
+    let changes =
+        bylines::TagChanges { slug: Some("climate-and-weather".into()), name: Some("Climate and Weather".into()) };
+    bylines::update_tag(&app.db, &editor, tag.id, changes, &app.pipeline).await.unwrap();
 
     for (n, status) in [SubscriptionStatus::Pending, SubscriptionStatus::Confirmed].into_iter().enumerate() {
         newsletter_subscription::ActiveModel {
@@ -187,7 +197,7 @@ query Articles($first: Int, $after: String, $filter: ArticleFilter, $orderBy: Ar
   articles(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { id slug headline status publishedAt updatedAt section { path } authors { name } tags { slug } leadImage { credit { creditLine } } } }
+    edges { cursor node { id slug headline kind kicker dateline status publishedAt updatedAt section { path } authors { name } tags { slug } leadImage { credit { creditLine } } } }
   }
 }"#;
 

@@ -1,0 +1,250 @@
+//! The news desk: what kind of journalism an article is, the kicker above its
+//! headline and its dateline (lists filter by kind, cached ones follow a change of kind);
+//! authors and tags renamed with their old slugs kept; images deleted only when unused.
+
+use crate::common::{Answer, TestApp};
+use crate::editorial::{create_article, create_section, id_of, publish, update_article};
+use entity::user::Role;
+use serde_json::{Value, json};
+
+const LABELS: &str = "query($s: String!) { article(slug: $s) { kind kicker dateline } }";
+const OPINION: &str = "{ articles(filter: { kind: OPINION }) { totalCount nodes { slug kind } } }";
+
+fn field_of(answer: &Answer) -> &Value {
+    &answer.body["errors"][0]["extensions"]["field"]
+}
+
+async fn articles_carry_their_kind_kicker_and_dateline(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let plain =
+        create_article(&app, &editor, json!({ "headline": "Quiet Day", "bodyMarkdown": "x", "sectionId": section }))
+            .await;
+    let labels = app.query_as(&editor, LABELS, json!({ "s": plain["slug"] })).await;
+    assert_eq!(labels["article"], json!({ "kind": "NEWS", "kicker": null, "dateline": null }), "news by default");
+
+    let input = json!({
+        "headline": "The Case for Night Trains",
+        "bodyMarkdown": "Sleep on it.",
+        "sectionId": section,
+        "kind": "OPINION",
+        "kicker": "  Comment ",
+        "dateline": "VIENNA"
+    });
+    let column = create_article(&app, &editor, input).await;
+    let labels = app.query_as(&editor, LABELS, json!({ "s": column["slug"] })).await;
+    assert_eq!(labels["article"], json!({ "kind": "OPINION", "kicker": "Comment", "dateline": "VIENNA" }));
+
+    // Absent keeps, null or blank removes, a value replaces.
+    let id = id_of(&column);
+    update_article(&app, &editor, &id, json!({ "headline": "The Case for Night Trains, Again" })).await.assert_ok();
+    let labels = app.query_as(&editor, LABELS, json!({ "s": column["slug"] })).await;
+    assert_eq!(labels["article"], json!({ "kind": "OPINION", "kicker": "Comment", "dateline": "VIENNA" }));
+    update_article(&app, &editor, &id, json!({ "kind": "ANALYSIS", "kicker": null, "dateline": " " }))
+        .await
+        .assert_ok();
+    let labels = app.query_as(&editor, LABELS, json!({ "s": column["slug"] })).await;
+    assert_eq!(labels["article"], json!({ "kind": "ANALYSIS", "kicker": null, "dateline": null }));
+}
+on_both!(articles_carry_their_kind_kicker_and_dateline);
+
+async fn bad_labels_are_refused_and_change_nothing(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let input = json!({ "headline": "Filed", "bodyMarkdown": "x", "sectionId": section, "kicker": "Exclusive" });
+    let article = create_article(&app, &editor, input).await;
+    let id = id_of(&article);
+
+    for (field, input) in [
+        ("kicker", json!({ "kicker": "k".repeat(61) })),
+        ("dateline", json!({ "dateline": "D".repeat(61), "headline": "Changed" })),
+    ] {
+        let refused = update_article(&app, &editor, &id, input).await;
+        assert_eq!(refused.codes(), ["BAD_USER_INPUT"], "{}", refused.body);
+        assert_eq!(field_of(&refused), field);
+    }
+    let labels = app.query_as(&editor, LABELS, json!({ "s": article["slug"] })).await;
+    assert_eq!(
+        labels["article"],
+        json!({ "kind": "NEWS", "kicker": "Exclusive", "dateline": null }),
+        "nothing changed"
+    );
+    let headline = app
+        .query_as(&editor, "query($s: String!) { article(slug: $s) { headline } }", json!({ "s": article["slug"] }))
+        .await;
+    assert_eq!(headline["article"]["headline"], "Filed");
+
+    // A kind the schema does not have is refused before anything runs.
+    let unknown = update_article(&app, &editor, &id, json!({ "kind": "GOSSIP" })).await;
+    assert_eq!(unknown.codes(), ["GRAPHQL_VALIDATION_FAILED"], "{}", unknown.body);
+    assert!(unknown.body["errors"][0]["message"].as_str().unwrap().contains("input.kind"), "{}", unknown.body);
+    let created = app
+        .post(
+            Some(&editor),
+            "mutation($input: CreateArticleInput!) { createArticle(input: $input) { id } }",
+            json!({ "input": { "headline": "Long", "bodyMarkdown": "x", "sectionId": section, "kicker": "k".repeat(61) } }),
+        )
+        .await;
+    assert_eq!(created.codes(), ["BAD_USER_INPUT"]);
+    let count = app.query_as(&editor, "{ articles { totalCount } }", json!({})).await;
+    assert_eq!(count["articles"]["totalCount"], 1, "the refused article was not created");
+}
+on_both!(bad_labels_are_refused_and_change_nothing);
+
+/// Readers filter by kind and see published articles only; a change of kind moves an
+/// article between the lists, cached ones included.
+async fn lists_filter_by_kind_and_follow_a_change_of_kind(app: TestApp) {
+    let app = app.reconfigured(|config| config.response_cache_mb = 16).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let mut ids = Vec::new();
+    for (headline, kind) in [("Column One", "OPINION"), ("Report", "NEWS"), ("Column Two", "OPINION")] {
+        let input = json!({ "headline": headline, "bodyMarkdown": "x", "sectionId": section, "kind": kind });
+        let article = create_article(&app, &editor, input).await;
+        ids.push(id_of(&article));
+    }
+    publish(&app, &editor, &ids[0]).await;
+    publish(&app, &editor, &ids[1]).await;
+    let opinion = app.query(OPINION, json!({})).await;
+    assert_eq!(opinion["articles"]["totalCount"], 1, "the unpublished column is not listed: {opinion}");
+    assert_eq!(opinion["articles"]["nodes"][0]["slug"], "column-one");
+    assert_eq!(app.query(OPINION, json!({})).await, opinion, "and again, from the cache");
+
+    update_article(&app, &editor, &ids[1], json!({ "kind": "OPINION" })).await.assert_ok();
+    let moved = app.query(OPINION, json!({})).await;
+    let slugs: Vec<&str> =
+        moved["articles"]["nodes"].as_array().unwrap().iter().map(|n| n["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["report", "column-one"], "newest first, the report among the columns now");
+    let news = app.query("{ articles(filter: { kind: NEWS }) { totalCount } }", json!({})).await;
+    assert_eq!(news["articles"]["totalCount"], 0);
+}
+on_both!(lists_filter_by_kind_and_follow_a_change_of_kind);
+
+const AUTHOR_PAGE: &str = "query($s: String!) { author(slug: $s) { id slug name bio } }";
+const TAG_PAGE: &str = "query($s: String!) { tag(slug: $s) { id slug name } }";
+const UPDATE_AUTHOR: &str =
+    "mutation($id: ID!, $input: UpdateAuthorInput!) { updateAuthor(id: $id, input: $input) { slug name bio } }";
+const UPDATE_TAG: &str =
+    "mutation($id: ID!, $input: UpdateTagInput!) { updateTag(id: $id, input: $input) { slug name } }";
+
+/// Renamed authors and tags keep their old pages: the old slug finds them, and for a tag
+/// the old name written on an article finds it too instead of making a new one.
+async fn authors_and_tags_are_renamed_and_their_old_slugs_resolve(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let author = app
+        .query_as(
+            &editor,
+            "mutation { createAuthor(input: { name: \"Mira Hale\", bio: \"Reports.\" }) { id } }",
+            json!({}),
+        )
+        .await["createAuthor"]["id"]
+        .clone();
+    let input = json!({ "headline": "Storm", "bodyMarkdown": "x", "sectionId": section, "tags": ["Weather"] });
+    let article = create_article(&app, &editor, input).await;
+
+    let renamed = app
+        .query_as(
+            &editor,
+            UPDATE_AUTHOR,
+            json!({ "id": author, "input": { "slug": "mira-hale-berg", "name": "Mira Hale-Berg", "bio": null } }),
+        )
+        .await;
+    assert_eq!(renamed["updateAuthor"], json!({ "slug": "mira-hale-berg", "name": "Mira Hale-Berg", "bio": null }));
+    for slug in ["mira-hale", "mira-hale-berg"] {
+        let page = app.query(AUTHOR_PAGE, json!({ "s": slug })).await;
+        assert_eq!(page["author"]["id"], author, "{slug} finds the author");
+        assert_eq!(page["author"]["slug"], "mira-hale-berg");
+    }
+
+    let tag = app.query(TAG_PAGE, json!({ "s": "weather" })).await["tag"]["id"].clone();
+    let renamed = app
+        .query_as(&editor, UPDATE_TAG, json!({ "id": tag, "input": { "slug": "climate", "name": "Climate" } }))
+        .await;
+    assert_eq!(renamed["updateTag"], json!({ "slug": "climate", "name": "Climate" }));
+    assert_eq!(app.query(TAG_PAGE, json!({ "s": "weather" })).await["tag"]["slug"], "climate", "the old slug resolves");
+    let tagged = update_article(&app, &editor, &id_of(&article), json!({ "tags": ["Weather", "Floods"] })).await;
+    assert_eq!(
+        tagged.assert_ok()["updateArticle"]["tags"],
+        json!([{ "slug": "climate", "name": "Climate" }, { "slug": "floods", "name": "Floods" }]),
+        "the old name finds the renamed tag"
+    );
+
+    // A slug in use, now or before, by another author or tag is refused; nothing changes.
+    let other = app
+        .query_as(&editor, "mutation { createAuthor(input: { name: \"Tomas Berg\" }) { id } }", json!({}))
+        .await["createAuthor"]["id"]
+        .clone();
+    for taken in ["mira-hale", "mira-hale-berg"] {
+        let refused = app.post(Some(&editor), UPDATE_AUTHOR, json!({ "id": other, "input": { "slug": taken } })).await;
+        assert_eq!(refused.codes(), ["CONFLICT"], "{taken}: {}", refused.body);
+    }
+    assert_eq!(app.query(AUTHOR_PAGE, json!({ "s": "tomas-berg" })).await["author"]["id"], other);
+    // Taking back its own old slug is allowed.
+    let back = app.query_as(&editor, UPDATE_AUTHOR, json!({ "id": author, "input": { "slug": "mira-hale" } })).await;
+    assert_eq!(back["updateAuthor"]["slug"], "mira-hale");
+    assert_eq!(app.query(AUTHOR_PAGE, json!({ "s": "mira-hale-berg" })).await["author"]["id"], author);
+
+    for (input, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "slug": "Not A Slug" }), "slug"),
+        (json!({ "bio": "b".repeat(2001) }), "bio"),
+    ] {
+        let refused = app.post(Some(&editor), UPDATE_AUTHOR, json!({ "id": author, "input": input })).await;
+        assert_eq!(refused.codes(), ["BAD_USER_INPUT"], "{}", refused.body);
+        assert_eq!(field_of(&refused), field);
+    }
+    let (_, contributor) = app.staff(Role::Contributor).await;
+    let refused = app.post(Some(&contributor), UPDATE_TAG, json!({ "id": tag, "input": { "name": "Mine" } })).await;
+    assert_eq!(refused.codes(), ["FORBIDDEN"]);
+    let refused = app.post(None, UPDATE_TAG, json!({ "id": tag, "input": { "name": "Mine" } })).await;
+    assert_eq!(refused.codes(), ["UNAUTHENTICATED"]);
+    assert_eq!(app.query(TAG_PAGE, json!({ "s": "climate" })).await["tag"]["name"], "Climate", "nothing changed");
+}
+on_both!(authors_and_tags_are_renamed_and_their_old_slugs_resolve);
+
+const DELETE_IMAGE: &str = "mutation($id: ID!) { deleteImage(id: $id) }";
+
+/// An image is deleted only when no article, whatever its status, leads with it or shows it
+/// in its body.
+async fn images_in_use_are_not_deleted(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let new_image = async |url: &str| {
+        let input = json!({ "url": url, "altText": "A picture" });
+        let created = app
+            .query_as(
+                &editor,
+                "mutation($input: CreateImageInput!) { createImage(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        created["createImage"]["id"].as_str().unwrap().to_owned()
+    };
+    let lead = new_image("https://images.example.com/lead.jpg").await;
+    let inline = new_image("https://images.example.com/inline.jpg").await;
+    let spare = new_image("https://images.example.com/spare.jpg").await;
+    let body = format!("Before.\n\n![Inline](image:{inline})\n");
+    let input =
+        json!({ "headline": "Draft With Pictures", "bodyMarkdown": body, "sectionId": section, "leadImageId": lead });
+    let draft = create_article(&app, &editor, input).await;
+
+    for used in [&lead, &inline] {
+        let refused = app.post(Some(&editor), DELETE_IMAGE, json!({ "id": used })).await;
+        assert_eq!(refused.codes(), ["CONFLICT"], "{}", refused.body);
+    }
+    let (_, contributor) = app.staff(Role::Contributor).await;
+    assert_eq!(app.post(Some(&contributor), DELETE_IMAGE, json!({ "id": spare })).await.codes(), ["FORBIDDEN"]);
+    assert_eq!(app.query_as(&editor, DELETE_IMAGE, json!({ "id": spare })).await["deleteImage"], true);
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+    assert_eq!(app.query_as(&editor, node, json!({ "id": spare })).await["node"], Value::Null, "gone");
+    assert_eq!(app.post(Some(&editor), DELETE_IMAGE, json!({ "id": spare })).await.codes(), ["NOT_FOUND"]);
+
+    // Once the article no longer uses them, they may go.
+    let input = json!({ "leadImageId": null, "bodyMarkdown": "No pictures now." });
+    update_article(&app, &editor, &id_of(&draft), input).await.assert_ok();
+    for unused in [&lead, &inline] {
+        assert_eq!(app.query_as(&editor, DELETE_IMAGE, json!({ "id": unused })).await["deleteImage"], true);
+    }
+}
+on_both!(images_in_use_are_not_deleted);
