@@ -30,8 +30,8 @@ use std::io::{BufRead, BufWriter, Write};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    article, article_author, article_revision, article_slug, article_tag, author, author_slug, comment, image,
-    newsletter_subscription, outbox_message, section, tag, tag_slug, user,
+    article, article_author, article_revision, article_slug, article_tag, author, author_slug, comment, correction,
+    image, newsletter_subscription, outbox_message, section, tag, tag_slug, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -130,6 +130,7 @@ pub enum Table {
     ArticleTags,
     ArticleRevisions,
     ArticleSlugs,
+    Corrections,
     Comments,
     NewsletterSubscriptions,
     /// Emails queued and sent. Their bodies carry live confirmation and unsubscribe
@@ -189,6 +190,10 @@ macro_rules! with_entity {
                 type $entity = article_slug::Entity;
                 $body
             }
+            Table::Corrections => {
+                type $entity = correction::Entity;
+                $body
+            }
             Table::Comments => {
                 type $entity = comment::Entity;
                 $body
@@ -206,7 +211,7 @@ macro_rules! with_entity {
 }
 
 impl Table {
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 16] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -219,6 +224,7 @@ impl Table {
         Table::ArticleTags,
         Table::ArticleRevisions,
         Table::ArticleSlugs,
+        Table::Corrections,
         Table::Comments,
         Table::NewsletterSubscriptions,
         Table::Outbox,
@@ -365,6 +371,7 @@ pub async fn export(
             Table::ArticleTags => plain::<article_tag::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleRevisions => plain::<article_revision::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleSlugs => plain::<article_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::Corrections => plain::<correction::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Comments => tree::<comment::Entity>(&txn, &mut writer, table, |row| (row.id, row.parent_id)).await?,
             Table::NewsletterSubscriptions => {
                 plain::<newsletter_subscription::Entity>(&txn, &mut writer, table, |mut row| {
@@ -844,6 +851,7 @@ mod tests {
     fn enums_serialise_as_stored() {
         same_as_stored::<article::ArticleStatus>();
         same_as_stored::<article::ArticleKind>();
+        same_as_stored::<correction::CorrectionKind>();
         same_as_stored::<comment::CommentStatus>();
         same_as_stored::<newsletter_subscription::SubscriptionStatus>();
         same_as_stored::<user::Role>();

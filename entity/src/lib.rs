@@ -9,6 +9,7 @@ pub mod author;
 pub mod author_slug;
 pub mod comment;
 pub mod comment_tally;
+pub mod correction;
 pub mod image;
 pub mod newsletter_subscription;
 pub mod outbox_message;

@@ -11,6 +11,7 @@ mod m20261127_000006_top_level_comments;
 mod m20261127_000007_rate_limits;
 mod m20261202_000001_article_labels;
 mod m20261202_000002_old_slugs;
+mod m20261202_000003_corrections;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_rate_limits::Migration),
             Box::new(m20261202_000001_article_labels::Migration),
             Box::new(m20261202_000002_old_slugs::Migration),
+            Box::new(m20261202_000003_corrections::Migration),
         ]
     }
 }

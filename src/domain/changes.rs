@@ -12,15 +12,16 @@
 //! | `comments-{article}` | an article's comment thread: comments, replies, counts | reads its comments or counts | adds, approves, rejects a comment on it |
 //! | `comment-{id}` | one comment | looks the comment up by id | adds or moderates the comment |
 //! | `image-{id}` | one image: URL, caption, credit, licence | reads the image | changes the image, or its licence runs out |
-//! | `author-{id}` | one author: name, slug, bio | reads the author | creates the author |
-//! | `tag-{id}` | one tag: name, slug | reads the tag | creates the tag |
+//! | `author-{id}` | one author: name, slug, bio | reads the author | creates or changes the author |
+//! | `tag-{id}` | one tag: name, slug | reads the tag | creates or renames the tag |
 //! | `section-articles-{id}` | the articles filed directly in one section | lists a section's articles (each section of its subtree) | moves a readable article into or out of the section |
 //! | `author-articles-{id}` | the articles in one author's bylines | lists an author's articles | moves a readable article into or out of the list |
 //! | `tag-articles-{id}` | the articles with one tag | lists a tag's articles | moves a readable article into or out of the list |
 //! | `articles` | the site-wide lists in order of publication (`articles`, any filter) | lists articles site-wide | moves a readable article into or out of a list, or within one |
 //! | `search` | whatever any change to a readable article may change: search results, lists in order of last update, lookups by slug that found nothing | searches, lists by last update, finds no article | changes an article readers can see, before or after |
-//! | `authors` | author lookups by slug that found nothing | finds no author | creates an author |
-//! | `tags` | tag lookups by slug that found nothing | finds no tag | creates a tag |
+//! | `authors` | author lookups by slug that found nothing | finds no author | creates or renames an author |
+//! | `tags` | tag lookups by slug that found nothing | finds no tag | creates or renames a tag |
+//! | `corrections` | the site's corrections page: the corrections of readable articles | lists corrections site-wide | adds a correction, or makes an article readable or unreadable |
 //!
 //! "Readable" is what anonymous readers may see. Changes to drafts touch only their own
 //! `article-{id}`: no answer anyone may share shows them.
@@ -42,6 +43,7 @@ pub enum Tag {
     Search,
     Authors,
     Tags,
+    Corrections,
     Article(i64),
     Comments(i64),
     Comment(i64),
@@ -63,6 +65,7 @@ impl Tag {
             Tag::Search => ("search", None),
             Tag::Authors => ("authors", None),
             Tag::Tags => ("tags", None),
+            Tag::Corrections => ("corrections", None),
             Tag::Article(id) => ("article", Some(id)),
             Tag::Comments(id) => ("comments", Some(id)),
             Tag::Comment(id) => ("comment", Some(id)),
@@ -115,6 +118,7 @@ impl FromStr for Tag {
                 "search" => Tag::Search,
                 "authors" => Tag::Authors,
                 "tags" => Tag::Tags,
+                "corrections" => Tag::Corrections,
                 _ => return Err(unknown()),
             },
         };
@@ -194,6 +198,10 @@ pub fn article_written(id: i64, before: Option<&Listing>, after: Option<&Listing
         return change;
     }
     change.tags.insert(Tag::Search);
+    if was.is_some() != is.is_some() {
+        // Its corrections join or leave the site's corrections page.
+        change.tags.insert(Tag::Corrections);
+    }
     if was == is {
         return change;
     }
@@ -241,6 +249,7 @@ mod tests {
             Tag::Search,
             Tag::Authors,
             Tag::Tags,
+            Tag::Corrections,
             Tag::Article(12),
             Tag::Comments(0),
             Tag::Comment(7),
@@ -295,6 +304,9 @@ mod tests {
         assert!(published.tags.contains(&Tag::SectionArticles(1)) && published.tags.contains(&Tag::Articles));
         let deleted = article_written(9, Some(&listing(true, 1, &[2])), None);
         assert!(deleted.tags.contains(&Tag::SectionArticles(1)));
+        // Its corrections join or leave the corrections page; a move leaves them there.
+        assert!(published.tags.contains(&Tag::Corrections) && deleted.tags.contains(&Tag::Corrections));
+        assert!(!change.tags.contains(&Tag::Corrections));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub enum Kind {
     Tag,
     Comment,
     User,
+    Correction,
 }
 
 impl Kind {
@@ -25,13 +26,23 @@ impl Kind {
             Kind::Tag => "Tag",
             Kind::Comment => "Comment",
             Kind::User => "User",
+            Kind::Correction => "Correction",
         }
     }
 
     fn from_name(name: &str) -> Option<Kind> {
-        [Kind::Article, Kind::Section, Kind::Image, Kind::Author, Kind::Tag, Kind::Comment, Kind::User]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [
+            Kind::Article,
+            Kind::Section,
+            Kind::Image,
+            Kind::Author,
+            Kind::Tag,
+            Kind::Comment,
+            Kind::User,
+            Kind::Correction,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod bylines;
 pub mod changes;
 pub mod comments;
+pub mod corrections;
 pub mod credit;
 pub mod editorial;
 pub mod error;

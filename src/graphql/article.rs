@@ -4,10 +4,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use entity::{article, article_revision};
 
 use super::comment::{CommentConnection, thread_connection};
+use super::correction::Correction;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
-use super::loaders::{AuthorsOf, FirstArticles, ImageId, RevisionsOf, ShelfSize, TagsOf, UserId};
+use super::loaders::{AuthorsOf, CorrectionsOf, FirstArticles, ImageId, RevisionsOf, ShelfSize, TagsOf, UserId};
 use super::people::{Author, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
@@ -328,6 +329,12 @@ impl Article {
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
         let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Author).collect())
+    }
+
+    /// Newest first. Adding one changes `updatedAt`.
+    async fn corrections(&self, ctx: &Context<'_>) -> Result<Vec<Correction>> {
+        let found = super::loaders(ctx)?.load_one(CorrectionsOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Correction).collect())
     }
 
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{article, article_revision, author, comment, image, tag, user};
+use entity::{article, article_revision, author, comment, correction, image, tag, user};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::articles::{self, Shelf};
@@ -21,7 +21,7 @@ use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
-use crate::domain::{Error, Viewer, bylines, editorial, images, users};
+use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, users};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
@@ -402,6 +402,22 @@ impl Loader<ShelfSize> for DbLoader {
             sizes.extend(counts.into_iter().map(|(shelf, count)| (ShelfSize(shelf), count)));
         }
         Ok(sizes)
+    }
+}
+
+/// The corrections of an article, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CorrectionsOf(pub i64);
+
+impl Loader<CorrectionsOf> for DbLoader {
+    type Value = Vec<correction::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[CorrectionsOf]) -> LoadResult<CorrectionsOf, Vec<correction::Model>> {
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let rows = corrections::of_articles(&self.reader().await?, &ids).await.map_err(Arc::new)?;
+        Ok(by_article(keys, CorrectionsOf, rows.into_iter().map(|row| (row.article_id, row))))
     }
 }
 

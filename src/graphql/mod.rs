@@ -4,6 +4,7 @@
 pub mod article;
 pub mod comment;
 pub mod connection;
+pub mod correction;
 pub mod error;
 pub mod ids;
 pub mod image;

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 
 use super::article::{Article, ArticleKind};
 use super::comment::{Comment, CommentStatus};
+use super::correction::{Correction, CorrectionKind};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::Image;
@@ -18,7 +19,7 @@ use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Update, bylines, newsletter};
+use crate::domain::{Update, bylines, corrections, newsletter};
 
 fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Update<U>> {
     Ok(match value {
@@ -320,6 +321,22 @@ impl Mutation {
         };
         let services = super::services(ctx)?;
         Ok(Image(images::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?))
+    }
+
+    /// Editors and admins, on published articles. Public at once, never edited: a later
+    /// correction corrects it. Moves the article's `updatedAt`.
+    async fn add_correction(
+        &self,
+        ctx: &Context<'_>,
+        article_id: ID,
+        kind: CorrectionKind,
+        text: String,
+    ) -> Result<Correction> {
+        let article = id_of(Kind::Article, "articleId", &article_id)?;
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let added = corrections::add(&services.db, &viewer, article, kind.into(), &text, &services.pipeline);
+        Ok(Correction(added.await.gql()?))
     }
 
     /// Editors and admins. Refused while an article leads with the image or shows it in

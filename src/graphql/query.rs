@@ -2,6 +2,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::article::{Article, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::comment::{Comment, CommentConnection, CommentStatus};
+use super::correction::{Correction, CorrectionConnection};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::{Image, ImageConnection};
@@ -9,7 +10,7 @@ use super::people::{Author, Tag, User};
 use super::section::Section;
 use crate::domain::changes::Tag as CacheTag;
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{articles, bylines, comments, images, search, users};
+use crate::domain::{articles, bylines, comments, corrections, images, search, users};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
 #[derive(Interface)]
@@ -22,6 +23,7 @@ pub enum Node {
     Tag(Tag),
     Comment(Comment),
     User(User),
+    Correction(Correction),
 }
 
 /// The complexity of a connection field: its items (the page size asked for, default
@@ -53,6 +55,8 @@ impl Query {
                 Kind::Comment => Some(CacheTag::Comment(id)),
                 // The section tree registers itself; users are shown to staff only.
                 Kind::Section | Kind::User => None,
+                // Registered with its article below.
+                Kind::Correction => Some(CacheTag::Corrections),
             },
         );
         Ok(match kind {
@@ -77,6 +81,11 @@ impl Query {
                 found.map(|c| Node::Comment(Comment::from(c)))
             }
             Kind::User => users::find_visible(db, &viewer, id).await.gql()?.map(|u| Node::User(User(u))),
+            Kind::Correction => {
+                let found = corrections::find(db, &viewer, id).await.gql()?;
+                super::read(ctx, found.iter().map(|c| CacheTag::Article(c.article_id)));
+                found.map(|c| Node::Correction(Correction(c)))
+            }
         })
     }
 
@@ -163,6 +172,21 @@ impl Query {
         let found = bylines::tag_by_slug(&super::reader(ctx).await?, &slug).await.gql()?;
         super::read(ctx, [found.as_ref().map_or(CacheTag::Tags, |t| CacheTag::Tag(t.id))]);
         Ok(found.map(Tag))
+    }
+
+    /// Corrections on published articles, newest first: a public corrections page.
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    async fn corrections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<CorrectionConnection> {
+        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+        super::read(ctx, [CacheTag::Corrections]);
+        let page = corrections::list(&super::reader(ctx).await?, &super::viewer(ctx), &window).await.gql()?;
+        super::read(ctx, page.edges.iter().map(|edge| CacheTag::Article(edge.node.article_id)));
+        Ok(page.into())
     }
 
     /// The media library, newest first. Contributors and up.

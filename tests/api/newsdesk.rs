@@ -1,6 +1,7 @@
 //! The news desk: what kind of journalism an article is, the kicker above its
 //! headline and its dateline (lists filter by kind, cached ones follow a change of kind);
-//! authors and tags renamed with their old slugs kept; images deleted only when unused.
+//! authors and tags renamed with their old slugs kept; images deleted only when unused;
+//! corrections.
 
 use crate::common::{Answer, TestApp};
 use crate::editorial::{create_article, create_section, id_of, publish, update_article};
@@ -248,3 +249,111 @@ async fn images_in_use_are_not_deleted(app: TestApp) {
     }
 }
 on_both!(images_in_use_are_not_deleted);
+
+const ADD_CORRECTION: &str = "mutation($a: ID!, $k: CorrectionKind!, $t: String!) {
+  addCorrection(articleId: $a, kind: $k, text: $t) { id kind text createdAt article { slug } } }";
+const CORRECTIONS_PAGE: &str = "query($after: String) { corrections(first: 2, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { text article { slug } } } }";
+
+/// Corrections: editors add them to published articles, they are public at once, newest
+/// first on the article and on the site's corrections page, and they move `updatedAt`.
+async fn corrections_are_public_notes_on_published_articles(app: TestApp) {
+    let app = app.reconfigured(|config| config.response_cache_mb = 16).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let mut ids = Vec::new();
+    for headline in ["Envoy Named", "Bridge Reopens"] {
+        let article =
+            create_article(&app, &editor, json!({ "headline": headline, "bodyMarkdown": "x", "sectionId": section }))
+                .await;
+        publish(&app, &editor, &id_of(&article)).await;
+        ids.push(id_of(&article));
+    }
+    let page = "query($s: String!) { article(slug: $s) { updatedAt corrections { kind text } } }";
+    let before = app.query(page, json!({ "s": "envoy-named" })).await;
+    assert_eq!(before["article"]["corrections"], json!([]));
+    assert_eq!(app.query(CORRECTIONS_PAGE, json!({})).await["corrections"]["totalCount"], 0, "cached empty page");
+
+    let notes = [
+        (&ids[0], "CORRECTION", "An earlier version misspelled the envoy's name."),
+        (&ids[1], "UPDATE", "The bridge reopened on Tuesday, not Monday."),
+        (&ids[0], "EDITORS_NOTE", "The envoy has since resigned."),
+    ];
+    for (article, kind, text) in notes {
+        let added = app.query_as(&editor, ADD_CORRECTION, json!({ "a": article, "k": kind, "t": text })).await;
+        assert_eq!(added["addCorrection"]["kind"], kind);
+        assert_eq!(added["addCorrection"]["text"], text);
+    }
+    let after = app.query(page, json!({ "s": "envoy-named" })).await;
+    assert_eq!(
+        after["article"]["corrections"],
+        json!([
+            { "kind": "EDITORS_NOTE", "text": "The envoy has since resigned." },
+            { "kind": "CORRECTION", "text": "An earlier version misspelled the envoy's name." }
+        ]),
+        "public at once, newest first"
+    );
+    assert!(after["article"]["updatedAt"].as_str() > before["article"]["updatedAt"].as_str(), "updatedAt moved");
+
+    // The site's corrections page, newest first, in pages.
+    let first = app.query(CORRECTIONS_PAGE, json!({})).await;
+    assert_eq!(first["corrections"]["totalCount"], 3);
+    let texts = |page: &Value| -> Vec<String> {
+        page["corrections"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(texts(&first), ["The envoy has since resigned.", "The bridge reopened on Tuesday, not Monday."]);
+    let second = app.query(CORRECTIONS_PAGE, json!({ "after": first["corrections"]["pageInfo"]["endCursor"] })).await;
+    assert_eq!(texts(&second), ["An earlier version misspelled the envoy's name."]);
+    assert_eq!(second["corrections"]["pageInfo"]["hasNextPage"], false);
+
+    // Each resolves by its id; an unpublished article takes its corrections off the page.
+    let id =
+        app.query_as(&editor, "{ corrections(first: 1) { nodes { id } } }", json!({})).await["corrections"]["nodes"][0]
+            ["id"]
+            .clone();
+    let node = "query($id: ID!) { node(id: $id) { ... on Correction { text } } }";
+    assert_eq!(app.query(node, json!({ "id": id })).await["node"]["text"], "The envoy has since resigned.");
+    let unpublish = "mutation($id: ID!) { unpublishArticle(id: $id) { status } }";
+    app.query_as(&editor, unpublish, json!({ "id": ids[0] })).await;
+    let left = app.query(CORRECTIONS_PAGE, json!({})).await;
+    assert_eq!(texts(&left), ["The bridge reopened on Tuesday, not Monday."], "only those of articles readers see");
+    assert_eq!(app.query(node, json!({ "id": id })).await["node"], Value::Null);
+}
+on_both!(corrections_are_public_notes_on_published_articles);
+
+/// Who may add corrections, and to what; a refused one writes nothing.
+async fn corrections_are_refused_clearly(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let (_, contributor) = app.staff(Role::Contributor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let draft =
+        create_article(&app, &editor, json!({ "headline": "Draft", "bodyMarkdown": "x", "sectionId": section })).await;
+    let live =
+        create_article(&app, &editor, json!({ "headline": "Live", "bodyMarkdown": "x", "sectionId": section })).await;
+    publish(&app, &editor, &id_of(&live)).await;
+    let note = |article: &Value, text: &str| json!({ "a": id_of(article), "k": "CORRECTION", "t": text });
+
+    let cases = [
+        (None, note(&live, "A fix."), "UNAUTHENTICATED", None),
+        (Some(&contributor), note(&live, "A fix."), "FORBIDDEN", None),
+        (Some(&editor), note(&draft, "A fix."), "BAD_USER_INPUT", Some("articleId")),
+        (Some(&editor), note(&live, "   "), "BAD_USER_INPUT", Some("text")),
+        (Some(&editor), note(&live, &"x".repeat(2001)), "BAD_USER_INPUT", Some("text")),
+        (Some(&editor), json!({ "a": "QXJ0aWNsZTo5OTk5", "k": "CORRECTION", "t": "A fix." }), "NOT_FOUND", None),
+    ];
+    for (token, variables, code, field) in cases {
+        let refused = app.post(token.map(String::as_str), ADD_CORRECTION, variables).await;
+        assert_eq!(refused.codes(), [code], "{}", refused.body);
+        if let Some(field) = field {
+            assert_eq!(field_of(&refused), field);
+        }
+    }
+    let count = app.query_as(&editor, "{ corrections { totalCount } }", json!({})).await;
+    assert_eq!(count["corrections"]["totalCount"], 0, "nothing was written");
+}
+on_both!(corrections_are_refused_clearly);

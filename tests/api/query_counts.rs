@@ -33,7 +33,7 @@ const SECTION_FRONT: &str = r#"query($slug: String!, $first: Int!) {
 
 const HOME: &str = r#"query($first: Int!) {
   sections { name path articles(first: 3) { totalCount nodes { headline authors { name } leadImage { url } } } }
-  articles(first: $first) { totalCount nodes { headline section { name } authors { name } tags { name } leadImage { credit { creditLine } } commentCount comments(first: 2) { totalCount nodes { body replies(first: 1) { nodes { body } } } } } }
+  articles(first: $first) { totalCount nodes { headline section { name } authors { name } tags { name } leadImage { credit { creditLine } } corrections { kind text } commentCount comments(first: 2) { totalCount nodes { body replies(first: 1) { nodes { body } } } } } }
 }"#;
 
 /// An article with `top_level` approved comments, each with two approved replies and a

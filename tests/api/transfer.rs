@@ -9,7 +9,7 @@ use entity::newsletter_subscription::SubscriptionStatus;
 use entity::user::Role;
 use entity::{comment, image, newsletter_subscription, outbox_message, section, tag, user};
 use newsroom::auth::password;
-use newsroom::domain::{bylines, newsletter, users};
+use newsroom::domain::{bylines, corrections, newsletter, users};
 use newsroom::transfer::{self, ExportOptions, RowCounts, Table, TransferError};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryOrder, Set, Statement,
@@ -65,6 +65,9 @@ async fn publication(app: &TestApp) {
     let changes =
         bylines::TagChanges { slug: Some("climate-and-weather".into()), name: Some("Climate and Weather".into()) };
     bylines::update_tag(&app.db, &editor, tag.id, changes, &app.pipeline).await.unwrap();
+    let kind = entity::correction::CorrectionKind::Correction;
+    let text = "An earlier version misnamed the envoy.";
+    corrections::add(&app.db, &editor, seed.id, kind, text, &app.pipeline).await.unwrap();
 
     for (n, status) in [SubscriptionStatus::Pending, SubscriptionStatus::Confirmed].into_iter().enumerate() {
         newsletter_subscription::ActiveModel {
