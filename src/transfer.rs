@@ -31,7 +31,7 @@ use std::io::{BufRead, BufWriter, Write};
 use chrono::{DateTime, Utc};
 use entity::{
     article, article_author, article_revision, article_slug, article_tag, author, author_slug, comment, correction,
-    image, newsletter_subscription, outbox_message, section, tag, tag_slug, user,
+    image, newsletter_subscription, outbox_message, related_article, section, tag, tag_slug, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -130,6 +130,7 @@ pub enum Table {
     ArticleTags,
     ArticleRevisions,
     ArticleSlugs,
+    RelatedArticles,
     Corrections,
     Comments,
     NewsletterSubscriptions,
@@ -190,6 +191,10 @@ macro_rules! with_entity {
                 type $entity = article_slug::Entity;
                 $body
             }
+            Table::RelatedArticles => {
+                type $entity = related_article::Entity;
+                $body
+            }
             Table::Corrections => {
                 type $entity = correction::Entity;
                 $body
@@ -211,7 +216,7 @@ macro_rules! with_entity {
 }
 
 impl Table {
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 17] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -224,6 +229,7 @@ impl Table {
         Table::ArticleTags,
         Table::ArticleRevisions,
         Table::ArticleSlugs,
+        Table::RelatedArticles,
         Table::Corrections,
         Table::Comments,
         Table::NewsletterSubscriptions,
@@ -371,6 +377,7 @@ pub async fn export(
             Table::ArticleTags => plain::<article_tag::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleRevisions => plain::<article_revision::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::ArticleSlugs => plain::<article_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::RelatedArticles => plain::<related_article::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Corrections => plain::<correction::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Comments => tree::<comment::Entity>(&txn, &mut writer, table, |row| (row.id, row.parent_id)).await?,
             Table::NewsletterSubscriptions => {

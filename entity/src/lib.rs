@@ -14,6 +14,7 @@ pub mod image;
 pub mod newsletter_subscription;
 pub mod outbox_message;
 pub mod rate_limit;
+pub mod related_article;
 pub mod section;
 pub mod setting;
 pub mod tag;

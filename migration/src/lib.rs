@@ -12,6 +12,7 @@ mod m20261127_000007_rate_limits;
 mod m20261202_000001_article_labels;
 mod m20261202_000002_old_slugs;
 mod m20261202_000003_corrections;
+mod m20261202_000004_related_articles;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_article_labels::Migration),
             Box::new(m20261202_000002_old_slugs::Migration),
             Box::new(m20261202_000003_corrections::Migration),
+            Box::new(m20261202_000004_related_articles::Migration),
         ]
     }
 }

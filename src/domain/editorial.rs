@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::changes::{self, Change, Tag};
 use super::pipeline::Pipeline;
-use super::{Error, Result, Update, Viewer, articles, bylines, slug, validate};
+use super::{Error, Result, Update, Viewer, articles, bylines, related, slug, validate};
 
 /// The search-engine fields of an article.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +37,8 @@ pub struct NewArticle {
     pub kind: Option<ArticleKind>,
     pub kicker: Option<String>,
     pub dateline: Option<String>,
+    /// An editor's picks of related stories, in order.
+    pub related_ids: Vec<i64>,
 }
 
 /// What an editor sends to change an article; `None` and `Update::Keep` leave a field.
@@ -55,6 +57,7 @@ pub struct ArticleChanges {
     pub kind: Option<ArticleKind>,
     pub kicker: Update<String>,
     pub dateline: Update<String>,
+    pub related_ids: Option<Vec<i64>>,
 }
 
 /// Whether `slug` belongs to an article other than `own`, now or as an old slug.
@@ -235,6 +238,8 @@ async fn create_once(
     apply_seo(&mut row, None, new.seo.clone())?;
     let created = row.insert(&txn).await?;
     set_authors(&txn, created.id, &new.author_ids).await?;
+    let picks = related::checked_picks(&txn, None, &new.related_ids).await?;
+    related::set_picks(&txn, created.id, &picks).await?;
     let new_tags = set_tags(&txn, created.id, &new.tags).await?;
     add_revision(&txn, &created, viewer.user_id()).await?;
     let listing = articles::listing(&txn, &created).await?;
@@ -340,6 +345,10 @@ pub async fn update(
     let updated = row.update(&txn).await?;
     if let Some(author_ids) = changes.author_ids {
         set_authors(&txn, id, &author_ids).await?;
+    }
+    if let Some(related_ids) = changes.related_ids {
+        let picks = related::checked_picks(&txn, Some(id), &related_ids).await?;
+        related::set_picks(&txn, id, &picks).await?;
     }
     let new_tags = match changes.tags {
         Some(tags) => set_tags(&txn, id, &tags).await?,

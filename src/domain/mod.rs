@@ -18,6 +18,7 @@ pub mod newsletter;
 pub mod pagination;
 pub mod pipeline;
 pub mod reader;
+pub mod related;
 pub mod relay;
 pub mod search;
 pub mod sections;

@@ -8,7 +8,9 @@ use super::correction::Correction;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
-use super::loaders::{AuthorsOf, CorrectionsOf, FirstArticles, ImageId, RevisionsOf, ShelfSize, TagsOf, UserId};
+use super::loaders::{
+    AuthorsOf, CorrectionsOf, FirstArticles, ImageId, RelatedOf, RevisionsOf, ShelfSize, TagsOf, UserId,
+};
 use super::people::{Author, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
@@ -329,6 +331,20 @@ impl Article {
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
         let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Author).collect())
+    }
+
+    /// Editors' picks first, then published articles sharing the most tags, newest first
+    /// among equals; never this article, never one readers cannot see. `first`: 0 to 20,
+    /// default 5.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
+    async fn related(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<Article>> {
+        let limit = first.unwrap_or(5);
+        if !(0..=20).contains(&limit) {
+            return Err(error::to_gql(&Error::bad_input("first", format!("must be 0 to 20, got {limit}"))));
+        }
+        let key = RelatedOf { article: self.0.id, limit: limit as u64 };
+        let found = super::loaders(ctx)?.load_one(key).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Article).collect())
     }
 
     /// Newest first. Adding one changes `updatedAt`.

@@ -21,7 +21,7 @@ use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
-use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, users};
+use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, related, users};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
@@ -402,6 +402,34 @@ impl Loader<ShelfSize> for DbLoader {
             sizes.extend(counts.into_iter().map(|(shelf, count)| (ShelfSize(shelf), count)));
         }
         Ok(sizes)
+    }
+}
+
+/// The first `limit` related stories of an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RelatedOf {
+    pub article: i64,
+    pub limit: u64,
+}
+
+impl Loader<RelatedOf> for DbLoader {
+    type Value = Vec<article::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[RelatedOf]) -> LoadResult<RelatedOf, Vec<article::Model>> {
+        // The picks are the article's own; the others come and go as articles are
+        // published, tagged or taken down, which `articles` follows.
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.article)));
+        self.read.add(Tag::Articles);
+        let mut lists = HashMap::new();
+        for group in by_kind(keys, |key| key.limit).into_values() {
+            let limit = group[0].limit;
+            let ids: Vec<i64> = group.iter().map(|key| key.article).collect();
+            let found = related::of_articles(&self.reader().await?, &ids, limit).await.map_err(Arc::new)?;
+            self.read.extend(found.values().flatten().map(|article| Tag::Article(article.id)));
+            lists.extend(found.into_iter().map(|(article, rows)| (RelatedOf { article, limit }, rows)));
+        }
+        Ok(lists)
     }
 }
 

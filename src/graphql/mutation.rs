@@ -169,6 +169,8 @@ pub struct CreateArticleInput {
     pub kicker: Option<String>,
     /// At most 60 characters.
     pub dateline: Option<String>,
+    /// Editors' picks of related stories, in order: at most 10, not the article itself.
+    pub related_ids: Option<Vec<ID>>,
 }
 
 #[derive(InputObject)]
@@ -189,6 +191,8 @@ pub struct UpdateArticleInput {
     pub kicker: MaybeUndefined<String>,
     /// Null or blank removes it.
     pub dateline: MaybeUndefined<String>,
+    /// Replaces the picks; an empty list removes them.
+    pub related_ids: Option<Vec<ID>>,
 }
 
 #[derive(InputObject)]
@@ -214,6 +218,10 @@ pub struct PreviewLink {
 
 fn author_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
     ids.map(|ids| ids.iter().map(|id| id_of(Kind::Author, "authorIds", id)).collect()).transpose()
+}
+
+fn related_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
+    ids.map(|ids| ids.iter().map(|id| id_of(Kind::Article, "relatedIds", id)).collect()).transpose()
 }
 
 pub struct Mutation;
@@ -364,6 +372,7 @@ impl Mutation {
             kind: input.kind.map(Into::into),
             kicker: input.kicker,
             dateline: input.dateline,
+            related_ids: related_ids(input.related_ids)?.unwrap_or_default(),
         };
         let services = super::services(ctx)?;
         Ok(editorial::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
@@ -387,6 +396,7 @@ impl Mutation {
             kind: input.kind.map(Into::into),
             kicker: keep_or_set(input.kicker),
             dateline: keep_or_set(input.dateline),
+            related_ids: related_ids(input.related_ids)?,
         };
         let services = super::services(ctx)?;
         Ok(editorial::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())

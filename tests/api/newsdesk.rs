@@ -1,7 +1,7 @@
 //! The news desk: what kind of journalism an article is, the kicker above its
 //! headline and its dateline (lists filter by kind, cached ones follow a change of kind);
 //! authors and tags renamed with their old slugs kept; images deleted only when unused;
-//! corrections.
+//! corrections; related stories.
 
 use crate::common::{Answer, TestApp};
 use crate::editorial::{create_article, create_section, id_of, publish, update_article};
@@ -357,3 +357,76 @@ async fn corrections_are_refused_clearly(app: TestApp) {
     assert_eq!(count["corrections"]["totalCount"], 0, "nothing was written");
 }
 on_both!(corrections_are_refused_clearly);
+
+const RELATED: &str = "query($s: String!) { article(slug: $s) { related(first: 4) { slug } } }";
+
+fn slugs(answer: &Value, list: &str) -> Vec<String> {
+    answer["article"][list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list}: {answer}"))
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Related stories: the editor's picks first, in order, then published articles sharing
+/// the most tags, newest first among equals; never the article itself, never a hidden one.
+async fn related_stories_are_picks_then_shared_tags(app: TestApp) {
+    let app = app.reconfigured(|config| config.response_cache_mb = 16).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "world", None).await;
+    let mut id = std::collections::HashMap::new();
+    // Oldest first, so that each is newer than the one before.
+    for (slug, tags, publish_it) in [
+        ("floods-two-tags", vec!["Floods", "Climate"], true),
+        ("floods-one-tag", vec!["Floods"], true),
+        ("climate-one-tag", vec!["Climate"], true),
+        ("floods-draft", vec!["Floods", "Climate"], false),
+        ("unrelated", vec!["Sport"], true),
+        ("the-pick", vec!["Sport"], true),
+        ("the-story", vec!["Floods", "Climate"], true),
+    ] {
+        let input = json!({ "headline": slug, "slug": slug, "bodyMarkdown": "x", "sectionId": section, "tags": tags });
+        let article = create_article(&app, &editor, input).await;
+        if publish_it {
+            publish(&app, &editor, &id_of(&article)).await;
+        }
+        id.insert(slug, id_of(&article));
+    }
+    let shared = app.query(RELATED, json!({ "s": "the-story" })).await;
+    assert_eq!(
+        slugs(&shared, "related"),
+        ["floods-two-tags", "climate-one-tag", "floods-one-tag"],
+        "most shared tags, then newest"
+    );
+
+    let picks = json!({ "relatedIds": [id["the-pick"], id["floods-draft"], id["climate-one-tag"]] });
+    update_article(&app, &editor, &id["the-story"], picks).await.assert_ok();
+    let picked = app.query(RELATED, json!({ "s": "the-story" })).await;
+    assert_eq!(
+        slugs(&picked, "related"),
+        ["the-pick", "climate-one-tag", "floods-two-tags", "floods-one-tag"],
+        "picks first in order, a draft pick left out, no article twice"
+    );
+
+    // A newly published article sharing both tags comes in, cached answers included.
+    let input = json!({ "headline": "Newer", "slug": "floods-newest", "bodyMarkdown": "x", "sectionId": section, "tags": ["Floods", "Climate"] });
+    let newest = create_article(&app, &editor, input).await;
+    publish(&app, &editor, &id_of(&newest)).await;
+    let after = app.query(RELATED, json!({ "s": "the-story" })).await;
+    assert_eq!(slugs(&after, "related"), ["the-pick", "climate-one-tag", "floods-newest", "floods-two-tags"]);
+
+    // Never itself, and bad picks are refused with the field named.
+    let myself = update_article(&app, &editor, &id["the-story"], json!({ "relatedIds": [id["the-story"]] })).await;
+    assert_eq!((myself.codes(), field_of(&myself).clone()), (vec!["BAD_USER_INPUT".to_owned()], json!("relatedIds")));
+    let many: Vec<String> =
+        (1..=11).map(|n| newsroom::graphql::ids::encode(newsroom::graphql::ids::Kind::Article, n).0).collect();
+    let too_many = update_article(&app, &editor, &id["the-story"], json!({ "relatedIds": many })).await;
+    assert_eq!(too_many.codes(), ["BAD_USER_INPUT"], "{}", too_many.body);
+    let unknown = update_article(&app, &editor, &id["the-story"], json!({ "relatedIds": ["QXJ0aWNsZTo5OTk5"] })).await;
+    assert_eq!(unknown.codes(), ["BAD_USER_INPUT"], "{}", unknown.body);
+    assert_eq!(slugs(&app.query(RELATED, json!({ "s": "the-story" })).await, "related")[0], "the-pick", "picks kept");
+    let bad_first = app.post(None, "{ articles(first: 1) { nodes { related(first: 21) { slug } } } }", json!({})).await;
+    assert_eq!(bad_first.codes(), ["BAD_USER_INPUT"]);
+}
+on_both!(related_stories_are_picks_then_shared_tags);

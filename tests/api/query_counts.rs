@@ -33,7 +33,7 @@ const SECTION_FRONT: &str = r#"query($slug: String!, $first: Int!) {
 
 const HOME: &str = r#"query($first: Int!) {
   sections { name path articles(first: 3) { totalCount nodes { headline authors { name } leadImage { url } } } }
-  articles(first: $first) { totalCount nodes { headline section { name } authors { name } tags { name } leadImage { credit { creditLine } } corrections { kind text } commentCount comments(first: 2) { totalCount nodes { body replies(first: 1) { nodes { body } } } } } }
+  articles(first: $first) { totalCount nodes { headline section { name } authors { name } tags { name } leadImage { credit { creditLine } } corrections { kind text } related(first: 3) { slug } commentCount comments(first: 2) { totalCount nodes { body replies(first: 1) { nodes { body } } } } } }
 }"#;
 
 /// An article with `top_level` approved comments, each with two approved replies and a
@@ -139,9 +139,11 @@ async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
     for s in 0..6 {
         let section = fixtures::section(db, &format!("section-{s}"), "Section", None).await;
         let author = fixtures::author(db, &format!("author-{s}"), "Author").await;
+        let tag = fixtures::tag(db, &format!("tag-{s}"), "Tag").await;
         for n in 0..8 {
             let spec = ArticleSpec {
                 authors: vec![&author],
+                tags: vec![&tag],
                 ..ArticleSpec::published(&format!("s{s}-a{n}"), &section, ago(s * 10 + n + 1))
             };
             let article = fixtures::article(db, spec).await;
@@ -154,6 +156,7 @@ async fn nested_lists_on_a_home_page_are_batched(app: TestApp) {
     assert_eq!(data["articles"]["nodes"].as_array().unwrap().len(), 40);
     assert_eq!(data["sections"][5]["articles"]["totalCount"], 8);
     assert_eq!(data["articles"]["nodes"][0]["comments"]["nodes"][0]["replies"]["nodes"][0]["body"], "Reply");
+    assert_eq!(data["articles"]["nodes"][39]["related"].as_array().unwrap().len(), 3, "related by their tag");
     // The two root fields resolve side by side, and whether a level of one shares a batch
     // with a level of the other depends on which database answer comes first; so the two
     // counts may differ by a few statements, but never by one per article.

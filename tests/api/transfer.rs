@@ -68,6 +68,8 @@ async fn publication(app: &TestApp) {
     let kind = entity::correction::CorrectionKind::Correction;
     let text = "An earlier version misnamed the envoy.";
     corrections::add(&app.db, &editor, seed.id, kind, text, &app.pipeline).await.unwrap();
+    let pick = newsroom::domain::articles::find_by_slug(&app.db, &editor, OTHER_STORY, None).await.unwrap().unwrap();
+    newsroom::domain::related::set_picks(&app.db, seed.id, &[pick.id]).await.unwrap();
 
     for (n, status) in [SubscriptionStatus::Pending, SubscriptionStatus::Confirmed].into_iter().enumerate() {
         newsletter_subscription::ActiveModel {
@@ -177,6 +179,7 @@ query ArticlePage($slug: String!) {
     wordCount readingTimeMinutes
     seo { title description canonicalUrl }
     commentsOpen commentCount
+    corrections { kind text createdAt } related(first: 4) { slug }
     bodyMarkdown bodyHtml
     blocks {
       __typename
@@ -194,6 +197,8 @@ query ArticlePage($slug: String!) {
     }
   }
 }"#;
+
+const OTHER_STORY: &str = "night-trains-return-to-the-european-rail-map";
 
 const ARTICLES_PAGE: &str = r#"
 query Articles($first: Int, $after: String, $filter: ArticleFilter, $orderBy: ArticleOrder) {
