@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleKind, ArticleStatus};
-use entity::{article_author, article_slug, article_tag, author, tag};
+use entity::{article_author, article_slug, article_tag, author, author_slug, tag, tag_slug};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 
@@ -175,7 +175,20 @@ fn filtered(
                         Expr::col((tag::Entity, tag::Column::Id))
                             .equals((article_tag::Entity, article_tag::Column::TagId)),
                     )
-                    .and_where(Expr::col((tag::Entity, tag::Column::Slug)).eq(slug.as_str()))
+                    .and_where(
+                        // Its current slug, or one it had before a rename.
+                        Expr::col((tag::Entity, tag::Column::Slug)).eq(slug.as_str()).or(Expr::col((
+                            tag::Entity,
+                            tag::Column::Id,
+                        ))
+                        .in_subquery(
+                            Query::select()
+                                .column(tag_slug::Column::TagId)
+                                .from(tag_slug::Entity)
+                                .and_where(Expr::col(tag_slug::Column::Slug).eq(slug.as_str()))
+                                .to_owned(),
+                        )),
+                    )
                     .to_owned(),
             ),
         );
@@ -191,7 +204,19 @@ fn filtered(
                         Expr::col((author::Entity, author::Column::Id))
                             .equals((article_author::Entity, article_author::Column::AuthorId)),
                     )
-                    .and_where(Expr::col((author::Entity, author::Column::Slug)).eq(slug.as_str()))
+                    .and_where(
+                        Expr::col((author::Entity, author::Column::Slug)).eq(slug.as_str()).or(Expr::col((
+                            author::Entity,
+                            author::Column::Id,
+                        ))
+                        .in_subquery(
+                            Query::select()
+                                .column(author_slug::Column::AuthorId)
+                                .from(author_slug::Entity)
+                                .and_where(Expr::col(author_slug::Column::Slug).eq(slug.as_str()))
+                                .to_owned(),
+                        )),
+                    )
                     .to_owned(),
             ),
         );

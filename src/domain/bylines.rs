@@ -81,7 +81,8 @@ pub async fn create_author(
     let slug = validate::slug_or_derived("slug", new.slug.as_deref(), &name)?;
     let bio = validate::optional_text("bio", new.bio.as_deref(), validate::MAX_TEXT_LEN)?;
     let txn = super::begin_write(db).await?;
-    if author::Entity::find().filter(author::Column::Slug.eq(&slug)).one(&txn).await?.is_some() {
+    // An author's old slug keeps finding them, so it is not free for a new one.
+    if author_by_slug(&txn, &slug).await?.is_some() {
         return Err(Error::Conflict(format!("an author with the slug {slug} exists already")));
     }
     let created = author::ActiveModel {

@@ -19,8 +19,8 @@
 //! | `tag-articles-{id}` | the articles with one tag | lists a tag's articles | moves a readable article into or out of the list |
 //! | `articles` | the site-wide lists in order of publication (`articles`, any filter) | lists articles site-wide | moves a readable article into or out of a list, or within one |
 //! | `search` | whatever any change to a readable article may change: search results, lists in order of last update, lookups by slug that found nothing | searches, lists by last update, finds no article | changes an article readers can see, before or after |
-//! | `authors` | author lookups by slug that found nothing | finds no author | creates or renames an author |
-//! | `tags` | tag lookups by slug that found nothing | finds no tag | creates or renames a tag |
+//! | `authors` | which author a slug names | finds no author, lists articles by an author's slug | creates or renames an author |
+//! | `tags` | which tag a slug names | finds no tag, lists articles by a tag's slug | creates or renames a tag |
 //! | `corrections` | the site's corrections page: the corrections of readable articles | lists corrections site-wide | adds a correction, or makes an article readable or unreadable |
 //!
 //! "Readable" is what anonymous readers may see. Changes to drafts touch only their own

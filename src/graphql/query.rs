@@ -123,7 +123,12 @@ impl Query {
         order_by: Option<ArticleOrder>,
     ) -> Result<ArticleConnection> {
         let window = Window::parse(PageArgs { first, after, last, before }).gql()?;
-        let filter = filter.unwrap_or_default().into();
+        let filter: articles::ArticleFilter = filter.unwrap_or_default().into();
+        // Which tag or author a slug names changes with creations and renames.
+        super::read(
+            ctx,
+            filter.tag.iter().map(|_| CacheTag::Tags).chain(filter.author.iter().map(|_| CacheTag::Authors)),
+        );
         let order = order_by.map(Into::into).unwrap_or_default();
         let tree = super::section_tree(ctx).await?;
         let page = articles::list(&super::reader(ctx).await?, &super::viewer(ctx), &filter, order, &window, &tree)

@@ -129,10 +129,13 @@ impl Outgoing {
         }
     }
 
-    /// An operation refused before it produced a result (it did not parse, validate, fit
-    /// the limits, or its event stream could not start) is answered with an `error`
-    /// message carrying the errors, which ends it: no `complete` follows. The library
-    /// sends a `next` without data and a `complete` instead.
+    /// An operation refused before it ran (it did not parse, validate or fit the limits, or
+    /// was no subscription) is answered with an `error` message carrying the errors, which
+    /// ends it: no `complete` follows. The library sends a `next` without data and a
+    /// `complete` instead. Such errors are the request's, with no `path`; an error with a
+    /// path came from running the operation (its event stream could not start, an event
+    /// failed) and stays a result, as the protocol allows, followed by whatever the stream
+    /// does next.
     fn operation_message(&mut self, text: Utf8Bytes) -> Option<Utf8Bytes> {
         let Ok(message) = serde_json::from_str::<OperationMessage>(&text) else {
             return Some(text);
@@ -141,11 +144,7 @@ impl Outgoing {
         match message.kind {
             "next" if !self.answered.contains(&id) => {
                 let refusal = message.payload.filter(|payload| payload.data.is_none_or(|data| data.get() == "null"));
-                // A subscriber dropped for falling behind had its stream started: that is
-                // a result, as it is after any event.
-                let errors = refusal
-                    .and_then(|payload| payload.errors)
-                    .filter(|errors| !errors.get().contains(error::SUBSCRIPTION_DROPPED));
+                let errors = refusal.and_then(|payload| payload.errors).filter(|errors| of_the_request(errors));
                 if let Some(errors) = errors {
                     let error =
                         format!(r#"{{"type":"error","id":{},"payload":{}}}"#, Value::from(id.as_str()), errors.get());
@@ -183,6 +182,17 @@ struct ResultPayload<'a> {
     data: Option<&'a serde_json::value::RawValue>,
     #[serde(borrow)]
     errors: Option<&'a serde_json::value::RawValue>,
+}
+
+/// Whether every error of a list is an error of the whole request: one without a `path`.
+fn of_the_request(errors: &serde_json::value::RawValue) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Located {
+        #[serde(default)]
+        path: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_str::<Vec<Located>>(errors.get())
+        .is_ok_and(|errors| !errors.is_empty() && errors.iter().all(|error| error.path.is_none()))
 }
 
 const FORBIDDEN: u16 = 4403;

@@ -131,6 +131,7 @@ const UPDATE_TAG: &str =
 /// Renamed authors and tags keep their old pages: the old slug finds them, and for a tag
 /// the old name written on an article finds it too instead of making a new one.
 async fn authors_and_tags_are_renamed_and_their_old_slugs_resolve(app: TestApp) {
+    let app = app.reconfigured(|config| config.response_cache_mb = 16).await;
     let (_, editor) = app.staff(Role::Editor).await;
     let section = create_section(&app, &editor, "world", None).await;
     let author = app
@@ -143,6 +144,10 @@ async fn authors_and_tags_are_renamed_and_their_old_slugs_resolve(app: TestApp) 
         .clone();
     let input = json!({ "headline": "Storm", "bodyMarkdown": "x", "sectionId": section, "tags": ["Weather"] });
     let article = create_article(&app, &editor, input).await;
+    publish(&app, &editor, &id_of(&article)).await;
+    let by_tag = "query($t: String!) { articles(filter: { tag: $t }) { nodes { slug } } }";
+    let climate = app.query(by_tag, json!({ "t": "climate" })).await;
+    assert_eq!(climate["articles"]["nodes"], json!([]), "no tag has that slug yet (and the answer is kept)");
 
     let renamed = app
         .query_as(
@@ -164,6 +169,10 @@ async fn authors_and_tags_are_renamed_and_their_old_slugs_resolve(app: TestApp) 
         .await;
     assert_eq!(renamed["updateTag"], json!({ "slug": "climate", "name": "Climate" }));
     assert_eq!(app.query(TAG_PAGE, json!({ "s": "weather" })).await["tag"]["slug"], "climate", "the old slug resolves");
+    for slug in ["climate", "weather"] {
+        let listed = app.query(by_tag, json!({ "t": slug })).await;
+        assert_eq!(listed["articles"]["nodes"], json!([{ "slug": "storm" }]), "the list by {slug}, cached or not");
+    }
     let tagged = update_article(&app, &editor, &id_of(&article), json!({ "tags": ["Weather", "Floods"] })).await;
     assert_eq!(
         tagged.assert_ok()["updateArticle"]["tags"],
@@ -181,6 +190,9 @@ async fn authors_and_tags_are_renamed_and_their_old_slugs_resolve(app: TestApp) 
         assert_eq!(refused.codes(), ["CONFLICT"], "{taken}: {}", refused.body);
     }
     assert_eq!(app.query(AUTHOR_PAGE, json!({ "s": "tomas-berg" })).await["author"]["id"], other);
+    let taken =
+        app.post(Some(&editor), "mutation { createAuthor(input: { name: \"Mira Hale\" }) { id } }", json!({})).await;
+    assert_eq!(taken.codes(), ["CONFLICT"], "an old slug is not free for a new author: {}", taken.body);
     // Taking back its own old slug is allowed.
     let back = app.query_as(&editor, UPDATE_AUTHOR, json!({ "id": author, "input": { "slug": "mira-hale" } })).await;
     assert_eq!(back["updateAuthor"]["slug"], "mira-hale");

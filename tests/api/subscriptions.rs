@@ -146,18 +146,27 @@ async fn bad_subscriptions_are_refused_clearly(app: TestApp) {
 
     for protocol in [MODERN, LEGACY] {
         let mut reader = Client::connect(at, protocol, json!(null)).await;
+        // Refused before it ran (`false`): graphql-transport-ws's `error` message. Ran and
+        // failed to start its events (`true`): a result with the error, then `complete`.
         let cases = [
-            (COMMENT_ADDED, json!({ "a": draft_id }), "NOT_FOUND"),
-            (COMMENT_ADDED, json!({ "a": "not-an-id" }), "BAD_USER_INPUT"),
-            (ARTICLE_PUBLISHED, json!({ "s": "no-such-section" }), "BAD_USER_INPUT"),
-            ("{ sections { slug } }", json!({}), "BAD_USER_INPUT"),
-            ("subscription { articlePublished { nope } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
-            ("subscription { articlePublished { slug }", json!({}), "GRAPHQL_PARSE_FAILED"),
-            (too_deep.as_str(), json!({}), "QUERY_TOO_COMPLEX"),
+            (COMMENT_ADDED, json!({ "a": draft_id }), "NOT_FOUND", true),
+            (COMMENT_ADDED, json!({ "a": "not-an-id" }), "BAD_USER_INPUT", true),
+            (ARTICLE_PUBLISHED, json!({ "s": "no-such-section" }), "BAD_USER_INPUT", true),
+            ("{ sections { slug } }", json!({}), "BAD_USER_INPUT", false),
+            ("subscription { articlePublished { nope } }", json!({}), "GRAPHQL_VALIDATION_FAILED", false),
+            ("subscription { articlePublished { slug }", json!({}), "GRAPHQL_PARSE_FAILED", false),
+            (too_deep.as_str(), json!({}), "QUERY_TOO_COMPLEX", false),
         ];
-        for (query, variables, code) in cases {
+        for (query, variables, code, ran) in cases {
             let id = reader.subscribe(query, variables).await;
-            let errors = reader.refusal(&id).await;
+            let errors = if ran {
+                let payload = reader.next_result(&id).await;
+                assert_eq!(payload["data"], Value::Null, "{payload}");
+                reader.expect_complete(&id).await;
+                payload["errors"].clone()
+            } else {
+                reader.refusal(&id).await
+            };
             let payload = json!({ "errors": errors });
             assert_eq!(error_codes(&payload), [code], "{protocol} {query}: {payload}");
             if code == "QUERY_TOO_COMPLEX" {
