@@ -43,11 +43,17 @@ pub fn shown_to(viewer: &Viewer, image: &image::Model, now: DateTime<Utc>) -> bo
 
 /// The image a body reference names: `image:ID` with the image's global id, as the API
 /// hands it out, or its number.
+///
+/// Only the forms the API writes count (no padding, no leading zeros or sign), so that
+/// the text of a body names each image one way, the way `shown_by_an_article` looks for it.
 pub fn referenced_id(reference: &str) -> Option<i64> {
-    match global_id::decode(reference) {
+    let by_global_id = match global_id::decode(reference) {
         Some((Kind::Image, id)) => Some(id),
-        _ => reference.parse().ok().filter(|id: &i64| *id > 0),
-    }
+        _ => None,
+    };
+    let id = by_global_id.or_else(|| reference.parse().ok().filter(|id: &i64| *id > 0))?;
+    let canonical = reference == global_id::encode(Kind::Image, id) || reference == id.to_string();
+    canonical.then_some(id)
 }
 
 /// The images of `ids` as an article the viewer may see shows them (its lead image, the
@@ -271,4 +277,19 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Image(id)]));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_names_an_image_one_way() {
+        let global = global_id::encode(Kind::Image, 7);
+        assert_eq!(referenced_id(&global), Some(7));
+        assert_eq!(referenced_id("7"), Some(7));
+        for other in ["007", "+7", "-7", "0", "", "x7", &format!("{global}="), &global_id::encode(Kind::Article, 7)] {
+            assert_eq!(referenced_id(other), None, "{other}");
+        }
+    }
 }
