@@ -398,6 +398,7 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
+    let stop = shutdown_signal();
     let scheduler =
         tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.pipeline.clone(), newsroom::scheduler::EVERY));
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -417,7 +418,7 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             scheduler.abort();
             return served.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
         }
-        () = shutdown_signal() => {}
+        () = stop => {}
     }
     tracing::info!(grace = ?config.shutdown_grace, "shutting down: finishing in-flight requests, closing subscriptions");
     state.shutdown.begin();
@@ -435,23 +436,33 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are in place when this returns, before the server
+/// answers anything: a SIGTERM sent as soon as it is ready must find them, or the process
+/// dies at once instead of shutting down gracefully.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let handlers = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let received = async |handler: Option<tokio::signal::unix::Signal>| match handler {
+                Some(mut handler) => {
+                    handler.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            };
+            let (interrupt, terminate) = handlers;
+            tokio::select! {
+                _ = received(interrupt) => {},
+                _ = received(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
