@@ -3,7 +3,9 @@
 //! TEMPLATE`, far quicker than running the migrations again), and drops it when done.
 //!
 //! The template is named after a hash of the migrations' sources (`build.rs`), so runs with
-//! the same migrations share it and a changed migration gets a new one.
+//! the same migrations share it and a changed migration gets a new one. The other names
+//! start with the second they were made, so that databases of runs that were killed before
+//! they could drop theirs are dropped by a later run once they are a day old.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::sync::OnceCell;
@@ -65,6 +67,7 @@ static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 async fn migrated_template(admin_url: String) -> String {
     let template = format!("newsroom_test_template_{}", env!("NEWSROOM_MIGRATIONS_HASH"));
     let admin = connect(&admin_url).await;
+    drop_abandoned(&admin).await;
     if !exists(&admin, &template).await {
         // Built under a name of its own and renamed when complete, so that a run that
         // stops halfway, or another one building at the same time, leaves no half-migrated
@@ -82,6 +85,36 @@ async fn migrated_template(admin_url: String) -> String {
     }
     let _ = admin.close().await;
     template
+}
+
+/// Drops the test databases made more than a day ago: a run never lasts that long, so
+/// they belong to runs that were killed.
+async fn drop_abandoned(admin: &DatabaseConnection) {
+    const DAY: u64 = 24 * 60 * 60;
+    let listed = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'newsroom\\_test\\_%'",
+        ))
+        .await
+        .expect("list databases");
+    let now = seconds_now();
+    for row in listed {
+        let name: String = row.try_get("", "datname").expect("a name");
+        let made = name
+            .trim_start_matches("newsroom_test_")
+            .trim_start_matches("building_")
+            .split('_')
+            .next()
+            .and_then(|seconds| seconds.parse::<u64>().ok());
+        if made.is_some_and(|made| made + DAY < now) {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+}
+
+fn seconds_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
 async fn exists(admin: &DatabaseConnection, name: &str) -> bool {
@@ -113,9 +146,11 @@ fn url_of(admin_url: &str, name: &str) -> String {
     format!("{server}/{name}{query}")
 }
 
+/// The second it is made, then what tells apart databases made in the same second.
 fn unique_suffix() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst))
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("{}_{}_{count}_{nanos}", seconds_now(), std::process::id())
 }
 
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
