@@ -181,17 +181,24 @@ fn apply_seo(row: &mut article::ActiveModel, current: Option<&article::Model>, s
 }
 
 /// Creates a draft. Contributors and up; the creator may go on editing it. When a writer
-/// at the same moment takes the derived slug or a new tag first, it tries again.
+/// at the same moment takes the derived slug or a new tag first, it tries again: each round
+/// one of the writers that wanted the same slug wins, so a few rounds serve a burst of
+/// them, after a short random pause that keeps the others from meeting again.
 pub async fn create(
     db: &DatabaseConnection,
     viewer: &Viewer,
     new: NewArticle,
     pipeline: &Pipeline,
 ) -> Result<article::Model> {
-    let mut attempt = 0;
+    const ATTEMPTS: u32 = 10;
+    let mut attempt = 1;
     loop {
         match create_once(db, viewer, &new, pipeline).await {
-            Err(error) if super::is_unique_violation(&error) && attempt < 3 => attempt += 1,
+            Err(error) if super::is_unique_violation(&error) && attempt < ATTEMPTS => {
+                let pause = rand::random_range(0..10 * u64::from(attempt));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
             answer => return answer,
         }
     }
