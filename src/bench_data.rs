@@ -241,7 +241,12 @@ pub fn write(shape: &Shape, out: impl Write) -> Result<RowCounts, TransferError>
         for (position, author_id) in byline.into_iter().enumerate() {
             out.row(
                 Table::ArticleAuthors,
-                &article_author::Model { article_id: id, author_id, position: position as i32 },
+                &article_author::Model {
+                    article_id: id,
+                    author_id,
+                    position: position as i32,
+                    role: Default::default(),
+                },
             )?;
         }
     }
@@ -406,6 +411,7 @@ fn article_row(
         kind: ArticleKind::News,
         kicker: None,
         dateline: None,
+        embargo_until: None,
     }
 }
 

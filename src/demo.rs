@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::article::{ArticleKind, ArticleStatus};
+use entity::article_author::ContributorRole;
 use entity::comment::CommentStatus;
 use entity::{article, article_author, article_revision, article_tag, author, comment, image, section, tag};
 use sea_orm::{
@@ -118,8 +119,10 @@ struct ArticleData {
     dateline: Option<&'static str>,
     standfirst: &'static str,
     section: &'static str,
-    /// Author slugs in byline order.
+    /// Author slugs of the writers, in byline order.
     authors: &'static [&'static str],
+    /// Contributors after the writers, with what they did.
+    also: &'static [(&'static str, ContributorRole)],
     tags: &'static [&'static str],
     lead_image: Option<&'static str>,
     timing: Timing,
@@ -231,6 +234,11 @@ const AUTHORS: &[AuthorData] = &[
         name: "Clara Lindqvist",
         bio: "Covers politics and culture, with a particular interest in elections and the arts.",
     },
+    AuthorData {
+        slug: "mateo-alvarez",
+        name: "Mateo Alvarez",
+        bio: "Staff photographer. Has no account: editors put him on the bylines of his pictures' stories.",
+    },
 ];
 
 const TAGS: &[TagData] = &[
@@ -281,7 +289,7 @@ const IMAGES: &[ImageData] = &[
         caption: "Barges wait for the water to rise on a shallow stretch of the Danube.",
         width: 1600,
         height: 900,
-        credit: Credit { agency: Some("Meridian Press Photo"), ..Credit::EMPTY },
+        credit: Credit { photographer: Some("Mateo Alvarez"), agency: Some("Meridian Press Photo"), ..Credit::EMPTY },
     },
     ImageData {
         key: "polling-station",
@@ -348,6 +356,7 @@ const ARTICLES: &[ArticleData] = &[
                      Asia to treat the Taliban as a fact of regional life rather than a pariah.",
         section: "international-news",
         authors: &["amira-haddad", "tom-whitaker"],
+        also: &[],
         tags: &["afghanistan", "russia", "diplomacy"],
         lead_image: Some("kabul-celebration"),
         timing: Timing::Published { hours_ago: 30 },
@@ -404,6 +413,7 @@ Russian officials expect the delisting to be followed by agreements on trade, tr
                      flight for a bed and a city-centre arrival.",
         section: "europe",
         authors: &["tom-whitaker"],
+        also: &[],
         tags: &["climate", "economy"],
         lead_image: Some("night-train"),
         timing: Timing::Published { hours_ago: 480 },
@@ -440,6 +450,7 @@ leave operators to carry the risk alone.",
                      ships. Freight costs for grain, fertiliser and steel are rising as a result.",
         section: "europe",
         authors: &["tom-whitaker", "priya-raman"],
+        also: &[("mateo-alvarez", ContributorRole::Photographer)],
         tags: &["climate", "economy"],
         lead_image: Some("danube-barges"),
         timing: Timing::Published { hours_ago: 110 },
@@ -478,6 +489,7 @@ struggle in dry years.",
                      slowly and in amounts too small to matter.",
         section: "international-news",
         authors: &["amira-haddad"],
+        also: &[],
         tags: &["climate", "diplomacy"],
         lead_image: None,
         timing: Timing::Published { hours_ago: 260 },
@@ -516,6 +528,7 @@ people in mind, and have promised to test faster procedures.",
                      evidence.",
         section: "politics",
         authors: &["clara-lindqvist"],
+        also: &[],
         tags: &["elections"],
         lead_image: Some("polling-station"),
         timing: Timing::Published { hours_ago: 55 },
@@ -555,6 +568,7 @@ widely from one system to the next.",
                      shoppers still feel it, only later.",
         section: "business",
         authors: &["daniel-osei"],
+        also: &[],
         tags: &["economy"],
         lead_image: Some("container-port"),
         timing: Timing::Published { hours_ago: 80 },
@@ -591,6 +605,7 @@ rates fall back, retailers tend to pass on the savings more slowly than the incr
                      in finance. Here is what it measures and why it matters to households.",
         section: "markets",
         authors: &["daniel-osei"],
+        also: &[],
         tags: &["economy"],
         lead_image: Some("trading-floor"),
         timing: Timing::Published { hours_ago: 200 },
@@ -633,6 +648,7 @@ fixed-rate mortgages. A sustained rise usually reaches households within months.
                      ice.",
         section: "science",
         authors: &["priya-raman"],
+        also: &[],
         tags: &["climate"],
         lead_image: Some("ice-core"),
         timing: Timing::Published { hours_ago: 150 },
@@ -670,6 +686,7 @@ years ago, when the cycles grew longer and more severe.",
                      machine can actually do.",
         section: "science",
         authors: &["priya-raman", "daniel-osei"],
+        also: &[],
         tags: &["technology"],
         lead_image: Some("quantum-lab"),
         timing: Timing::Published { hours_ago: 8 },
@@ -706,6 +723,7 @@ algorithms designed to resist them.",
                      retail. Many have survived by becoming something a website cannot be.",
         section: "culture",
         authors: &["clara-lindqvist"],
+        also: &[],
         tags: &["arts", "economy"],
         lead_image: Some("bookshop-window"),
         timing: Timing::Published { hours_ago: 330 },
@@ -744,6 +762,7 @@ say that loyal customers matter more than anything else.",
                      to the negotiations that follow.",
         section: "politics",
         authors: &["clara-lindqvist"],
+        also: &[],
         tags: &["elections"],
         lead_image: None,
         timing: Timing::Draft,
@@ -780,6 +799,7 @@ outside the cabinet, or voters may be asked to return to the polls.",
                      for borrowing costs in the months ahead.",
         section: "markets",
         authors: &["daniel-osei"],
+        also: &[],
         tags: &["economy"],
         lead_image: None,
         timing: Timing::Scheduled,
@@ -1170,11 +1190,13 @@ async fn insert_articles(
         .insert(txn)
         .await?;
 
-        for (position, slug) in (0..).zip(data.authors) {
+        let writers = data.authors.iter().map(|slug| (*slug, ContributorRole::Writer));
+        for (position, (slug, role)) in (0..).zip(writers.chain(data.also.iter().copied())) {
             article_author::ActiveModel {
                 article_id: Set(model.id),
                 author_id: Set(refs.authors.get(slug)?),
                 position: Set(position),
+                role: Set(role),
             }
             .insert(txn)
             .await?;

@@ -30,8 +30,8 @@ use std::io::{BufRead, BufWriter, Write};
 
 use chrono::{DateTime, Utc};
 use entity::{
-    article, article_author, article_revision, article_slug, article_tag, author, author_slug, comment, correction,
-    image, newsletter_subscription, outbox_message, related_article, section, tag, tag_slug, user,
+    article, article_author, article_revision, article_slug, article_tag, audit_entry, author, author_slug, comment,
+    correction, image, newsletter_subscription, outbox_message, related_article, section, tag, tag_slug, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -134,6 +134,8 @@ pub enum Table {
     Corrections,
     Comments,
     NewsletterSubscriptions,
+    /// Who did what: summaries only, never a secret.
+    AuditLog,
     /// Emails queued and sent. Their bodies carry live confirmation and unsubscribe
     /// links, so they travel only with the secrets.
     Outbox,
@@ -207,6 +209,10 @@ macro_rules! with_entity {
                 type $entity = newsletter_subscription::Entity;
                 $body
             }
+            Table::AuditLog => {
+                type $entity = audit_entry::Entity;
+                $body
+            }
             Table::Outbox => {
                 type $entity = outbox_message::Entity;
                 $body
@@ -216,7 +222,7 @@ macro_rules! with_entity {
 }
 
 impl Table {
-    pub const ALL: [Table; 17] = [
+    pub const ALL: [Table; 18] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -233,6 +239,7 @@ impl Table {
         Table::Corrections,
         Table::Comments,
         Table::NewsletterSubscriptions,
+        Table::AuditLog,
         Table::Outbox,
     ];
 
@@ -379,6 +386,7 @@ pub async fn export(
             Table::ArticleSlugs => plain::<article_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::RelatedArticles => plain::<related_article::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Corrections => plain::<correction::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::AuditLog => plain::<audit_entry::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Comments => tree::<comment::Entity>(&txn, &mut writer, table, |row| (row.id, row.parent_id)).await?,
             Table::NewsletterSubscriptions => {
                 plain::<newsletter_subscription::Entity>(&txn, &mut writer, table, |mut row| {

@@ -72,6 +72,9 @@ pub struct Model {
     pub kicker: Option<String>,
     /// Where the story was filed from, e.g. "KABUL".
     pub dateline: Option<String>,
+    /// Until then no reader sees the article, whatever its status.
+    #[serde(default)]
+    pub embargo_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

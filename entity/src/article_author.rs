@@ -1,6 +1,28 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// What a contributor did for an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ContributorRole {
+    #[default]
+    #[sea_orm(string_value = "WRITER")]
+    Writer,
+    #[sea_orm(string_value = "ADDITIONAL_REPORTING")]
+    AdditionalReporting,
+    #[sea_orm(string_value = "PHOTOGRAPHER")]
+    Photographer,
+    #[sea_orm(string_value = "VIDEOGRAPHER")]
+    Videographer,
+    #[sea_orm(string_value = "ILLUSTRATOR")]
+    Illustrator,
+    #[sea_orm(string_value = "EDITOR")]
+    Editor,
+    #[sea_orm(string_value = "TRANSLATOR")]
+    Translator,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "article_authors")]
 pub struct Model {
@@ -10,6 +32,9 @@ pub struct Model {
     pub author_id: i64,
     /// Byline order.
     pub position: i32,
+    /// Exports made before roles existed carry none: their bylines are writers'.
+    #[serde(default)]
+    pub role: ContributorRole,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub mod article_author;
 pub mod article_revision;
 pub mod article_slug;
 pub mod article_tag;
+pub mod audit_entry;
 pub mod author;
 pub mod author_slug;
 pub mod comment;

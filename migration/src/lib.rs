@@ -13,6 +13,9 @@ mod m20261202_000001_article_labels;
 mod m20261202_000002_old_slugs;
 mod m20261202_000003_corrections;
 mod m20261202_000004_related_articles;
+mod m20261202_000005_byline_roles;
+mod m20261202_000006_embargoes;
+mod m20261202_000007_audit_log;
 
 pub struct Migrator;
 
@@ -31,6 +34,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_old_slugs::Migration),
             Box::new(m20261202_000003_corrections::Migration),
             Box::new(m20261202_000004_related_articles::Migration),
+            Box::new(m20261202_000005_byline_roles::Migration),
+            Box::new(m20261202_000006_embargoes::Migration),
+            Box::new(m20261202_000007_audit_log::Migration),
         ]
     }
 }

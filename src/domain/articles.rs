@@ -18,12 +18,15 @@ use super::pagination::{
 use super::sections::SectionTree;
 use super::{Error, Result, Viewer};
 
-/// Anonymous readers see published articles whose time has come; contributors also see
-/// what they created; editors and admins see everything.
+/// The one rule of who sees which article. Readers see an article that is published,
+/// whose publication time has come and whose embargo, if any, has lifted; contributors
+/// also see what they created; editors and admins see everything. (A preview link shows
+/// its one article besides: see [`find_by_slug`].)
 pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     let public = Condition::all()
         .add(article::Column::Status.eq(ArticleStatus::Published))
-        .add(article::Column::PublishedAt.lte(now));
+        .add(article::Column::PublishedAt.lte(now))
+        .add(Condition::any().add(article::Column::EmbargoUntil.is_null()).add(article::Column::EmbargoUntil.lte(now)));
     match viewer {
         _ if viewer.is_editor() => Condition::all(),
         Viewer::User { id, .. } => Condition::any().add(public).add(article::Column::CreatedBy.eq(*id)),
@@ -31,8 +34,11 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     }
 }
 
+/// [`visible_to`] for an article in hand.
 pub fn is_visible(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>) -> bool {
-    let public = article.status == ArticleStatus::Published && article.published_at.is_some_and(|at| at <= now);
+    let public = article.status == ArticleStatus::Published
+        && article.published_at.is_some_and(|at| at <= now)
+        && article.embargo_until.is_none_or(|until| until <= now);
     public || viewer.is_editor() || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
 }
 

@@ -1,18 +1,28 @@
 //! Authors and tags: the pages a reader reaches from an article's byline and tags.
 
+use entity::article_author::ContributorRole;
 use entity::user::Role;
 use entity::{article_author, article_tag, author, author_slug, tag, tag_slug};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
+use super::audit::{self, quoted};
 use super::changes::{Change, Tag};
+use super::global_id::Kind;
 use super::pipeline::Pipeline;
 use super::{Error, Result, Update, Viewer, validate};
 
-/// The bylines of the articles of `ids`: each article's id with an author, in byline order.
-/// Public: the caller has the articles already, under their own visibility.
-pub async fn authors_of(db: &impl ConnectionTrait, article_ids: &[i64]) -> Result<Vec<(i64, author::Model)>> {
+/// An author on an article's byline, with what they did for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contributor {
+    pub author: author::Model,
+    pub role: ContributorRole,
+}
+
+/// The bylines of the articles of `ids`: each article's id with a contributor, in byline
+/// order. Public: the caller has the articles already, under their own visibility.
+pub async fn contributors_of(db: &impl ConnectionTrait, article_ids: &[i64]) -> Result<Vec<(i64, Contributor)>> {
     let bylines = article_author::Entity::find()
         .filter(article_author::Column::ArticleId.is_in(article_ids.iter().copied()))
         .order_by_asc(article_author::Column::Position)
@@ -20,7 +30,10 @@ pub async fn authors_of(db: &impl ConnectionTrait, article_ids: &[i64]) -> Resul
         .find_also_related(author::Entity)
         .all(db)
         .await?;
-    Ok(bylines.into_iter().filter_map(|(link, author)| Some((link.article_id, author?))).collect())
+    Ok(bylines
+        .into_iter()
+        .filter_map(|(link, author)| Some((link.article_id, Contributor { author: author?, role: link.role })))
+        .collect())
 }
 
 /// The tags of the articles of `ids`: each article's id with a tag, by tag name.
@@ -94,6 +107,14 @@ pub async fn create_author(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "createAuthor",
+        Some((Kind::Author, created.id)),
+        format!("created author {}", quoted(&created.name)),
+    )
     .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Author(created.id), Tag::Authors]));
@@ -172,6 +193,14 @@ pub async fn update_author(
     }
     row.bio = Set(bio.apply(current.bio.clone()));
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "updateAuthor",
+        Some((Kind::Author, id)),
+        format!("changed author {} ({})", quoted(&updated.name), updated.slug),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Author(id), Tag::Authors]));
     Ok(updated)
@@ -214,6 +243,14 @@ pub async fn update_tag(
         row.name = Set(name);
     }
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "updateTag",
+        Some((Kind::Tag, id)),
+        format!("changed tag {} ({})", quoted(&updated.name), updated.slug),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Tag(id), Tag::Tags]));
     Ok(updated)

@@ -17,7 +17,9 @@ use sea_orm::{
 };
 
 use super::abuse::{ClientKey, RateLimits};
+use super::audit::{self, quoted};
 use super::changes::{Change, Event, Tag};
+use super::global_id::Kind;
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
@@ -597,6 +599,10 @@ pub async fn add(
     if created.status == CommentStatus::Approved {
         recount_around(&txn, &created).await?;
     }
+    if viewer.is_staff() {
+        let summary = format!("commented on {}", quoted(&article.headline));
+        audit::record(&txn, viewer, "addComment", Some((Kind::Comment, created.id)), summary).await?;
+    }
     txn.commit().await?;
     let mut change = Change::of([Tag::Comment(created.id)]);
     if created.status == CommentStatus::Approved {
@@ -605,6 +611,15 @@ pub async fn add(
     }
     pipeline.publish(change);
     Ok(created)
+}
+
+fn status_name(status: CommentStatus) -> &'static str {
+    match status {
+        CommentStatus::Pending => "PENDING",
+        CommentStatus::Approved => "APPROVED",
+        CommentStatus::Rejected => "REJECTED",
+        CommentStatus::Spam => "SPAM",
+    }
 }
 
 /// Sets a comment's status. Editors and admins.
@@ -628,6 +643,14 @@ pub async fn moderate(
     if approved_before != (moderated.status == CommentStatus::Approved) {
         recount_around(&txn, &moderated).await?;
     }
+    audit::record(
+        &txn,
+        viewer,
+        "moderateComment",
+        Some((Kind::Comment, id)),
+        format!("set a comment by {} to {}", quoted(&moderated.author_name), status_name(moderated.status)),
+    )
+    .await?;
     txn.commit().await?;
     let mut change = Change::of([Tag::Comment(moderated.id), Tag::Comments(moderated.article_id)]);
     if approved_now {

@@ -10,8 +10,10 @@ use sea_orm::{
     QuerySelect, RelationDef, Set,
 };
 
+use super::audit::{self, quoted};
 use super::changes::{Change, Tag};
 use super::editorial::status_name;
+use super::global_id::Kind;
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::pipeline::Pipeline;
 use super::{Error, Result, Viewer, articles, validate};
@@ -39,6 +41,7 @@ pub async fn add(
         ));
     }
     let now = super::now();
+    let headline = article.headline.clone();
     let added = correction::ActiveModel {
         article_id: Set(article_id),
         kind: Set(kind),
@@ -52,6 +55,14 @@ pub async fn add(
     let mut row: article::ActiveModel = article.into();
     row.updated_at = Set(now);
     row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "addCorrection",
+        Some((Kind::Article, article_id)),
+        format!("added a correction to {}", quoted(&headline)),
+    )
+    .await?;
     txn.commit().await?;
     // Lists in order of last update move too (`search`).
     pipeline.publish(Change::of([Tag::Article(article_id), Tag::Corrections, Tag::Search]));

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleKind, ArticleStatus};
+use entity::article_author::ContributorRole;
 use entity::user::Role;
 use entity::{article_author, article_revision, article_slug, article_tag, author, image, section};
 use sea_orm::{
@@ -11,9 +13,11 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use super::audit::{self, quoted};
 use super::changes::{self, Change, Tag};
+use super::global_id::Kind;
 use super::pipeline::Pipeline;
-use super::{Error, Result, Update, Viewer, articles, bylines, related, slug, validate};
+use super::{Error, Result, Update, Viewer, articles, bylines, related, slug, validate, workflow};
 
 /// The search-engine fields of an article.
 #[derive(Debug, Clone, Default)]
@@ -30,7 +34,7 @@ pub struct NewArticle {
     pub body_markdown: String,
     pub section_id: i64,
     pub lead_image_id: Option<i64>,
-    pub author_ids: Vec<i64>,
+    pub contributors: Contributors,
     pub tags: Vec<String>,
     pub comments_open: Option<bool>,
     pub seo: SeoChanges,
@@ -39,6 +43,8 @@ pub struct NewArticle {
     pub dateline: Option<String>,
     /// An editor's picks of related stories, in order.
     pub related_ids: Vec<i64>,
+    /// Until then no reader sees it; must be in the future.
+    pub embargo_until: Option<DateTime<Utc>>,
 }
 
 /// What an editor sends to change an article; `None` and `Update::Keep` leave a field.
@@ -50,7 +56,7 @@ pub struct ArticleChanges {
     pub body_markdown: Option<String>,
     pub section_id: Option<i64>,
     pub lead_image_id: Update<i64>,
-    pub author_ids: Option<Vec<i64>>,
+    pub contributors: Option<Contributors>,
     pub tags: Option<Vec<String>>,
     pub comments_open: Option<bool>,
     pub seo: Option<SeoChanges>,
@@ -58,6 +64,7 @@ pub struct ArticleChanges {
     pub kicker: Update<String>,
     pub dateline: Update<String>,
     pub related_ids: Option<Vec<i64>>,
+    pub embargo_until: Update<DateTime<Utc>>,
 }
 
 /// Whether `slug` belongs to an article other than `own`, now or as an old slug.
@@ -113,20 +120,78 @@ async fn require_image(db: &impl ConnectionTrait, id: i64) -> Result<()> {
     }
 }
 
-/// Replaces the byline with `author_ids`, in order.
-async fn set_authors(db: &impl ConnectionTrait, article_id: i64, author_ids: &[i64]) -> Result<()> {
-    let mut seen = HashSet::new();
-    let wanted: Vec<i64> = author_ids.iter().copied().filter(|id| seen.insert(*id)).collect();
-    let found = author::Entity::find().filter(author::Column::Id.is_in(wanted.clone())).all(db).await?;
-    if found.len() != wanted.len() {
-        return Err(Error::bad_input("authorIds", "no author has one of these ids"));
+/// One contributor on a byline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Byline {
+    pub author_id: i64,
+    pub role: ContributorRole,
+}
+
+/// A byline as an editor sends it: writers only (`authorIds`, where the same author twice
+/// counts once), or every contributor with a role (`bylines`, where it is refused).
+#[derive(Debug, Clone)]
+pub enum Contributors {
+    Writers(Vec<i64>),
+    WithRoles(Vec<Byline>),
+}
+
+impl Default for Contributors {
+    fn default() -> Self {
+        Contributors::Writers(Vec::new())
+    }
+}
+
+impl Contributors {
+    fn field(&self) -> &'static str {
+        match self {
+            Contributors::Writers(_) => "authorIds",
+            Contributors::WithRoles(_) => "bylines",
+        }
+    }
+
+    /// The bylines in order, each author once.
+    fn bylines(&self) -> Result<Vec<Byline>> {
+        let mut seen = HashSet::new();
+        match self {
+            Contributors::Writers(ids) => Ok(ids
+                .iter()
+                .filter(|id| seen.insert(**id))
+                .map(|id| Byline { author_id: *id, role: ContributorRole::Writer })
+                .collect()),
+            Contributors::WithRoles(bylines) => {
+                if let Some(twice) = bylines.iter().find(|b| !seen.insert(b.author_id)) {
+                    return Err(Error::bad_input(
+                        "bylines",
+                        format!("author {} is named twice; give each contributor one role", twice.author_id),
+                    ));
+                }
+                if bylines.len() > MAX_BYLINES {
+                    return Err(Error::bad_input("bylines", format!("at most {MAX_BYLINES} contributors")));
+                }
+                Ok(bylines.clone())
+            }
+        }
+    }
+}
+
+/// Most contributors one article may name.
+pub const MAX_BYLINES: usize = 50;
+
+/// Replaces the byline with `contributors`, in order.
+async fn set_bylines(db: &impl ConnectionTrait, article_id: i64, contributors: &Contributors) -> Result<()> {
+    let wanted = contributors.bylines()?;
+    let ids: Vec<i64> = wanted.iter().map(|b| b.author_id).collect();
+    let found = author::Entity::find().filter(author::Column::Id.is_in(ids.clone())).all(db).await?;
+    if found.len() != ids.len() {
+        return Err(Error::bad_input(contributors.field(), "no author has one of these ids"));
     }
     article_author::Entity::delete_many().filter(article_author::Column::ArticleId.eq(article_id)).exec(db).await?;
-    for (position, author_id) in wanted.into_iter().enumerate() {
+    for (position, byline) in wanted.into_iter().enumerate() {
         article_author::ActiveModel {
             article_id: Set(article_id),
-            author_id: Set(author_id),
+            author_id: Set(byline.author_id),
             position: Set(position as i32),
+            role: Set(byline.role),
         }
         .insert(db)
         .await?;
@@ -216,13 +281,14 @@ async fn create_once(
     let body = validate::body(&new.body_markdown)?;
     let kicker = new.kicker.as_deref().map(|k| validate::label("kicker", k)).transpose()?.flatten();
     let dateline = new.dateline.as_deref().map(|d| validate::label("dateline", d)).transpose()?.flatten();
+    let now = super::now();
+    let embargo_until = new.embargo_until.map(|at| validate::future("embargoUntil", at, now)).transpose()?;
     let txn = super::begin_write(db).await?;
     let slug = new_slug(&txn, new.slug.as_deref(), &headline).await?;
     require_section(&txn, new.section_id).await?;
     if let Some(image) = new.lead_image_id {
         require_image(&txn, image).await?;
     }
-    let now = super::now();
     let mut row = article::ActiveModel {
         slug: Set(slug),
         headline: Set(headline),
@@ -240,16 +306,25 @@ async fn create_once(
         kind: Set(new.kind.unwrap_or_default()),
         kicker: Set(kicker),
         dateline: Set(dateline),
+        embargo_until: Set(embargo_until),
         ..Default::default()
     };
     apply_seo(&mut row, None, new.seo.clone())?;
     let created = row.insert(&txn).await?;
-    set_authors(&txn, created.id, &new.author_ids).await?;
+    set_bylines(&txn, created.id, &new.contributors).await?;
     let picks = related::checked_picks(&txn, None, &new.related_ids).await?;
     related::set_picks(&txn, created.id, &picks).await?;
     let new_tags = set_tags(&txn, created.id, &new.tags).await?;
     add_revision(&txn, &created, viewer.user_id()).await?;
     let listing = articles::listing(&txn, &created).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "createArticle",
+        Some((Kind::Article, created.id)),
+        format!("created {}", quoted(&created.headline)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(changes::article_written(created.id, None, Some(&listing)).and(new_tags));
     Ok(created)
@@ -348,10 +423,18 @@ pub async fn update(
     if let Some(seo) = changes.seo {
         apply_seo(&mut row, Some(&current), seo)?;
     }
-    row.updated_at = Set(super::now());
+    let now = super::now();
+    let embargo_until = changes.embargo_until.try_map(|at| validate::future("embargoUntil", at, now).map(Some))?;
+    if let Update::Set(until) = embargo_until
+        && let Some(scheduled) = current.scheduled_at.filter(|_| current.status == ArticleStatus::Scheduled)
+    {
+        workflow::after_embargo(Some(until), scheduled)?;
+    }
+    row.embargo_until = Set(embargo_until.apply(current.embargo_until));
+    row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
-    if let Some(author_ids) = changes.author_ids {
-        set_authors(&txn, id, &author_ids).await?;
+    if let Some(contributors) = &changes.contributors {
+        set_bylines(&txn, id, contributors).await?;
     }
     if let Some(related_ids) = changes.related_ids {
         let picks = related::checked_picks(&txn, Some(id), &related_ids).await?;
@@ -365,6 +448,14 @@ pub async fn update(
         add_revision(&txn, &updated, viewer.user_id()).await?;
     }
     let after = articles::listing(&txn, &updated).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "updateArticle",
+        Some((Kind::Article, id)),
+        format!("edited {}", quoted(&updated.headline)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(changes::article_written(id, Some(&before), Some(&after)).and(new_tags));
     Ok(updated)
@@ -394,6 +485,14 @@ pub async fn restore_revision(
     row.updated_at = Set(super::now());
     let restored = row.update(&txn).await?;
     add_revision(&txn, &restored, viewer.user_id()).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "restoreArticleRevision",
+        Some((Kind::Article, id)),
+        format!("restored revision {number} of {}", quoted(&restored.headline)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(changes::article_written(id, Some(&listing), Some(&listing)));
     Ok(restored)
@@ -431,7 +530,10 @@ pub async fn previewable(db: &DatabaseConnection, viewer: &Viewer, id: i64, minu
             format!("must be 1 to {MAX_PREVIEW_MINUTES} minutes, got {minutes}"),
         ));
     }
-    super::articles::find_by_id(db, viewer, id).await?.ok_or_else(|| Error::NotFound("article".into()))
+    let article = articles::find_by_id(db, viewer, id).await?.ok_or_else(|| Error::NotFound("article".into()))?;
+    let summary = format!("shared a preview of {} for {minutes} minutes", quoted(&article.headline));
+    audit::record(db, viewer, "createPreviewLink", Some((Kind::Article, id)), summary).await?;
+    Ok(article)
 }
 
 /// Deletes an article with its revisions, slugs and comments. Editors and admins.
@@ -441,6 +543,14 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
     let found = article::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("article".into()))?;
     let before = articles::listing(&txn, &found).await?;
     article::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "deleteArticle",
+        Some((Kind::Article, id)),
+        format!("deleted {}", quoted(&found.headline)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(changes::article_written(id, Some(&before), None).and(Change::of([Tag::Comments(id)])));
     Ok(())

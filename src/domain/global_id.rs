@@ -14,6 +14,7 @@ pub enum Kind {
     Comment,
     User,
     Correction,
+    AuditEntry,
 }
 
 impl Kind {
@@ -27,10 +28,11 @@ impl Kind {
             Kind::Comment => "Comment",
             Kind::User => "User",
             Kind::Correction => "Correction",
+            Kind::AuditEntry => "AuditEntry",
         }
     }
 
-    fn from_name(name: &str) -> Option<Kind> {
+    pub fn from_name(name: &str) -> Option<Kind> {
         [
             Kind::Article,
             Kind::Section,
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Comment,
             Kind::User,
             Kind::Correction,
+            Kind::AuditEntry,
         ]
         .into_iter()
         .find(|k| k.name() == name)

@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, Set,
 };
 
+use super::audit::{self, quoted};
 use super::changes::{Change, Tag};
 use super::global_id::{self, Kind};
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
@@ -197,6 +198,7 @@ pub async fn create(
     viewer.require(Role::Contributor, "add images")?;
     let rights = new.credit.unwrap_or_default().validated()?;
     let now = super::now();
+    let txn = super::begin_write(db).await?;
     let created = image::ActiveModel {
         url: Set(validate::web_url("url", &new.url)?),
         alt_text: Set(alt_text(&new.alt_text)?),
@@ -213,8 +215,17 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "createImage",
+        Some((Kind::Image, created.id)),
+        format!("added image {}", quoted(&created.alt_text)),
+    )
+    .await?;
+    txn.commit().await?;
     pipeline.publish(Change::of([Tag::Image(created.id)]));
     Ok(created)
 }
@@ -255,6 +266,14 @@ pub async fn update(
     row.license_expires_at = Set(changes.license_expires_at.apply(current.license_expires_at));
     row.updated_at = Set(super::now());
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "updateImage",
+        Some((Kind::Image, id)),
+        format!("changed image {}", quoted(&updated.alt_text)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Image(id)]));
     Ok(updated)
@@ -265,15 +284,21 @@ pub async fn update(
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline: &Pipeline) -> Result<()> {
     viewer.require(Role::Editor, "delete images")?;
     let txn = super::begin_write(db).await?;
-    if image::Entity::find_by_id(id).one(&txn).await?.is_none() {
-        return Err(Error::NotFound("image".into()));
-    }
+    let found = image::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("image".into()))?;
     if shown_by_an_article(&txn, Condition::all(), id).await? {
         return Err(Error::Conflict(
             "the image is in use: an article leads with it or shows it in its body; take it out there first".into(),
         ));
     }
     image::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "deleteImage",
+        Some((Kind::Image, id)),
+        format!("deleted image {}", quoted(&found.alt_text)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Image(id)]));
     Ok(())

@@ -3,6 +3,7 @@
 
 pub mod abuse;
 pub mod articles;
+pub mod audit;
 pub mod bylines;
 pub mod changes;
 pub mod comments;

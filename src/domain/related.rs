@@ -68,7 +68,10 @@ async fn sharing_tags(db: &impl ConnectionTrait, ids: &[i64], limit: u64) -> Res
     };
     let sources: Vec<String> = ids.iter().map(|id| placeholder((*id).into())).collect();
     let published = placeholder(ArticleStatus::Published.to_value().into());
-    let now = placeholder(super::now().into());
+    let now = super::now();
+    let published_by = placeholder(now.into());
+    // SQLite's `?` takes one value each time it appears.
+    let lifted_by = placeholder(now.into());
     let limit = placeholder((limit as i64).into());
     // The window numbers each article's candidates after they are grouped, so each gets
     // its own first `limit` in one statement.
@@ -80,7 +83,8 @@ async fn sharing_tags(db: &impl ConnectionTrait, ids: &[i64], limit: u64) -> Res
            FROM article_tags mine
            JOIN article_tags theirs ON theirs.tag_id = mine.tag_id AND theirs.article_id <> mine.article_id
            JOIN articles a ON a.id = theirs.article_id
-           WHERE mine.article_id IN ({sources}) AND a.status = {published} AND a.published_at <= {now}
+           WHERE mine.article_id IN ({sources}) AND a.status = {published} AND a.published_at <= {published_by}
+             AND (a.embargo_until IS NULL OR a.embargo_until <= {lifted_by})
            GROUP BY mine.article_id, theirs.article_id, a.published_at, a.id
          ) ranked
          WHERE place <= {limit}

@@ -12,7 +12,9 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
+use super::audit::{self, quoted};
 use super::changes::{Change, Tag};
+use super::global_id::Kind;
 use super::pipeline::{Pipeline, Stamp, slots_of};
 use super::{Error, Result, Update, Viewer, validate};
 
@@ -260,6 +262,14 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        viewer,
+        "createSection",
+        Some((Kind::Section, created.id)),
+        format!("created section {} ({})", quoted(&created.name), created.slug),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Sections]));
     Ok(created)
@@ -303,6 +313,14 @@ pub async fn update(
     row.parent_id = Set(changes.parent_id.apply(current.parent_id));
     row.updated_at = Set(super::now());
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "updateSection",
+        Some((Kind::Section, id)),
+        format!("changed section {}", quoted(&updated.name)),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Sections]));
     Ok(updated)
@@ -322,6 +340,14 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
         )));
     }
     section::Entity::delete_by_id(id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        viewer,
+        "deleteSection",
+        Some((Kind::Section, id)),
+        format!("deleted section {} ({})", quoted(&found.name), found.slug),
+    )
+    .await?;
     txn.commit().await?;
     pipeline.publish(Change::of([Tag::Sections]));
     Ok(())

@@ -2,6 +2,7 @@
 
 use super::slug;
 use super::{Error, Result};
+use chrono::{DateTime, Utc};
 
 pub const MAX_NAME_LEN: usize = 120;
 pub const MAX_HEADLINE_LEN: usize = 300;
@@ -47,6 +48,14 @@ pub fn headline(value: &str) -> Result<String> {
 /// A short label of an article (`kicker`, `dateline`); blank clears it.
 pub fn label(field: &str, value: &str) -> Result<Option<String>> {
     optional_text(field, Some(value), MAX_LABEL_LEN)
+}
+
+/// A time that must still be to come, such as an embargo's end.
+pub fn future(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if at <= now {
+        return Err(Error::bad_input(field, "must be in the future"));
+    }
+    Ok(at)
 }
 
 pub fn standfirst(value: Option<&str>) -> Result<Option<String>> {

@@ -14,10 +14,12 @@ use chrono::{DateTime, Utc};
 use entity::article::{self, ArticleStatus};
 use entity::user::Role;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
+use super::audit::{self, quoted};
 use super::changes::{self, Event};
 use super::editorial::status_name;
+use super::global_id::Kind;
 use super::pipeline::Pipeline;
 use super::{Error, Result, Viewer, articles};
 
@@ -31,6 +33,27 @@ pub enum Move {
 }
 
 impl Move {
+    /// The mutation that makes this move, as the audit log names it.
+    fn action(self) -> &'static str {
+        match self {
+            Move::SubmitForReview => "submitArticleForReview",
+            Move::Publish => "publishArticle",
+            Move::Schedule(_) => "scheduleArticle",
+            Move::Unpublish => "unpublishArticle",
+            Move::Archive => "archiveArticle",
+        }
+    }
+
+    fn done(self) -> String {
+        match self {
+            Move::SubmitForReview => "submitted for review".into(),
+            Move::Publish => "published".into(),
+            Move::Schedule(at) => format!("scheduled for {}", at.to_rfc3339()),
+            Move::Unpublish => "unpublished".into(),
+            Move::Archive => "archived".into(),
+        }
+    }
+
     fn verb(self) -> &'static str {
         match self {
             Move::SubmitForReview => "submit for review",
@@ -61,6 +84,17 @@ pub fn next_status(current: ArticleStatus, step: Move) -> Result<ArticleStatus> 
     Ok(next)
 }
 
+/// Refuses a time for an article to go live that comes before its embargo lifts.
+pub fn after_embargo(embargo_until: Option<DateTime<Utc>>, live_at: DateTime<Utc>) -> Result<()> {
+    match embargo_until {
+        Some(until) if live_at < until => Err(Error::bad_input(
+            "embargoUntil",
+            format!("the article is embargoed until {}; it cannot go live before then", until.to_rfc3339()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Moves article `id` one step along the workflow.
 pub async fn advance(
     db: &DatabaseConnection,
@@ -88,6 +122,11 @@ pub async fn advance(
         return Err(Error::Forbidden("contributors may submit only their own drafts".into()));
     }
     let status = next_status(article.status, step)?;
+    match step {
+        Move::Publish => after_embargo(article.embargo_until, now)?,
+        Move::Schedule(at) => after_embargo(article.embargo_until, at)?,
+        Move::SubmitForReview | Move::Unpublish | Move::Archive => {}
+    }
     let before = articles::listing(&txn, &article).await?;
     let mut row: article::ActiveModel = article.clone().into();
     row.status = Set(status);
@@ -103,6 +142,14 @@ pub async fn advance(
     }
     let moved = row.update(&txn).await?;
     let after = articles::listing(&txn, &moved).await?;
+    audit::record(
+        &txn,
+        viewer,
+        step.action(),
+        Some((Kind::Article, id)),
+        format!("{} {}", step.done(), quoted(&moved.headline)),
+    )
+    .await?;
     txn.commit().await?;
     let mut change = changes::article_written(moved.id, Some(&before), Some(&after));
     if status == ArticleStatus::Published {
@@ -170,26 +217,35 @@ async fn went_live(db: &DatabaseConnection, article: &article::Model) -> changes
     change.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id })
 }
 
-/// The change of the published articles whose publication time came in `(after, until]`:
-/// readers see them from then on, with no write at that moment. (Scheduled articles are
-/// published by [`publish_due`]; these are articles published with a time still to come,
-/// as seen by a server whose clock runs behind the one that published them, or imported.)
+/// The change of the published articles that readers see from some moment in
+/// `(after, until]` on, with no write at that moment: their embargo lifted, or their
+/// publication time came. (Scheduled articles are published by [`publish_due`]; these are
+/// published articles whose embargo an editor set, articles published with a time still to
+/// come, as seen by a server whose clock runs behind the one that published them, or
+/// imported ones.) An embargo lifting is announced as the article going live.
 pub async fn came_into_view_between(
     db: &DatabaseConnection,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<changes::Change> {
+    let in_window = |column: article::Column| Condition::all().add(column.gt(after)).add(column.lte(until));
     let arrived = article::Entity::find()
-        .filter(article::Column::Status.eq(ArticleStatus::Published))
-        .filter(article::Column::PublishedAt.gt(after))
-        .filter(article::Column::PublishedAt.lte(until))
+        .filter(articles::visible_to(&Viewer::Anonymous, until))
+        .filter(
+            Condition::any().add(in_window(article::Column::PublishedAt)).add(in_window(article::Column::EmbargoUntil)),
+        )
         .all(db)
         .await?;
     let mut change = changes::Change::default();
     for article in arrived {
         let listing = articles::listing(db, &article).await?;
         let unseen = changes::Listing { readable: false, ..listing.clone() };
-        change = change.and(changes::article_written(article.id, Some(&unseen), Some(&listing)));
+        let mut arrived = changes::article_written(article.id, Some(&unseen), Some(&listing));
+        if article.embargo_until.is_some_and(|lifted| lifted > after) {
+            arrived =
+                arrived.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id });
+        }
+        change = change.and(arrived);
     }
     Ok(change)
 }

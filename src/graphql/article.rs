@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
+use entity::article_author::ContributorRole;
 use entity::{article, article_revision};
 
 use super::comment::{CommentConnection, thread_connection};
@@ -9,9 +10,9 @@ use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
 use super::loaders::{
-    AuthorsOf, CorrectionsOf, FirstArticles, ImageId, RelatedOf, RevisionsOf, ShelfSize, TagsOf, UserId,
+    BylinesOf, CorrectionsOf, FirstArticles, ImageId, RelatedOf, RevisionsOf, ShelfSize, TagsOf, UserId,
 };
-use super::people::{Author, Tag, User};
+use super::people::{Author, Byline, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
 use crate::domain::articles::Shelf;
@@ -297,6 +298,11 @@ impl Article {
         self.0.dateline.as_deref()
     }
 
+    /// Staff only see it; until then the article is hidden from every public path.
+    async fn embargo_until(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0.embargo_until.filter(|_| super::viewer(ctx).is_staff()).map(DateTime)
+    }
+
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }
@@ -328,9 +334,21 @@ impl Article {
         Ok(super::loaders(ctx)?.load_one(ImageId(id)).await.gql()?.map(Image))
     }
 
+    /// The writers of the byline, in order; `bylines` has every contributor.
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Author>> {
-        let found = super::loaders(ctx)?.load_one(AuthorsOf(self.0.id)).await.gql()?;
-        Ok(found.unwrap_or_default().into_iter().map(Author).collect())
+        let found = super::loaders(ctx)?.load_one(BylinesOf(self.0.id)).await.gql()?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|byline| byline.role == ContributorRole::Writer)
+            .map(|byline| Author(byline.author))
+            .collect())
+    }
+
+    /// Every contributor with their role, in order; `authors` stays the writers.
+    async fn bylines(&self, ctx: &Context<'_>) -> Result<Vec<Byline>> {
+        let found = super::loaders(ctx)?.load_one(BylinesOf(self.0.id)).await.gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(Byline).collect())
     }
 
     /// Editors' picks first, then published articles sharing the most tags, newest first

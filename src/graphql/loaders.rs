@@ -12,10 +12,11 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{article, article_revision, author, comment, correction, image, tag, user};
+use entity::{article, article_revision, comment, correction, image, tag, user};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::articles::{self, Shelf};
+use crate::domain::bylines::Contributor;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
@@ -198,9 +199,9 @@ pub struct UserId(pub i64);
 pub struct ArticleId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ParentId(pub i64);
-/// The byline of an article, in order.
+/// The byline of an article, in order: every contributor with their role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AuthorsOf(pub i64);
+pub struct BylinesOf(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TagsOf(pub i64);
 impl Loader<AllSections> for DbLoader {
@@ -249,16 +250,16 @@ fn by_article<K: std::hash::Hash + Eq + Copy, V>(
     grouped
 }
 
-impl Loader<AuthorsOf> for DbLoader {
-    type Value = Vec<author::Model>;
+impl Loader<BylinesOf> for DbLoader {
+    type Value = Vec<Contributor>;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[AuthorsOf]) -> LoadResult<AuthorsOf, Vec<author::Model>> {
+    async fn load(&self, keys: &[BylinesOf]) -> LoadResult<BylinesOf, Vec<Contributor>> {
         let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
-        let bylines = bylines::authors_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
+        let bylines = bylines::contributors_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
         self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        self.read.extend(bylines.iter().map(|(_, author)| Tag::Author(author.id)));
-        Ok(by_article(keys, AuthorsOf, bylines))
+        self.read.extend(bylines.iter().map(|(_, byline)| Tag::Author(byline.author.id)));
+        Ok(by_article(keys, BylinesOf, bylines))
     }
 }
 

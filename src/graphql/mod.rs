@@ -2,6 +2,7 @@
 //! Resolvers stay thin: they check the caller, call the domain, shape the answer.
 
 pub mod article;
+pub mod audit;
 pub mod comment;
 pub mod connection;
 pub mod correction;

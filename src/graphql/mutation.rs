@@ -6,20 +6,20 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, Si
 use super::article::{Article, ArticleKind};
 use super::comment::{Comment, CommentStatus};
 use super::correction::{Correction, CorrectionKind};
-use super::error::GqlResult;
+use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
-use super::people::{AuthPayload, Author, Tag, User};
+use super::people::{AuthPayload, Author, BylineInput, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
 use crate::auth;
 use crate::domain::abuse::ClientKey;
 use crate::domain::comments::{self, NewComment};
-use crate::domain::editorial::{self, ArticleChanges, NewArticle, SeoChanges};
+use crate::domain::editorial::{self, ArticleChanges, Byline, Contributors, NewArticle, SeoChanges};
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Update, bylines, corrections, newsletter};
+use crate::domain::{Error, Update, bylines, corrections, newsletter};
 
 fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Update<U>> {
     Ok(match value {
@@ -171,6 +171,11 @@ pub struct CreateArticleInput {
     pub dateline: Option<String>,
     /// Editors' picks of related stories, in order: at most 10, not the article itself.
     pub related_ids: Option<Vec<ID>>,
+    /// Every contributor with a role, in order; instead of `authorIds`, not with it.
+    pub bylines: Option<Vec<BylineInput>>,
+    /// Until then no reader sees the article, and it cannot be published or scheduled
+    /// earlier. Must be in the future.
+    pub embargo_until: Option<DateTime>,
 }
 
 #[derive(InputObject)]
@@ -193,6 +198,10 @@ pub struct UpdateArticleInput {
     pub dateline: MaybeUndefined<String>,
     /// Replaces the picks; an empty list removes them.
     pub related_ids: Option<Vec<ID>>,
+    /// Replaces the byline; instead of `authorIds`, not with it.
+    pub bylines: Option<Vec<BylineInput>>,
+    /// A time in the future, or null to lift the embargo now.
+    pub embargo_until: MaybeUndefined<DateTime>,
 }
 
 #[derive(InputObject)]
@@ -216,8 +225,23 @@ pub struct PreviewLink {
     pub article: Article,
 }
 
-fn author_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
-    ids.map(|ids| ids.iter().map(|id| id_of(Kind::Author, "authorIds", id)).collect()).transpose()
+/// The byline an editor sent, as writers (`authorIds`) or with roles (`bylines`).
+fn contributors(author_ids: Option<Vec<ID>>, bylines: Option<Vec<BylineInput>>) -> Result<Option<Contributors>> {
+    match (author_ids, bylines) {
+        (Some(_), Some(_)) => Err(error::to_gql(&Error::bad_input("bylines", "give bylines or authorIds, not both"))),
+        (Some(ids), None) => {
+            let ids = ids.iter().map(|id| id_of(Kind::Author, "authorIds", id)).collect::<Result<_>>()?;
+            Ok(Some(Contributors::Writers(ids)))
+        }
+        (None, Some(bylines)) => {
+            let bylines = bylines
+                .iter()
+                .map(|b| Ok(Byline { author_id: id_of(Kind::Author, "bylines", &b.author_id)?, role: b.role.into() }))
+                .collect::<Result<_>>()?;
+            Ok(Some(Contributors::WithRoles(bylines)))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 fn related_ids(ids: Option<Vec<ID>>) -> Result<Option<Vec<i64>>> {
@@ -365,7 +389,7 @@ impl Mutation {
             body_markdown: input.body_markdown,
             section_id: id_of(Kind::Section, "sectionId", &input.section_id)?,
             lead_image_id: input.lead_image_id.as_ref().map(|id| id_of(Kind::Image, "leadImageId", id)).transpose()?,
-            author_ids: author_ids(input.author_ids)?.unwrap_or_default(),
+            contributors: contributors(input.author_ids, input.bylines)?.unwrap_or_default(),
             tags: input.tags.unwrap_or_default(),
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into).unwrap_or_default(),
@@ -373,6 +397,7 @@ impl Mutation {
             kicker: input.kicker,
             dateline: input.dateline,
             related_ids: related_ids(input.related_ids)?.unwrap_or_default(),
+            embargo_until: input.embargo_until.map(|at| at.0),
         };
         let services = super::services(ctx)?;
         Ok(editorial::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
@@ -389,7 +414,7 @@ impl Mutation {
             body_markdown: input.body_markdown,
             section_id: input.section_id.as_ref().map(|id| id_of(Kind::Section, "sectionId", id)).transpose()?,
             lead_image_id: change(input.lead_image_id, |id| id_of(Kind::Image, "leadImageId", &id))?,
-            author_ids: author_ids(input.author_ids)?,
+            contributors: contributors(input.author_ids, input.bylines)?,
             tags: input.tags,
             comments_open: input.comments_open,
             seo: input.seo.map(Into::into),
@@ -397,6 +422,7 @@ impl Mutation {
             kicker: keep_or_set(input.kicker),
             dateline: keep_or_set(input.dateline),
             related_ids: related_ids(input.related_ids)?,
+            embargo_until: change(input.embargo_until, |at| Ok(at.0))?,
         };
         let services = super::services(ctx)?;
         Ok(editorial::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())

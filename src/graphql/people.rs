@@ -1,12 +1,13 @@
 //! Staff accounts, bylines and tags.
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entity::{author, tag, user};
 
 use super::article::{ArticleConnection, shelf_connection};
 use super::ids::{self, Kind};
 use super::scalars::DateTime;
 use crate::domain::articles::{ArticleFilter, Shelf};
+use crate::domain::bylines::Contributor;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::user::Role")]
@@ -14,6 +15,40 @@ pub enum Role {
     Contributor,
     Editor,
     Admin,
+}
+
+/// What a contributor did for an article.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::article_author::ContributorRole")]
+pub enum ContributorRole {
+    Writer,
+    AdditionalReporting,
+    Photographer,
+    Videographer,
+    Illustrator,
+    Editor,
+    Translator,
+}
+
+/// A contributor on an article's byline, with what they did.
+pub struct Byline(pub Contributor);
+
+#[Object]
+impl Byline {
+    async fn author(&self) -> Author {
+        Author(self.0.author.clone())
+    }
+
+    async fn role(&self) -> ContributorRole {
+        self.0.role.into()
+    }
+}
+
+/// One contributor of an article's byline; an author appears once.
+#[derive(InputObject)]
+pub struct BylineInput {
+    pub author_id: ID,
+    pub role: ContributorRole,
 }
 
 pub struct User(pub user::Model);

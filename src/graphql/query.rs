@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::article::{Article, ArticleConnection, ArticleFilter, ArticleOrder};
+use super::audit::{AuditEntry, AuditEntryConnection};
 use super::comment::{Comment, CommentConnection, CommentStatus};
 use super::correction::{Correction, CorrectionConnection};
 use super::error::GqlResult;
@@ -10,7 +11,7 @@ use super::people::{Author, Tag, User};
 use super::section::Section;
 use crate::domain::changes::Tag as CacheTag;
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{articles, bylines, comments, corrections, images, search, users};
+use crate::domain::{articles, audit, bylines, comments, corrections, images, search, users};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
 #[derive(Interface)]
@@ -24,6 +25,7 @@ pub enum Node {
     Comment(Comment),
     User(User),
     Correction(Correction),
+    AuditEntry(AuditEntry),
 }
 
 /// The complexity of a connection field: its items (the page size asked for, default
@@ -54,7 +56,8 @@ impl Query {
                 Kind::Tag => Some(CacheTag::Tag(id)),
                 Kind::Comment => Some(CacheTag::Comment(id)),
                 // The section tree registers itself; users are shown to staff only.
-                Kind::Section | Kind::User => None,
+                // The audit log is shown to admins only.
+                Kind::Section | Kind::User | Kind::AuditEntry => None,
                 // Registered with its article below.
                 Kind::Correction => Some(CacheTag::Corrections),
             },
@@ -86,6 +89,7 @@ impl Query {
                 super::read(ctx, found.iter().map(|c| CacheTag::Article(c.article_id)));
                 found.map(|c| Node::Correction(Correction(c)))
             }
+            Kind::AuditEntry => audit::find(db, &viewer, id).await.gql()?.map(|e| Node::AuditEntry(AuditEntry(e))),
         })
     }
 
@@ -192,6 +196,25 @@ impl Query {
         let page = corrections::list(&super::reader(ctx).await?, &super::viewer(ctx), &window).await.gql()?;
         super::read(ctx, page.edges.iter().map(|edge| CacheTag::Article(edge.node.article_id)));
         Ok(page.into())
+    }
+
+    /// Every staff action, newest first; `subjectId` narrows it to one object's. Admins.
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        subject_id: Option<ID>,
+    ) -> Result<AuditEntryConnection> {
+        let window = Window::parse(PageArgs::forward(first, after)).gql()?;
+        let subject = match subject_id {
+            Some(id) => Some(ids::decode(&id).ok_or_else(|| {
+                super::error::to_gql(&crate::domain::Error::bad_input("subjectId", "is not an id this API gave out"))
+            })?),
+            None => None,
+        };
+        Ok(audit::list(&super::reader(ctx).await?, &super::viewer(ctx), subject, &window).await.gql()?.into())
     }
 
     /// The media library, newest first. Contributors and up.

@@ -106,7 +106,7 @@ pub(crate) async fn create_section(app: &TestApp, token: &str, slug: &str, paren
     id_of(&data["createSection"])
 }
 
-async fn create_author(app: &TestApp, token: &str, name: &str) -> String {
+pub(crate) async fn create_author(app: &TestApp, token: &str, name: &str) -> String {
     let data = app.query_as(token, CREATE_AUTHOR, json!({ "input": { "name": name } })).await;
     id_of(&data["createAuthor"])
 }

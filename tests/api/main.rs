@@ -6,12 +6,15 @@
 mod common;
 
 mod article_page;
+mod audit_log;
 mod auth;
+mod bylines;
 mod cache_tags;
 mod comments;
 mod crash_safety;
 mod demo_content;
 mod editorial;
+mod embargo;
 mod http_caching;
 mod http_surface;
 mod limits;

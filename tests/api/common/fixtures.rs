@@ -180,6 +180,7 @@ pub async fn article(db: &DatabaseConnection, spec: ArticleSpec<'_>) -> article:
             article_id: Set(saved.id),
             author_id: Set(author.id),
             position: Set(position as i32),
+            role: Set(Default::default()),
         }
         .insert(db)
         .await
