@@ -9,7 +9,7 @@ use super::article::Article;
 use super::comment::Comment;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
-use crate::domain::changes::Event;
+use crate::domain::changes::{Event, Tag as CacheTag};
 use crate::domain::pipeline::FellBehind;
 use crate::domain::sections::SectionTree;
 use crate::domain::{articles, comments};
@@ -42,6 +42,36 @@ impl Subscription {
                 match comments::find(&db, &viewer, comment_id).await {
                     Ok(found) => found.filter(|c| c.status == CommentStatus::Approved).map(|c| Ok(Comment::from(c))),
                     Err(error) => Some(Err(error::to_gql(&error))),
+                }
+            }
+        }))
+    }
+
+    /// A published article readers have open, each time it changes for them: an edit, a
+    /// correction, a live entry. While it is hidden from the subscriber (unpublished, under
+    /// embargo) nothing is sent; it is sent again once they may see it.
+    async fn article_updated(&self, ctx: &Context<'_>, id: ID) -> Result<impl Stream<Item = Result<Article>>> {
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let id = ids::decode_as(Kind::Article, "id", &id).gql()?;
+        if articles::find_by_id(&services.db, &viewer, id).await.gql()?.is_none() {
+            return Err(error::coded("no article has this id", error::NOT_FOUND));
+        }
+        let db = services.db.clone();
+        Ok(services.pipeline.subscribe().filter_map(move |change| {
+            let db = db.clone();
+            let wanted = match &change {
+                Ok(change) => change.touches([&CacheTag::Article(id)]),
+                Err(_) => true,
+            };
+            async move {
+                match change {
+                    Err(fell) => Some(Err(fell_behind(fell))),
+                    Ok(_) if !wanted => None,
+                    Ok(_) => match articles::find_by_id(&db, &viewer, id).await {
+                        Ok(found) => found.map(|a| Ok(Article(a))),
+                        Err(error) => Some(Err(error::to_gql(&error))),
+                    },
                 }
             }
         }))

@@ -204,3 +204,23 @@ async fn newsroom_changes_prints_each_change_with_the_tags_to_purge() {
     let change: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(change, json!({ "tags": ["sections"], "purge": ["sections", "all"], "events": [] }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
+async fn an_edit_through_one_server_reaches_readers_of_the_article_on_another() {
+    let (base, [_, b, c]) = three_servers().await;
+    let section = fixtures::section(&base.db, "world", "World", None).await;
+    let story = fixtures::article(&base.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let story_id = encode(Kind::Article, story.id);
+    let mut reader = Client::connect(c.serve().await, MODERN, json!({})).await;
+    let open = reader
+        .subscribe("subscription($id: ID!) { articleUpdated(id: $id) { headline } }", json!({ "id": story_id }))
+        .await;
+    c.until_subscribed(1).await;
+
+    let (_, editor) = b.staff(Role::Editor).await;
+    let edit = r#"mutation($id: ID!) { updateArticle(id: $id, input: { headline: "Edited elsewhere" }) { id } }"#;
+    b.query_as(&editor, edit, json!({ "id": story_id })).await;
+    let heard = tokio::time::timeout(Duration::from_secs(5), reader.next_result(&open)).await.expect("heard in time");
+    assert_eq!(heard, json!({ "data": { "articleUpdated": { "headline": "Edited elsewhere" } } }));
+}

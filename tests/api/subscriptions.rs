@@ -235,3 +235,48 @@ async fn a_subscriber_that_falls_behind_is_told_and_dropped(app: TestApp) {
     assert_eq!(app.pipeline.subscribers(), 0, "its place on the bus is freed");
 }
 on_both!(a_subscriber_that_falls_behind_is_told_and_dropped);
+
+const ARTICLE_UPDATED: &str = "subscription($id: ID!) { articleUpdated(id: $id) { headline corrections { text } } }";
+
+/// A reader with the page open hears of each edit and correction of that article, and of
+/// nothing while it is hidden from them.
+async fn readers_with_an_article_open_hear_of_its_changes(app: TestApp) {
+    let section = fixtures::section(&app.db, "news", "News", None).await;
+    let story = fixtures::article(&app.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let other = fixtures::article(&app.db, ArticleSpec::published("other", &section, ago(60))).await;
+    let draft = fixtures::article(&app.db, ArticleSpec::draft("draft", &section)).await;
+    let (story_id, other_id) = (encode(Kind::Article, story.id), encode(Kind::Article, other.id));
+    let (_, editor) = app.staff(Role::Editor).await;
+    let at = app.serve().await;
+    let mut reader = Client::connect(at, MODERN, json!({})).await;
+    let refused = reader.subscribe(ARTICLE_UPDATED, json!({ "id": encode(Kind::Article, draft.id) })).await;
+    let payload = reader.next_result(&refused).await;
+    assert_eq!(error_codes(&payload), ["NOT_FOUND"], "a draft is not open: {payload}");
+    reader.expect_complete(&refused).await;
+    let open = reader.subscribe(ARTICLE_UPDATED, json!({ "id": story_id })).await;
+    app.until_subscribed(1).await;
+
+    let edit = "mutation($id: ID!, $h: String!) { updateArticle(id: $id, input: { headline: $h }) { id } }";
+    app.query_as(&editor, edit, json!({ "id": other_id, "h": "Another story" })).await;
+    app.query_as(&editor, edit, json!({ "id": story_id, "h": "Story, updated" })).await;
+    assert_eq!(
+        reader.next_result(&open).await,
+        json!({ "data": { "articleUpdated": { "headline": "Story, updated", "corrections": [] } } }),
+        "the other article's edit is not sent"
+    );
+    let correct =
+        r#"mutation($a: ID!) { addCorrection(articleId: $a, kind: CORRECTION, text: "A date was wrong.") { id } }"#;
+    app.query_as(&editor, correct, json!({ "a": story_id })).await;
+    let corrected = reader.next_result(&open).await;
+    assert_eq!(corrected["data"]["articleUpdated"]["corrections"], json!([{ "text": "A date was wrong." }]));
+
+    // Unpublished, it is edited unseen; published again, readers hear of it.
+    let unpublish = "mutation($id: ID!) { unpublishArticle(id: $id) { status } }";
+    app.query_as(&editor, unpublish, json!({ "id": story_id })).await;
+    app.query_as(&editor, edit, json!({ "id": story_id, "h": "Story, withdrawn" })).await;
+    reader.expect_silence(Duration::from_millis(300)).await;
+    app.query_as(&editor, "mutation($id: ID!) { publishArticle(id: $id) { status } }", json!({ "id": story_id })).await;
+    let back = reader.next_result(&open).await;
+    assert_eq!(back["data"]["articleUpdated"]["headline"], "Story, withdrawn");
+}
+on_both!(readers_with_an_article_open_hear_of_its_changes);
