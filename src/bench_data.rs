@@ -412,6 +412,8 @@ fn article_row(
         kicker: None,
         dateline: None,
         embargo_until: None,
+        access: Default::default(),
+        teaser_blocks: None,
     }
 }
 

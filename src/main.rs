@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use entity::article::AccessLevel;
 use newsroom::auth::{password, token};
 use newsroom::config::{Config, LogFormat, parse_duration};
 use newsroom::domain::changes::Change;
@@ -97,14 +98,19 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Mint a token for a script.
+    /// Mint a token for a script: a staff user's, or with `--role reader` a reader's.
     Token {
-        /// The user the token acts for: an email or a user id.
+        /// The user the token acts for: an email or a user id. For a reader, whatever
+        /// names them (no account is needed).
         #[arg(long)]
         sub: String,
-        /// The role to act as; at most the user's own (default: the user's role).
+        /// The role to act as; at most the user's own (default: the user's role), or
+        /// `reader`.
         #[arg(long)]
         role: Option<String>,
+        /// A reader's access: free, registered or subscriber (default: registered).
+        #[arg(long)]
+        access: Option<String>,
         /// How long the token lasts, e.g. 1h, 30d.
         #[arg(long, default_value = "1h", value_parser = parse_duration)]
         ttl: Duration,
@@ -207,7 +213,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("set a new password for {}", user.email);
             Ok(())
         }
-        Command::Token { sub, role, ttl } => {
+        Command::Token { sub, role, access, ttl } if token::is_reader(role.as_deref()) => {
+            let access = match access {
+                None => AccessLevel::Registered,
+                Some(name) => token::parse_access(&name).ok_or("--access must be free, registered or subscriber")?,
+            };
+            let db = open(&config).await?;
+            let tokens = app::token_service(&db, &config).await.map_err(|e| e.to_string())?;
+            let (token, _) = tokens.issue_reader(&sub, access, ttl);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token { access: Some(_), .. } => Err("--access is for reader tokens (--role reader)".into()),
+        Command::Token { sub, role, access: None, ttl } => {
             let db = open(&config).await?;
             let user = match sub.parse::<i64>() {
                 Ok(id) => users::find(&db, id).await,
@@ -217,7 +235,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .ok_or_else(|| format!("--sub: no user {sub}"))?;
             let role = match role {
                 None => user.role,
-                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor or admin")?,
+                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor, admin or reader")?,
             };
             if role > user.role {
                 return Err(format!("--role: {} is only {}", user.email, token::role_name(user.role)));

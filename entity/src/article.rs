@@ -42,6 +42,34 @@ pub enum ArticleKind {
     Live,
 }
 
+/// Who may read an article's whole body; the order is that of entitlement.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AccessLevel {
+    #[default]
+    #[sea_orm(string_value = "FREE")]
+    Free,
+    #[sea_orm(string_value = "REGISTERED")]
+    Registered,
+    #[sea_orm(string_value = "SUBSCRIBER")]
+    Subscriber,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "articles")]
 pub struct Model {
@@ -75,6 +103,12 @@ pub struct Model {
     /// Until then no reader sees the article, whatever its status.
     #[serde(default)]
     pub embargo_until: Option<DateTimeUtc>,
+    /// Exports made before access levels existed carry none: their articles are free.
+    #[serde(default)]
+    pub access: AccessLevel,
+    /// How many body blocks readers without the access see.
+    #[serde(default)]
+    pub teaser_blocks: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod password;
 pub mod token;
 
+use entity::article::AccessLevel;
 use entity::user;
 use sea_orm::DatabaseConnection;
 
@@ -15,6 +16,9 @@ pub use token::{Claims, Identity, OutsideKey, Subject, TokenError, TokenService}
 /// the account's role.
 pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer: &str) -> Result<Viewer> {
     let identity = tokens.verify(bearer).map_err(|e| Error::Unauthenticated(e.to_string()))?;
+    if let Subject::Reader(_) = identity.subject {
+        return reader(identity.access.as_deref());
+    }
     let claimed = match &identity.role {
         // The claimed name is not echoed: it could be anything, of any length.
         Some(name) => Some(
@@ -28,6 +32,7 @@ pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer
         // No stored address holds a NUL, and PostgreSQL could not even look one up.
         Subject::Email(email) if email.contains('\0') => None,
         Subject::Email(email) => users::find_by_email(db, email).await?,
+        Subject::Reader(_) => None,
     };
     let Some(user) = user else {
         return Err(Error::Unauthenticated("the token's user does not exist".into()));
@@ -38,6 +43,18 @@ pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer
         }
         claimed => Ok(Viewer::User { id: user.id, role: claimed.unwrap_or(user.role) }),
     }
+}
+
+/// A reader's viewer: the access their token grants. A signed-in reader whose token
+/// claims none is registered.
+fn reader(access: Option<&str>) -> Result<Viewer> {
+    let access = match access {
+        None => AccessLevel::Registered,
+        // The claimed name is not echoed, as with roles.
+        Some(name) => token::parse_access(name)
+            .ok_or_else(|| Error::Unauthenticated("the token claims an access this newsroom does not know".into()))?,
+    };
+    Ok(Viewer::Reader { access })
 }
 
 pub struct Session {

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::article::AccessLevel;
 use entity::user::Role;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
@@ -22,22 +23,26 @@ pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    /// The user's id.
+    /// The user's id; in a reader's token, whatever names the reader at the publisher.
     pub sub: String,
     pub role: String,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
+    /// In a reader's token: the access it grants (FREE, REGISTERED or SUBSCRIBER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
 }
 
 /// The claims of an outside identity provider's token that name the caller; `exp`, `iss`,
 /// `aud` and `sub` are checked by the validation.
 #[derive(Debug, Clone, Deserialize)]
 struct OutsideClaims {
-    /// The email address of a newsroom account.
+    /// The email address of a newsroom account; for a reader, anything that names them.
     sub: String,
     role: Option<String>,
+    access: Option<String>,
 }
 
 /// Whom a verified token names.
@@ -47,6 +52,8 @@ pub enum Subject {
     Id(i64),
     /// An email address, as in an outside identity provider's tokens.
     Email(String),
+    /// A reader, who has no account here: the token's `sub`, as given.
+    Reader(String),
 }
 
 /// What a verified token says about its caller.
@@ -55,6 +62,8 @@ pub struct Identity {
     pub subject: Subject,
     /// The role the token claims, as written; outside tokens may claim none.
     pub role: Option<String>,
+    /// The access a reader's token grants, as written.
+    pub access: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -180,6 +189,28 @@ impl TokenService {
             aud: self.audience.clone(),
             exp: expires_at.timestamp(),
             iat: now.timestamp(),
+            access: None,
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing with an in-memory key does not fail");
+        (token, expires_at)
+    }
+
+    /// A token for a reader named `sub` (no account needed) with `access`, valid for `ttl`
+    /// (at most ten years): what a publisher's sign-in would hand a subscriber, for a
+    /// script or a test.
+    pub fn issue_reader(&self, sub: &str, access: AccessLevel, ttl: Duration) -> (String, DateTime<Utc>) {
+        let now = crate::domain::now();
+        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION)).unwrap_or(chrono::Duration::zero());
+        let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
+        let claims = Claims {
+            sub: sub.to_owned(),
+            role: READER.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: expires_at.timestamp(),
+            iat: now.timestamp(),
+            access: Some(access_name(access).to_owned()),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing with an in-memory key does not fail");
@@ -224,15 +255,27 @@ impl TokenService {
         if header.alg == Algorithm::HS256 {
             let claims =
                 jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(token_error)?.claims;
+            if is_reader(Some(&claims.role)) {
+                return Ok(Identity {
+                    subject: Subject::Reader(claims.sub),
+                    role: Some(claims.role),
+                    access: claims.access,
+                });
+            }
             let id = claims.sub.parse().map_err(|_| TokenError::Invalid("the subject is not a user id"))?;
-            return Ok(Identity { subject: Subject::Id(id), role: Some(claims.role) });
+            return Ok(Identity { subject: Subject::Id(id), role: Some(claims.role), access: claims.access });
         }
         match &self.outside {
             Some(outside) if outside.algorithm == header.alg => {
                 let claims = jsonwebtoken::decode::<OutsideClaims>(token, &outside.decoding, &outside.validation)
                     .map_err(token_error)?
                     .claims;
-                Ok(Identity { subject: Subject::Email(claims.sub), role: claims.role })
+                let subject = if is_reader(claims.role.as_deref()) {
+                    Subject::Reader(claims.sub)
+                } else {
+                    Subject::Email(claims.sub)
+                };
+                Ok(Identity { subject, role: claims.role, access: claims.access })
             }
             _ => Err(TokenError::Invalid("algorithm not allowed")),
         }
@@ -265,6 +308,31 @@ fn token_error(e: jsonwebtoken::errors::Error) -> TokenError {
     }
 }
 
+/// The role a reader's token claims.
+pub const READER: &str = "READER";
+
+/// Whether a token's role claim names a reader.
+pub fn is_reader(role: Option<&str>) -> bool {
+    role.is_some_and(|role| role.eq_ignore_ascii_case(READER))
+}
+
+pub fn access_name(access: AccessLevel) -> &'static str {
+    match access {
+        AccessLevel::Free => "FREE",
+        AccessLevel::Registered => "REGISTERED",
+        AccessLevel::Subscriber => "SUBSCRIBER",
+    }
+}
+
+pub fn parse_access(name: &str) -> Option<AccessLevel> {
+    match name.to_ascii_uppercase().as_str() {
+        "FREE" => Some(AccessLevel::Free),
+        "REGISTERED" => Some(AccessLevel::Registered),
+        "SUBSCRIBER" => Some(AccessLevel::Subscriber),
+        _ => None,
+    }
+}
+
 pub fn role_name(role: Role) -> &'static str {
     match role {
         Role::Contributor => "CONTRIBUTOR",
@@ -294,7 +362,7 @@ mod tests {
     fn a_signed_token_verifies() {
         let (token, _) = service().issue(7, Role::Editor, Duration::from_secs(60));
         let identity = service().verify(&token).unwrap();
-        assert_eq!(identity, Identity { subject: Subject::Id(7), role: Some("EDITOR".into()) });
+        assert_eq!(identity, Identity { subject: Subject::Id(7), role: Some("EDITOR".into()), access: None });
     }
 
     #[test]
@@ -328,6 +396,7 @@ mod tests {
             aud: "newsroom".into(),
             exp: Utc::now().timestamp() - 3600,
             iat: Utc::now().timestamp() - 7200,
+            access: None,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &expired, &service.encoding).unwrap();
         assert_eq!(service.verify(&token), Err(TokenError::Expired));

@@ -1,7 +1,7 @@
 //! Reading articles: who may see which, filters, orderings and lookups by slug.
 
 use chrono::{DateTime, Utc};
-use entity::article::{self, ArticleKind, ArticleStatus};
+use entity::article::{self, AccessLevel, ArticleKind, ArticleStatus};
 use entity::{article_author, article_slug, article_tag, author, author_slug, tag, tag_slug};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
@@ -12,6 +12,8 @@ use sea_orm::QueryTrait;
 use sea_orm::sea_query::{IntoColumnRef, JoinType};
 
 use super::changes::{Listing, Tag};
+use super::editorial::{DEFAULT_TEASER_BLOCKS, MAX_TEASER_BLOCKS};
+use super::markdown;
 use super::pagination::{
     Keyset, Page, SortKey, SortValue, TotalCount, Window, count_each_group, fetch_page, first_of_each_group,
 };
@@ -30,7 +32,7 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     match viewer {
         _ if viewer.is_editor() => Condition::all(),
         Viewer::User { id, .. } => Condition::any().add(public).add(article::Column::CreatedBy.eq(*id)),
-        Viewer::Anonymous => public,
+        Viewer::Anonymous | Viewer::Reader { .. } => public,
     }
 }
 
@@ -40,6 +42,26 @@ pub fn is_visible(viewer: &Viewer, article: &article::Model, now: DateTime<Utc>)
         && article.published_at.is_some_and(|at| at <= now)
         && article.embargo_until.is_none_or(|until| until <= now);
     public || viewer.is_editor() || (viewer.user_id().is_some() && article.created_by == viewer.user_id())
+}
+
+/// How many body blocks callers without an article's access see; `None` for a free
+/// article.
+pub fn teaser_blocks(article: &article::Model) -> Option<i32> {
+    match article.access {
+        AccessLevel::Free => None,
+        _ => Some(article.teaser_blocks.unwrap_or(DEFAULT_TEASER_BLOCKS).clamp(0, MAX_TEASER_BLOCKS)),
+    }
+}
+
+/// The part of an article's body `viewer` may read: all of it, or the teaser of a
+/// paywalled article. Whatever shows the body starts from it.
+pub fn readable_body<'a>(viewer: &Viewer, article: &'a article::Model) -> &'a str {
+    match teaser_blocks(article) {
+        Some(blocks) if !viewer.may_read(article.access) => {
+            markdown::first_blocks(&article.body_markdown, blocks as usize)
+        }
+        _ => &article.body_markdown,
+    }
 }
 
 /// Where `article` stands for readers now: its lists are read only when readers see it.

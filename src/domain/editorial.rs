@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use entity::article::{self, ArticleKind, ArticleStatus};
+use entity::article::{self, AccessLevel, ArticleKind, ArticleStatus};
 use entity::article_author::ContributorRole;
 use entity::user::Role;
 use entity::{article_author, article_revision, article_slug, article_tag, author, image, section};
@@ -45,6 +45,9 @@ pub struct NewArticle {
     pub related_ids: Vec<i64>,
     /// Until then no reader sees it; must be in the future.
     pub embargo_until: Option<DateTime<Utc>>,
+    /// FREE when absent.
+    pub access: Option<AccessLevel>,
+    pub teaser_blocks: Option<i32>,
 }
 
 /// What an editor sends to change an article; `None` and `Update::Keep` leave a field.
@@ -65,6 +68,26 @@ pub struct ArticleChanges {
     pub dateline: Update<String>,
     pub related_ids: Option<Vec<i64>>,
     pub embargo_until: Update<DateTime<Utc>>,
+    pub access: Option<AccessLevel>,
+    pub teaser_blocks: Update<i32>,
+}
+
+/// How many blocks readers without access see when the editor did not say.
+pub const DEFAULT_TEASER_BLOCKS: i32 = 3;
+pub const MAX_TEASER_BLOCKS: i32 = 50;
+
+/// The teaser an article of `access` keeps: none for a free article, else the one given,
+/// the one it had, or the default.
+fn teaser_for(access: AccessLevel, given: Update<i32>, current: Option<i32>) -> Result<Option<i32>> {
+    if let Update::Set(blocks) = given
+        && !(0..=MAX_TEASER_BLOCKS).contains(&blocks)
+    {
+        return Err(Error::bad_input("teaserBlocks", format!("must be 0 to {MAX_TEASER_BLOCKS}, got {blocks}")));
+    }
+    Ok(match access {
+        AccessLevel::Free => None,
+        _ => Some(given.apply(current).unwrap_or(DEFAULT_TEASER_BLOCKS)),
+    })
 }
 
 /// Whether `slug` belongs to an article other than `own`, now or as an old slug.
@@ -283,6 +306,9 @@ async fn create_once(
     let dateline = new.dateline.as_deref().map(|d| validate::label("dateline", d)).transpose()?.flatten();
     let now = super::now();
     let embargo_until = new.embargo_until.map(|at| validate::future("embargoUntil", at, now)).transpose()?;
+    let access = new.access.unwrap_or_default();
+    let teaser_given = new.teaser_blocks.map_or(Update::Keep, Update::Set);
+    let teaser_blocks = teaser_for(access, teaser_given, None)?;
     let txn = super::begin_write(db).await?;
     let slug = new_slug(&txn, new.slug.as_deref(), &headline).await?;
     require_section(&txn, new.section_id).await?;
@@ -307,6 +333,8 @@ async fn create_once(
         kicker: Set(kicker),
         dateline: Set(dateline),
         embargo_until: Set(embargo_until),
+        access: Set(access),
+        teaser_blocks: Set(teaser_blocks),
         ..Default::default()
     };
     apply_seo(&mut row, None, new.seo.clone())?;
@@ -431,6 +459,9 @@ pub async fn update(
         workflow::after_embargo(Some(until), scheduled)?;
     }
     row.embargo_until = Set(embargo_until.apply(current.embargo_until));
+    let access = changes.access.unwrap_or(current.access);
+    row.access = Set(access);
+    row.teaser_blocks = Set(teaser_for(access, changes.teaser_blocks, current.teaser_blocks)?);
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
     if let Some(contributors) = &changes.contributors {

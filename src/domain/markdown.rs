@@ -70,6 +70,34 @@ pub fn parse_blocks(markdown: &str) -> Vec<Block> {
     parse_nodes(markdown).into_iter().map(Node::into_block).collect()
 }
 
+/// The beginning of `markdown` that renders to at most `limit` blocks: whole top-level
+/// parts (paragraphs, headings, lists, quotes, ...), as many as fit. A paywalled article
+/// shows this much; every rendering of its body starts from it, so none shows more.
+pub fn first_blocks(markdown: &str, limit: usize) -> &str {
+    let mut depth = 0usize;
+    let mut shown = 0usize;
+    let mut end = 0usize;
+    for (event, range) in Parser::new_ext(markdown, parser_options()).into_offset_iter() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    // A paragraph holding images renders as several blocks.
+                    let blocks = parse_nodes(&markdown[range.clone()]).len();
+                    if shown + blocks > limit {
+                        break;
+                    }
+                    shown += blocks;
+                    end = range.end;
+                }
+            }
+            _ => {}
+        }
+    }
+    markdown[..end].trim_end()
+}
+
 /// The stored image ids referenced by `image:ID` in the body, in order of appearance,
 /// without duplicates.
 pub fn stored_image_refs(markdown: &str) -> Vec<String> {
@@ -742,6 +770,23 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_teaser_is_the_first_whole_blocks() {
+        let body = "First paragraph.\n\n## A heading\n\n- one\n- two\n\n> quoted\n\nLast *words*.\n";
+        assert_eq!(first_blocks(body, 0), "");
+        assert_eq!(first_blocks(body, 1), "First paragraph.");
+        assert_eq!(first_blocks(body, 3), "First paragraph.\n\n## A heading\n\n- one\n- two");
+        assert_eq!(first_blocks(body, 50), body.trim_end());
+        for limit in 0..6 {
+            assert_eq!(parse_blocks(first_blocks(body, limit)).len(), limit.min(5));
+        }
+        // Text around an image is a block of its own on each side: never half a paragraph.
+        let split = "Intro.\n\nBefore ![alt](https://example.com/a.jpg) after.\n\nMore.";
+        assert_eq!(parse_blocks(split).len(), 5);
+        assert_eq!(first_blocks(split, 2), "Intro.", "the split paragraph does not fit in two");
+        assert_eq!(first_blocks(split, 4), "Intro.\n\nBefore ![alt](https://example.com/a.jpg) after.");
+    }
     use proptest::prelude::*;
 
     const ARTICLE: &str = "\

@@ -1,3 +1,4 @@
+use entity::article::AccessLevel;
 use entity::user::Role;
 
 use super::{Error, Result};
@@ -6,21 +7,39 @@ use super::{Error, Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
     Anonymous,
-    User { id: i64, role: Role },
+    /// A reader of the publication, with the access their token grants; readers have no
+    /// account here and see what anonymous readers see, plus the bodies of their access.
+    Reader {
+        access: AccessLevel,
+    },
+    User {
+        id: i64,
+        role: Role,
+    },
 }
 
 impl Viewer {
     pub fn user_id(&self) -> Option<i64> {
         match self {
-            Viewer::Anonymous => None,
+            Viewer::Anonymous | Viewer::Reader { .. } => None,
             Viewer::User { id, .. } => Some(*id),
         }
     }
 
     pub fn role(&self) -> Option<Role> {
         match self {
-            Viewer::Anonymous => None,
+            Viewer::Anonymous | Viewer::Reader { .. } => None,
             Viewer::User { role, .. } => Some(*role),
+        }
+    }
+
+    /// Whether the viewer may read the whole body of an article of `access`: staff any,
+    /// readers up to their access, anonymous callers free ones.
+    pub fn may_read(&self, access: AccessLevel) -> bool {
+        match self {
+            Viewer::User { .. } => true,
+            Viewer::Reader { access: own } => *own >= access,
+            Viewer::Anonymous => access == AccessLevel::Free,
         }
     }
 
@@ -42,6 +61,9 @@ impl Viewer {
     /// lower role as forbidden. `what` completes "only editors and up may ...".
     pub fn require(&self, role: Role, what: &str) -> Result<()> {
         match self.role() {
+            None if matches!(self, Viewer::Reader { .. }) => {
+                Err(Error::Forbidden(format!("readers may not {what}; sign in as staff")))
+            }
             None => Err(Error::Unauthenticated(format!("sign in to {what}"))),
             Some(own) if own < role => {
                 let who = match role {

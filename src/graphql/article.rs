@@ -47,6 +47,15 @@ pub enum ArticleKind {
     Live,
 }
 
+/// Who may read the whole body. FREE for all; the others show `teaserBlocks` to the rest.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::article::AccessLevel")]
+pub enum AccessLevel {
+    Free,
+    Registered,
+    Subscriber,
+}
+
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum OrderDirection {
     Asc,
@@ -208,9 +217,15 @@ impl From<article::Model> for Article {
 }
 
 impl Article {
+    /// The part of the body this caller may read: all of it, or the teaser of a paywalled
+    /// article. Every field that shows the body starts from it.
+    fn readable_body(&self, ctx: &Context<'_>) -> &str {
+        articles::readable_body(&super::viewer(ctx), &self.0)
+    }
+
     /// The stored images the body refers to, by the reference text written in the body.
     async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
-        let references = markdown::stored_image_refs(&self.0.body_markdown);
+        let references = markdown::stored_image_refs(self.readable_body(ctx));
         let wanted: Vec<(String, i64)> =
             references.into_iter().filter_map(|r| images::referenced_id(&r).map(|id| (r, id))).collect();
         let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
@@ -236,22 +251,24 @@ impl Article {
         self.0.standfirst.as_deref()
     }
 
-    async fn body_markdown(&self) -> &str {
-        &self.0.body_markdown
+    /// Of a paywalled article, only its teaser for callers without the access; so too
+    /// `bodyHtml`, `bodyText` and `blocks`.
+    async fn body_markdown(&self, ctx: &Context<'_>) -> &str {
+        self.readable_body(ctx)
     }
 
     async fn body_html(&self, ctx: &Context<'_>) -> Result<String> {
         let images = self.referenced_images(ctx).await?;
-        Ok(markdown::render_html(&self.0.body_markdown, |reference| images.get(reference).map(|i| i.url.clone())))
+        Ok(markdown::render_html(self.readable_body(ctx), |reference| images.get(reference).map(|i| i.url.clone())))
     }
 
-    async fn body_text(&self) -> String {
-        markdown::parsed(&self.0.body_markdown).text.clone()
+    async fn body_text(&self, ctx: &Context<'_>) -> String {
+        markdown::parsed(self.readable_body(ctx)).text.clone()
     }
 
     async fn blocks(&self, ctx: &Context<'_>) -> Result<Vec<Block>> {
         let images = self.referenced_images(ctx).await?;
-        Ok(markdown::parsed(&self.0.body_markdown)
+        Ok(markdown::parsed(self.readable_body(ctx))
             .blocks
             .iter()
             .cloned()
@@ -296,6 +313,20 @@ impl Article {
     /// Where the story was filed from, e.g. "KABUL".
     async fn dateline(&self) -> Option<&str> {
         self.0.dateline.as_deref()
+    }
+
+    async fn access(&self) -> AccessLevel {
+        self.0.access.into()
+    }
+
+    /// How many body blocks readers without access see; null when the article is FREE.
+    async fn teaser_blocks(&self) -> Option<i32> {
+        articles::teaser_blocks(&self.0)
+    }
+
+    /// Whether this caller may read the whole body.
+    async fn accessible(&self, ctx: &Context<'_>) -> bool {
+        super::viewer(ctx).may_read(self.0.access)
     }
 
     /// Staff only see it; until then the article is hidden from every public path.

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::article::{Article, ArticleKind};
+use super::article::{AccessLevel, Article, ArticleKind};
 use super::comment::{Comment, CommentStatus};
 use super::correction::{Correction, CorrectionKind};
 use super::error::{self, GqlResult};
@@ -176,6 +176,10 @@ pub struct CreateArticleInput {
     /// Until then no reader sees the article, and it cannot be published or scheduled
     /// earlier. Must be in the future.
     pub embargo_until: Option<DateTime>,
+    /// FREE when absent.
+    pub access: Option<AccessLevel>,
+    /// 0 to 50 blocks readers without the access see; 3 when absent. Ignored for FREE.
+    pub teaser_blocks: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -202,6 +206,9 @@ pub struct UpdateArticleInput {
     pub bylines: Option<Vec<BylineInput>>,
     /// A time in the future, or null to lift the embargo now.
     pub embargo_until: MaybeUndefined<DateTime>,
+    pub access: Option<AccessLevel>,
+    /// 0 to 50; null goes back to the default of 3. Ignored for FREE.
+    pub teaser_blocks: MaybeUndefined<i32>,
 }
 
 #[derive(InputObject)]
@@ -398,6 +405,8 @@ impl Mutation {
             dateline: input.dateline,
             related_ids: related_ids(input.related_ids)?.unwrap_or_default(),
             embargo_until: input.embargo_until.map(|at| at.0),
+            access: input.access.map(Into::into),
+            teaser_blocks: input.teaser_blocks,
         };
         let services = super::services(ctx)?;
         Ok(editorial::create(&services.db, &super::viewer(ctx), new, &services.pipeline).await.gql()?.into())
@@ -423,6 +432,8 @@ impl Mutation {
             dateline: keep_or_set(input.dateline),
             related_ids: related_ids(input.related_ids)?,
             embargo_until: change(input.embargo_until, |at| Ok(at.0))?,
+            access: input.access.map(Into::into),
+            teaser_blocks: keep_or_set(input.teaser_blocks),
         };
         let services = super::services(ctx)?;
         Ok(editorial::update(&services.db, &super::viewer(ctx), id, changes, &services.pipeline).await.gql()?.into())

@@ -62,6 +62,7 @@ async fn bad_tokens_are_unauthenticated(app: TestApp) {
             aud: "newsroom".into(),
             exp: chrono::Utc::now().timestamp() - 3600,
             iat: chrono::Utc::now().timestamp() - 7200,
+            access: None,
         };
         // Signed with the real secret, so only the expiry is wrong.
         let secret = newsroom::auth::signing_secret(&app.db, None).await.unwrap();

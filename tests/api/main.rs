@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod access;
 mod article_page;
 mod audit_log;
 mod auth;

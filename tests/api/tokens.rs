@@ -676,7 +676,7 @@ fn every_kind_of_key_verifies_its_own_tokens() {
         assert_eq!(outside.algorithm(), *algorithm);
         let service = TokenService::new(&[7; 32], "newsroom", "newsroom").with_outside_key(outside);
         let token = jsonwebtoken::encode(&Header::new(*algorithm), &claims, private).unwrap();
-        let expected = Identity { subject: Subject::Email("eda@example.com".into()), role: None };
+        let expected = Identity { subject: Subject::Email("eda@example.com".into()), role: None, access: None };
         assert_eq!(service.verify(&token), Ok(expected), "{algorithm:?}");
         for (_, other, other_algorithm) in keys.iter().filter(|(_, _, a)| a != algorithm) {
             let token = jsonwebtoken::encode(&Header::new(*other_algorithm), &claims, other).unwrap();
