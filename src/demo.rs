@@ -15,10 +15,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use entity::article::{AccessLevel, ArticleKind, ArticleStatus};
 use entity::article_author::ContributorRole;
 use entity::comment::CommentStatus;
+use entity::correction::{self, CorrectionKind};
 use entity::{article, article_author, article_revision, article_tag, author, comment, image, section, tag};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 
 /// Loads the demo publication when the database holds no sections and no articles yet;
@@ -40,6 +41,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<bool, DbErr> {
     };
     let articles = insert_articles(&txn, now, &refs).await?;
     insert_comments(&txn, &articles).await?;
+    insert_correction(&txn, &articles).await?;
     crate::domain::comments::rebuild_tallies(&txn).await?;
 
     txn.commit().await?;
@@ -1226,6 +1228,34 @@ async fn insert_articles(
         inserted.insert(data.slug, Inserted { id: model.id, published_at: model.published_at });
     }
     Ok(inserted)
+}
+
+/// A correction on the lead story, some hours after it went out; it moves the story's
+/// `updatedAt`, as `addCorrection` does.
+async fn insert_correction(txn: &DatabaseTransaction, articles: &HashMap<&'static str, Inserted>) -> Result<(), DbErr> {
+    let lead = articles.get(SEED_ARTICLE).ok_or_else(|| DbErr::Custom("the demo has no lead story".into()))?;
+    let Some(published_at) = lead.published_at else {
+        return Ok(());
+    };
+    let at = published_at + TimeDelta::hours(5);
+    correction::ActiveModel {
+        article_id: Set(lead.id),
+        kind: Set(CorrectionKind::Correction),
+        text: Set("An earlier version of this article gave 2004 as the year a Russian court outlawed the \
+                   Taliban. The ruling was made in 2003."
+            .into()),
+        created_by: Set(None),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    article::Entity::update_many()
+        .col_expr(article::Column::UpdatedAt, sea_orm::sea_query::Expr::value(at))
+        .filter(article::Column::Id.eq(lead.id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 async fn insert_comments(txn: &DatabaseTransaction, articles: &HashMap<&'static str, Inserted>) -> Result<(), DbErr> {

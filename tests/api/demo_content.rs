@@ -50,8 +50,35 @@ async fn demo_loads_once_and_answers_the_readme_query(app: TestApp) {
 
     let columns = app.query("{ articles(filter: { kind: OPINION }) { nodes { kicker } } }", json!({})).await;
     assert_eq!(columns["articles"]["nodes"], json!([{ "kicker": "Comment" }]), "the demo has a column");
-    let seed = app.query("query($s: String!) { article(slug: $s) { kind dateline } }", json!({ "s": SEED })).await;
-    assert_eq!(seed["article"], json!({ "kind": "NEWS", "dateline": "MOSCOW" }));
+    let seed = app
+        .query("query($s: String!) { article(slug: $s) { kind dateline corrections { kind } } }", json!({ "s": SEED }))
+        .await;
+    assert_eq!(
+        seed["article"],
+        json!({ "kind": "NEWS", "dateline": "MOSCOW", "corrections": [{ "kind": "CORRECTION" }] }),
+        "the lead story was corrected once"
+    );
+    let corrections = app.query("{ corrections { totalCount } }", json!({})).await;
+    assert_eq!(corrections["corrections"]["totalCount"], 1);
+    let photographed = app
+        .query(
+            r#"{ article(slug: "low-water-on-the-danube-leaves-barges-half-empty") { authors { name } bylines { role author { name } } } }"#,
+            json!({}),
+        )
+        .await;
+    let bylines = photographed["article"]["bylines"].as_array().unwrap();
+    assert_eq!(bylines.last().unwrap(), &json!({ "role": "PHOTOGRAPHER", "author": { "name": "Mateo Alvarez" } }));
+    assert_eq!(photographed["article"]["authors"].as_array().unwrap().len(), bylines.len() - 1, "writers only");
+    let paywalled = app
+        .query(
+            r#"{ articles(first: 50) { nodes { access teaserBlocks accessible blocks { __typename } } } }"#,
+            json!({}),
+        )
+        .await;
+    let teaser = paywalled["articles"]["nodes"].as_array().unwrap().iter().find(|a| a["access"] == "SUBSCRIBER");
+    let teaser = teaser.expect("a subscriber article");
+    assert_eq!(teaser["accessible"], false);
+    assert_eq!(teaser["blocks"].as_array().unwrap().len() as i64, teaser["teaserBlocks"].as_i64().unwrap());
 
     let home = app.query("{ articles(first: 50) { totalCount } sections { slug } }", json!({})).await;
     assert!(home["articles"]["totalCount"].as_i64().unwrap() >= 8);
