@@ -90,6 +90,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         newsletter_url: config.newsletter_url.as_str().into(),
         pipeline: pipeline.clone(),
         kept_for: config.cache_max_age,
+        site: Arc::new(config.site()),
     };
     let limits = Limits {
         max_depth: config.max_depth,

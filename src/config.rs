@@ -144,6 +144,24 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_NEWSLETTER_URL", default_value = "http://localhost:3000/newsletter", global = true)]
     pub newsletter_url: String,
 
+    /// The publication's public site, where readers find the articles: every link the API
+    /// gives out starts here.
+    #[arg(long, env = "NEWSROOM_SITE_URL", default_value = "http://localhost:3000", value_parser = parse_site_url, global = true)]
+    pub site_url: String,
+
+    /// The publication's name, as feeds and structured data show it.
+    #[arg(long, env = "NEWSROOM_SITE_NAME", default_value = "newsroom", global = true)]
+    pub site_name: String,
+
+    /// The language of the publication, a BCP 47 tag such as `en` or `en-GB`.
+    #[arg(long, env = "NEWSROOM_SITE_LANGUAGE", default_value = "en", value_parser = parse_language, global = true)]
+    pub site_language: String,
+
+    /// Where each article lives: {site}, {section_path}, {section}, {slug}, {id}, {yyyy},
+    /// {mm} and {dd} are filled in.
+    #[arg(long, env = "NEWSROOM_ARTICLE_URL_PATTERN", default_value = crate::domain::site::DEFAULT_ARTICLE_PATTERN, value_parser = parse_article_pattern, global = true)]
+    pub article_url_pattern: String,
+
     /// How long browsers, CDNs and the response cache may reuse an anonymous query answer
     /// (`Cache-Control: public, max-age=...`).
     #[arg(long, env = "NEWSROOM_CACHE_MAX_AGE", default_value = "30s", value_parser = parse_duration, global = true)]
@@ -236,6 +254,45 @@ pub fn parse_origin(text: &str) -> Result<String, String> {
     Ok(url.origin().ascii_serialization())
 }
 
+/// The site's address: an absolute http(s) URL without query or fragment; a trailing slash
+/// is dropped.
+pub fn parse_site_url(text: &str) -> Result<String, String> {
+    const FORM: &str = "write the site's address like https://news.example.com";
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("{e} ({FORM})"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(FORM.into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A BCP 47 language tag, as far as its shape goes: letters, digits and hyphens.
+pub fn parse_language(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let shaped =
+        text.split('-').all(|part| (1..=8).contains(&part.len()) && part.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !shaped || !text.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return Err("write a language tag like en, en-GB or pt-BR".into());
+    }
+    Ok(text.to_owned())
+}
+
+pub fn parse_article_pattern(text: &str) -> Result<String, String> {
+    crate::domain::site::UrlPattern::parse(text)?;
+    Ok(text.trim().to_owned())
+}
+
+impl Config {
+    /// The site the configuration describes.
+    pub fn site(&self) -> crate::domain::site::Site {
+        let pattern = crate::domain::site::UrlPattern::parse(&self.article_url_pattern).unwrap_or_default();
+        crate::domain::site::Site::new(&self.site_name, &self.site_url, &self.site_language, pattern)
+    }
+}
+
 /// Header names, comma-separated (see `NEWSROOM_CACHE_TAG_HEADERS`); empty for none.
 pub fn parse_header_names(text: &str) -> Result<String, String> {
     for name in text.split(',').map(str::trim).filter(|name| !name.is_empty()) {
@@ -298,6 +355,10 @@ impl Config {
             comment_limit_per_hour: 30,
             trusted_proxies: Vec::new(),
             newsletter_url: "http://localhost:3000/newsletter".into(),
+            site_url: "http://localhost:3000".into(),
+            site_name: "newsroom".into(),
+            site_language: "en".into(),
+            article_url_pattern: crate::domain::site::DEFAULT_ARTICLE_PATTERN.into(),
             cache_max_age: Duration::from_secs(30),
             cache_stale_while_revalidate: Duration::from_secs(60),
             response_cache_mb: 64,

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject, Union};
 use entity::article_author::ContributorRole;
 use entity::{article, article_revision};
 
@@ -20,6 +20,7 @@ use crate::domain::changes::Tag as CacheTag;
 use crate::domain::comments::{CommentOrder as DomainCommentOrder, Tally, Thread};
 use crate::domain::markdown::{self, ImageSource};
 use crate::domain::pagination::{PageArgs, TotalCount, Window};
+use crate::domain::structured_data::{self, ArticlePage};
 use crate::domain::{Error, Viewer, articles, images};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -348,6 +349,41 @@ impl Article {
 
     async fn scheduled_at(&self) -> Option<DateTime> {
         self.0.scheduled_at.map(Into::into)
+    }
+
+    /// The article's public address, from the site's URL pattern.
+    async fn url(&self, ctx: &Context<'_>) -> Result<String> {
+        let tree = super::section_tree(ctx).await?;
+        let section = tree.get(self.0.section_id).map_or("", |s| s.slug.as_str());
+        Ok(super::services(ctx)?.site.article_url(&self.0, &tree.path(self.0.section_id), section))
+    }
+
+    /// The page's schema.org JSON-LD: `NewsArticle`, or `OpinionNewsArticle`,
+    /// `AnalysisNewsArticle`, `ReviewNewsArticle`, `LiveBlogPosting`, ... by kind. It holds
+    /// what this caller may see, and never the body.
+    async fn structured_data(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        let services = super::services(ctx)?;
+        let loaders = super::loaders(ctx)?;
+        let tree = super::section_tree(ctx).await?;
+        let section = tree.get(self.0.section_id);
+        let url = services.site.article_url(&self.0, &tree.path(self.0.section_id), section.map_or("", |s| &s.slug));
+        let contributors = loaders.load_one(BylinesOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let tags = loaders.load_one(TagsOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let corrections = loaders.load_one(CorrectionsOf(self.0.id)).await.gql()?.unwrap_or_default();
+        let lead_image = match self.0.lead_image_id {
+            Some(id) => loaders.load_one(ImageId(id)).await.gql()?,
+            None => None,
+        };
+        Ok(Json(structured_data::of_article(&ArticlePage {
+            site: &services.site,
+            article: &self.0,
+            url: &url,
+            section,
+            contributors: &contributors,
+            tags: &tags,
+            corrections: &corrections,
+            lead_image: lead_image.as_ref(),
+        })))
     }
 
     async fn section(&self, ctx: &Context<'_>) -> Result<Section> {

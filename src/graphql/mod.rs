@@ -41,6 +41,7 @@ use crate::domain::comments;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
+use crate::domain::site::Site;
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
@@ -65,6 +66,8 @@ pub struct Services {
     pub pipeline: Arc<Pipeline>,
     /// How long what is kept between requests may be used without a change that says so.
     pub kept_for: Duration,
+    /// Where the publication's pages are.
+    pub site: Arc<Site>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {

@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Interface, Object, Result};
+use async_graphql::{Context, ID, Interface, Object, Result, SimpleObject};
 
 use super::article::{Article, ArticleConnection, ArticleFilter, ArticleOrder};
 use super::audit::{AuditEntry, AuditEntryConnection};
@@ -35,6 +35,16 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>, per_item: usize) -> usiz
     const CAP: usize = 1 << 32;
     let size = first.or(last).unwrap_or(20).clamp(0, 100) as usize;
     size.max(1).saturating_mul(per_item).min(CAP)
+}
+
+/// The publication's public site: where readers find it, in which language.
+#[derive(SimpleObject)]
+pub struct Site {
+    pub name: String,
+    /// Without a trailing slash; every link the API gives out starts with it.
+    pub url: String,
+    /// A BCP 47 language tag.
+    pub language: String,
 }
 
 pub struct Query;
@@ -181,6 +191,12 @@ impl Query {
         let found = bylines::tag_by_slug(&super::reader(ctx).await?, &slug).await.gql()?;
         super::read(ctx, [found.as_ref().map_or(CacheTag::Tags, |t| CacheTag::Tag(t.id))]);
         Ok(found.map(Tag))
+    }
+
+    /// The publication's public site, as configured.
+    async fn site(&self, ctx: &Context<'_>) -> Result<Site> {
+        let site = &super::services(ctx)?.site;
+        Ok(Site { name: site.name.clone(), url: site.url.clone(), language: site.language.clone() })
     }
 
     /// Corrections on published articles, newest first: a public corrections page.

@@ -35,6 +35,7 @@ mod rate_limits;
 mod scheduler;
 mod search;
 mod shutdown;
+mod structured_data;
 mod subscriptions;
 mod tokens;
 mod transfer;
