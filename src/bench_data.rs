@@ -412,6 +412,7 @@ fn article_row(
         kicker: None,
         dateline: None,
         embargo_until: None,
+        coverage_ended_at: None,
     }
 }
 

@@ -75,6 +75,10 @@ pub struct Model {
     /// Until then no reader sees the article, whatever its status.
     #[serde(default)]
     pub embargo_until: Option<DateTimeUtc>,
+    /// LIVE articles: when live coverage ended; none while it goes on. Exports made
+    /// before live blogs existed carry none.
+    #[serde(default)]
+    pub coverage_ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

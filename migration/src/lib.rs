@@ -16,6 +16,7 @@ mod m20261202_000004_related_articles;
 mod m20261202_000005_byline_roles;
 mod m20261202_000006_embargoes;
 mod m20261202_000007_audit_log;
+mod m20261202_000009_live_blogs;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_byline_roles::Migration),
             Box::new(m20261202_000006_embargoes::Migration),
             Box::new(m20261202_000007_audit_log::Migration),
+            Box::new(m20261202_000009_live_blogs::Migration),
         ]
     }
 }

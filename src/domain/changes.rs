@@ -134,6 +134,18 @@ pub enum Event {
     CommentApproved { article_id: i64, comment_id: i64 },
     /// An article went live, published by an editor or by the scheduler.
     ArticlePublished { article_id: i64, section_id: i64 },
+    /// An entry of a live blog was added, edited or deleted. Whether a reader may see it
+    /// is its article's business: subscribers check that when the event arrives.
+    LiveEntryChanged { article_id: i64, entry_id: i64, change: EntryChange },
+}
+
+/// What happened to a live blog entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryChange {
+    Added,
+    Updated,
+    Deleted,
 }
 
 /// One committed write: the tags of what it changed, and what readers may be waiting for.
