@@ -8,7 +8,7 @@
 //! | --- | --- | --- | --- |
 //! | `all` | everything | is too large to list its tags (CDN headers) | cannot name what it changed (an import, a lost connection) |
 //! | `sections` | the section tree: names, slugs, descriptions, order, parents | reads any section | creates, changes or deletes a section |
-//! | `article-{id}` | one article as readers see it: its fields, body, byline, tags, lead image | reads the article, or looks it up by id | changes the article in any way |
+//! | `article-{id}` | one article as readers see it: its fields, body, byline, tags, lead image, live blog entries | reads the article, or looks it up by id | changes the article in any way |
 //! | `comments-{article}` | an article's comment thread: comments, replies, counts | reads its comments or counts | adds, approves, rejects a comment on it |
 //! | `comment-{id}` | one comment | looks the comment up by id | adds or moderates the comment |
 //! | `image-{id}` | one image: URL, caption, credit, licence | reads the image | changes the image, or its licence runs out |

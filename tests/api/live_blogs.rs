@@ -439,7 +439,8 @@ async fn blog_with_entries(app: &TestApp, slug: &str) -> i64 {
     let mut row = article.clone().into_active_model();
     row.kind = Set(entity::article::ArticleKind::Live);
     row.update(db).await.unwrap();
-    let body = format!("A paragraph.\n\n![Scene](image:{})\n\nAnother paragraph.", encode(Kind::Image, image.id).as_str());
+    let body =
+        format!("A paragraph.\n\n![Scene](image:{})\n\nAnother paragraph.", encode(Kind::Image, image.id).as_str());
     for n in 0..25 {
         let at = ago(300 - n);
         let entry = live_entry::ActiveModel {
@@ -522,3 +523,23 @@ async fn a_page_of_entries_runs_a_fixed_number_of_statements(app: TestApp) {
     assert!(small <= 12, "{small} statements");
 }
 on_both!(a_page_of_entries_runs_a_fixed_number_of_statements);
+
+/// An image shown only in a live entry is the blog's: readers find it by id while the
+/// entry shows it, and it cannot be deleted from under the entry.
+async fn an_image_in_an_entry_is_in_use(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let blog = live_blog(&app, &editor, "summit", json!([])).await;
+    let image = fixtures::image(&app.db, Some("Ana Ruiz"), None, None, None).await;
+    let image_id = encode(Kind::Image, image.id);
+    let by_id = "query($id: ID!) { node(id: $id) { ... on Image { url } } }";
+    assert_eq!(app.query(by_id, json!({ "id": image_id })).await["node"], Value::Null, "shown nowhere yet");
+    let body = format!("The family photo.\n\n![Leaders](image:{})", image_id.as_str());
+    let entry = add(&app, &editor, &blog, json!({ "bodyMarkdown": body })).await;
+    assert_eq!(app.query(by_id, json!({ "id": image_id })).await["node"]["url"], image.url.as_str());
+    let delete = "mutation($id: ID!) { deleteImage(id: $id) }";
+    let refused = app.post(Some(&editor), delete, json!({ "id": image_id })).await;
+    assert_eq!(refused.codes(), ["CONFLICT"], "{}", refused.body);
+    app.query_as(&editor, DELETE, json!({ "id": entry["id"] })).await;
+    assert_eq!(app.query_as(&editor, delete, json!({ "id": image_id })).await["deleteImage"], true);
+}
+on_both!(an_image_in_an_entry_is_in_use);
