@@ -543,3 +543,28 @@ async fn an_image_in_an_entry_is_in_use(app: TestApp) {
     assert_eq!(app.query_as(&editor, delete, json!({ "id": image_id })).await["deleteImage"], true);
 }
 on_both!(an_image_in_an_entry_is_in_use);
+
+/// Two servers on one PostgreSQL database: an entry written through one reaches a
+/// subscriber of the other, and the other's cached blog page shows it within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
+async fn an_entry_written_through_one_server_reaches_the_other() {
+    let base = TestApp::postgres().await.expect("NEWSROOM_TEST_POSTGRES_URL was set when the tests were built");
+    let cached = |config: &mut newsroom::config::Config| config.response_cache_mb = 16;
+    let (writer, reader) = (base.reconnected(cached).await, base.reconnected(cached).await);
+    let (_, editor) = writer.staff(Role::Editor).await;
+    let blog = live_blog(&writer, &editor, "summit", json!([])).await;
+    assert_eq!(headlines(&reader, "summit").await, (vec![], json!(0)), "kept by the reader's cache");
+    let mut subscriber = Client::connect(reader.serve().await, MODERN, json!({})).await;
+    let subscription = subscriber.subscribe(LIVE_UPDATED, json!({ "a": blog })).await;
+    reader.until_subscribed(1).await;
+
+    let entry = add(&writer, &editor, &blog, json!({ "headline": "Arrivals", "bodyMarkdown": "x" })).await;
+    let heard = subscriber.next_result(&subscription).await;
+    assert_eq!(heard["data"]["liveBlogUpdated"]["entryId"], entry["id"], "{heard}");
+    let started = std::time::Instant::now();
+    while headlines(&reader, "summit").await.1 != json!(1) {
+        assert!(started.elapsed() < Duration::from_secs(1), "the reader's cached page did not follow");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
