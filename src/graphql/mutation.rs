@@ -411,7 +411,7 @@ impl Mutation {
     }
 
     /// Editors and admins. Refused while an article leads with the image or shows it in
-    /// its body, whatever the article's status.
+    /// its body or in an entry of its live blog, whatever the article's status.
     async fn delete_image(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = id_of(Kind::Image, "id", &id)?;
         let services = super::services(ctx)?;
