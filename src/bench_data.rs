@@ -414,6 +414,7 @@ fn article_row(
         embargo_until: None,
         access: Default::default(),
         teaser_blocks: None,
+        coverage_ended_at: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Demo content for `newsroom serve --demo`: a small publication with a section tree,
-//! authors, tags, credited images, published, draft and scheduled articles, and comments
-//! in every moderation state.
+//! authors, tags, credited images, published, draft and scheduled articles, comments
+//! in every moderation state, and a live blog with pinned and ordinary entries.
 //!
 //! The content is described as static data below and written by a few insert helpers.
 //! Timestamps are relative to the moment of loading, so published articles are always in
@@ -16,7 +16,11 @@ use entity::article::{AccessLevel, ArticleKind, ArticleStatus};
 use entity::article_author::ContributorRole;
 use entity::comment::CommentStatus;
 use entity::correction::{self, CorrectionKind};
-use entity::{article, article_author, article_revision, article_tag, author, comment, image, section, tag};
+use entity::{
+    article, article_author, article_revision, article_tag, author, comment, image, live_entry, live_entry_author,
+    section, tag,
+};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Set, TransactionTrait,
@@ -42,6 +46,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<bool, DbErr> {
     let articles = insert_articles(&txn, now, &refs).await?;
     insert_comments(&txn, &articles).await?;
     insert_correction(&txn, &articles).await?;
+    insert_live_entries(&txn, &articles, &refs.authors).await?;
     crate::domain::comments::rebuild_tallies(&txn).await?;
 
     txn.commit().await?;
@@ -841,9 +846,91 @@ hints about the timing of the next move.
 A surprise in either direction could move government bond yields and currencies sharply, \
 because investors have positioned cautiously ahead of the releases.",
     },
+    ArticleData {
+        slug: LIVE_BLOG_ARTICLE,
+        headline: "EU Leaders Meet in Brussels on Energy Prices: Live",
+        kind: ArticleKind::Live,
+        kicker: Some("Live"),
+        dateline: Some("BRUSSELS"),
+        standfirst: "Heads of government gather for a two-day summit on winter energy bills, \
+                     joint gas purchases and help for heavy industry. Follow the arrivals, \
+                     the negotiations and the closing press conference as they happen.",
+        section: "europe",
+        authors: &["tom-whitaker", "clara-lindqvist"],
+        also: &[("mateo-alvarez", ContributorRole::Photographer)],
+        paywall: None,
+        tags: &["economy", "climate"],
+        lead_image: None,
+        timing: Timing::Published { hours_ago: 3 },
+        comments_open: true,
+        seo: None,
+        body: r#"Leaders of the European Union's member states meet in Brussels today and tomorrow to agree how to keep energy affordable through the coming winter. On the table are joint purchases of gas, a cap on the price of gas used to generate electricity and a fund to help energy-hungry industries.
+
+Our Europe team is at the summit. The newest updates are at the top; the key points stay pinned above them."#,
+    },
 ];
 
 const ICE_CORES_ARTICLE: &str = "how-antarctic-ice-cores-record-the-climate-of-the-deep-past";
+
+/// The demo's live blog, and its entries.
+const LIVE_BLOG_ARTICLE: &str = "eu-leaders-meet-in-brussels-on-energy-prices-live";
+
+/// An entry of the demo's live blog, `minutes` after the blog was published.
+struct LiveEntryData {
+    minutes: i64,
+    pinned: bool,
+    headline: Option<&'static str>,
+    /// Author slugs, in order.
+    authors: &'static [&'static str],
+    body: &'static str,
+}
+
+const LIVE_ENTRIES: &[LiveEntryData] = &[
+    LiveEntryData {
+        minutes: 5,
+        pinned: true,
+        headline: Some("What is on the table"),
+        authors: &["tom-whitaker"],
+        body: "Three proposals dominate the summit:\n\n\
+               - **Joint gas purchases**, extended from a voluntary scheme to a standing one.\n\
+               - **A price cap** on gas burned in power stations, which sets the price of electricity.\n\
+               - **An industry fund** for steel, chemicals and glass makers hit by high bills.",
+    },
+    LiveEntryData {
+        minutes: 12,
+        pinned: false,
+        headline: Some("Leaders arrive"),
+        authors: &["clara-lindqvist"],
+        body: "The first heads of government are arriving at the Europa building. Several stopped \
+               to speak to reporters on the red carpet; most said they expected a long night.",
+    },
+    LiveEntryData {
+        minutes: 40,
+        pinned: false,
+        headline: None,
+        authors: &["tom-whitaker"],
+        body: "> We will not leave this building without a deal on prices.\n\n\
+               That was the summit chair on his way in. Diplomats say the price cap is the \
+               hardest of the three files: northern members fear it will draw gas away from Europe.",
+    },
+    LiveEntryData {
+        minutes: 95,
+        pinned: false,
+        headline: Some("Talks break for dinner"),
+        authors: &["clara-lindqvist", "tom-whitaker"],
+        body: "Leaders have broken for a working dinner without agreement on the cap. A draft \
+               seen by our reporters keeps the joint purchases and the industry fund, with the \
+               size of the fund left blank.",
+    },
+    LiveEntryData {
+        minutes: 150,
+        pinned: true,
+        headline: Some("Latest: agreement on joint gas purchases"),
+        authors: &["tom-whitaker"],
+        body: "Leaders have agreed to make joint gas purchases permanent, officials say. Work on \
+               the price cap continues overnight.",
+    },
+];
 
 /// In order of time on each article.
 const COMMENTS: &[CommentData] = &[
@@ -1286,6 +1373,50 @@ async fn insert_comments(txn: &DatabaseTransaction, articles: &HashMap<&'static 
         .await?;
         ids.add(data.key, model.id);
     }
+    Ok(())
+}
+
+/// The entries of the demo's live blog; the blog was last updated with its latest entry.
+async fn insert_live_entries(
+    txn: &DatabaseTransaction,
+    articles: &HashMap<&'static str, Inserted>,
+    authors: &Ids,
+) -> Result<(), DbErr> {
+    let blog =
+        articles.get(LIVE_BLOG_ARTICLE).ok_or_else(|| DbErr::Custom("the demo's live blog is missing".into()))?;
+    let published_at = blog.published_at.ok_or_else(|| DbErr::Custom("the demo's live blog is unpublished".into()))?;
+    let mut latest = published_at;
+    for data in LIVE_ENTRIES {
+        let at = published_at + TimeDelta::minutes(data.minutes);
+        latest = latest.max(at);
+        let entry = live_entry::ActiveModel {
+            article_id: Set(blog.id),
+            headline: Set(data.headline.map(str::to_owned)),
+            body_markdown: Set(data.body.to_owned()),
+            pinned: Set(data.pinned),
+            created_by: Set(None),
+            created_at: Set(at),
+            updated_at: Set(at),
+            deleted_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        for (position, slug) in (0..).zip(data.authors) {
+            live_entry_author::ActiveModel {
+                entry_id: Set(entry.id),
+                author_id: Set(authors.get(slug)?),
+                position: Set(position),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    article::Entity::update_many()
+        .col_expr(article::Column::UpdatedAt, Expr::value(latest))
+        .filter(article::Column::Id.eq(blog.id))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 

@@ -31,7 +31,8 @@ use std::io::{BufRead, BufWriter, Write};
 use chrono::{DateTime, Utc};
 use entity::{
     article, article_author, article_revision, article_slug, article_tag, audit_entry, author, author_slug, comment,
-    correction, image, newsletter_subscription, outbox_message, related_article, section, tag, tag_slug, user,
+    correction, image, live_entry, live_entry_author, newsletter_subscription, outbox_message, related_article,
+    section, tag, tag_slug, user,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -132,6 +133,9 @@ pub enum Table {
     ArticleSlugs,
     RelatedArticles,
     Corrections,
+    /// Live blog entries, deleted ones included: they tell pollers what went.
+    LiveEntries,
+    LiveEntryAuthors,
     Comments,
     NewsletterSubscriptions,
     /// Who did what: summaries only, never a secret.
@@ -201,6 +205,14 @@ macro_rules! with_entity {
                 type $entity = correction::Entity;
                 $body
             }
+            Table::LiveEntries => {
+                type $entity = live_entry::Entity;
+                $body
+            }
+            Table::LiveEntryAuthors => {
+                type $entity = live_entry_author::Entity;
+                $body
+            }
             Table::Comments => {
                 type $entity = comment::Entity;
                 $body
@@ -222,7 +234,7 @@ macro_rules! with_entity {
 }
 
 impl Table {
-    pub const ALL: [Table; 18] = [
+    pub const ALL: [Table; 20] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -237,6 +249,8 @@ impl Table {
         Table::ArticleSlugs,
         Table::RelatedArticles,
         Table::Corrections,
+        Table::LiveEntries,
+        Table::LiveEntryAuthors,
         Table::Comments,
         Table::NewsletterSubscriptions,
         Table::AuditLog,
@@ -386,6 +400,8 @@ pub async fn export(
             Table::ArticleSlugs => plain::<article_slug::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::RelatedArticles => plain::<related_article::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Corrections => plain::<correction::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::LiveEntries => plain::<live_entry::Entity>(&txn, &mut writer, table, |row| row).await?,
+            Table::LiveEntryAuthors => plain::<live_entry_author::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::AuditLog => plain::<audit_entry::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Comments => tree::<comment::Entity>(&txn, &mut writer, table, |row| (row.id, row.parent_id)).await?,
             Table::NewsletterSubscriptions => {

@@ -109,6 +109,10 @@ pub struct Model {
     /// How many body blocks readers without the access see.
     #[serde(default)]
     pub teaser_blocks: Option<i32>,
+    /// LIVE articles: when live coverage ended; none while it goes on. Exports made
+    /// before live blogs existed carry none.
+    #[serde(default)]
+    pub coverage_ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,8 @@ pub mod comment;
 pub mod comment_tally;
 pub mod correction;
 pub mod image;
+pub mod live_entry;
+pub mod live_entry_author;
 pub mod newsletter_subscription;
 pub mod outbox_message;
 pub mod rate_limit;

@@ -17,6 +17,7 @@ mod m20261202_000005_byline_roles;
 mod m20261202_000006_embargoes;
 mod m20261202_000007_audit_log;
 mod m20261202_000008_article_access;
+mod m20261202_000009_live_blogs;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_embargoes::Migration),
             Box::new(m20261202_000007_audit_log::Migration),
             Box::new(m20261202_000008_article_access::Migration),
+            Box::new(m20261202_000009_live_blogs::Migration),
         ]
     }
 }

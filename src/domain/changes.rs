@@ -8,7 +8,7 @@
 //! | --- | --- | --- | --- |
 //! | `all` | everything | is too large to list its tags (CDN headers) | cannot name what it changed (an import, a lost connection) |
 //! | `sections` | the section tree: names, slugs, descriptions, order, parents | reads any section | creates, changes or deletes a section |
-//! | `article-{id}` | one article as readers see it: its fields, body, byline, tags, lead image | reads the article, or looks it up by id | changes the article in any way |
+//! | `article-{id}` | one article as readers see it: its fields, body, byline, tags, lead image, live blog entries | reads the article, or looks it up by id | changes the article in any way |
 //! | `comments-{article}` | an article's comment thread: comments, replies, counts | reads its comments or counts | adds, approves, rejects a comment on it |
 //! | `comment-{id}` | one comment | looks the comment up by id | adds or moderates the comment |
 //! | `image-{id}` | one image: URL, caption, credit, licence | reads the image | changes the image, or its licence runs out |
@@ -134,6 +134,18 @@ pub enum Event {
     CommentApproved { article_id: i64, comment_id: i64 },
     /// An article went live, published by an editor or by the scheduler.
     ArticlePublished { article_id: i64, section_id: i64 },
+    /// An entry of a live blog was added, edited or deleted. Whether a reader may see it
+    /// is its article's business: subscribers check that when the event arrives.
+    LiveEntryChanged { article_id: i64, entry_id: i64, change: EntryChange },
+}
+
+/// What happened to a live blog entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryChange {
+    Added,
+    Updated,
+    Deleted,
 }
 
 /// One committed write: the tags of what it changed, and what readers may be waiting for.

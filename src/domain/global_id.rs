@@ -15,6 +15,7 @@ pub enum Kind {
     User,
     Correction,
     AuditEntry,
+    LiveEntry,
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
             Kind::User => "User",
             Kind::Correction => "Correction",
             Kind::AuditEntry => "AuditEntry",
+            Kind::LiveEntry => "LiveEntry",
         }
     }
 
@@ -43,6 +45,7 @@ impl Kind {
             Kind::User,
             Kind::Correction,
             Kind::AuditEntry,
+            Kind::LiveEntry,
         ]
         .into_iter()
         .find(|k| k.name() == name)

@@ -1,12 +1,13 @@
 //! The media library.
 
 use chrono::{DateTime, Utc};
+use entity::article::ArticleKind;
 use entity::user::Role;
-use entity::{article, image};
+use entity::{article, image, live_entry};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType,
+    PaginatorTrait, QueryFilter, QuerySelect, RelationDef, Set,
 };
 
 use super::audit::{self, quoted};
@@ -89,8 +90,9 @@ pub async fn licences_expired_between(
 }
 
 /// An image by id, under the one rule of who sees images: staff any image; anyone else
-/// an image that an article they may see leads with or shows in its body, and only while
-/// its licence lasts. So pictures of unpublished stories cannot be found by guessing ids.
+/// an image that an article they may see leads with or shows in its body (or in an entry
+/// of its live blog), and only while its licence lasts. So pictures of unpublished stories
+/// cannot be found by guessing ids.
 pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<image::Model>> {
     let now = super::now();
     let Some(image) = image::Entity::find_by_id(id).one(db).await?.filter(|image| shown_to(viewer, image, now)) else {
@@ -100,7 +102,8 @@ pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result
     Ok(in_view.then_some(image))
 }
 
-/// Whether an article of `articles` leads with image `id` or shows it in its body.
+/// Whether an article of `articles` leads with image `id` or shows it in its body, or in
+/// an entry of its live blog.
 async fn shown_by_an_article(db: &impl ConnectionTrait, articles: Condition, id: i64) -> Result<bool> {
     let leading = article::Entity::find().filter(articles.clone()).filter(article::Column::LeadImageId.eq(id));
     if leading.count(db).await? > 0 {
@@ -114,18 +117,45 @@ async fn shown_by_an_article(db: &impl ConnectionTrait, articles: Condition, id:
     let bodies: Vec<String> = article::Entity::find()
         .select_only()
         .column(article::Column::BodyMarkdown)
-        .filter(articles)
+        .filter(articles.clone())
         .filter(
             Condition::any()
-                .add(article::Column::BodyMarkdown.like(by_global_id))
-                .add(article::Column::BodyMarkdown.like(by_number)),
+                .add(article::Column::BodyMarkdown.like(by_global_id.clone()))
+                .add(article::Column::BodyMarkdown.like(by_number.clone())),
         )
         .into_tuple()
         .all(db)
         .await?;
-    Ok(bodies
+    if shows(&bodies, id) {
+        return Ok(true);
+    }
+    let entries: Vec<String> = live_entry::Entity::find()
+        .select_only()
+        .column(live_entry::Column::BodyMarkdown)
+        .join(JoinType::InnerJoin, article_of_entry())
+        .filter(live_entry::Column::DeletedAt.is_null())
+        .filter(article::Column::Kind.eq(ArticleKind::Live))
+        .filter(articles)
+        .filter(
+            Condition::any()
+                .add(live_entry::Column::BodyMarkdown.like(by_global_id))
+                .add(live_entry::Column::BodyMarkdown.like(by_number)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(shows(&entries, id))
+}
+
+/// Whether one of these Markdown bodies shows image `id`.
+fn shows(bodies: &[String], id: i64) -> bool {
+    bodies
         .iter()
-        .any(|body| markdown::stored_image_refs(body).iter().any(|reference| referenced_id(reference) == Some(id))))
+        .any(|body| markdown::stored_image_refs(body).iter().any(|reference| referenced_id(reference) == Some(id)))
+}
+
+fn article_of_entry() -> RelationDef {
+    live_entry::Entity::belongs_to(article::Entity).from(live_entry::Column::ArticleId).to(article::Column::Id).into()
 }
 
 /// Who made an image and under what terms it may be published.
@@ -287,7 +317,9 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
     let found = image::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| Error::NotFound("image".into()))?;
     if shown_by_an_article(&txn, Condition::all(), id).await? {
         return Err(Error::Conflict(
-            "the image is in use: an article leads with it or shows it in its body; take it out there first".into(),
+            "the image is in use: an article leads with it or shows it in its body or in a live blog entry; \
+             take it out there first"
+                .into(),
         ));
     }
     image::Entity::delete_by_id(id).exec(&txn).await?;

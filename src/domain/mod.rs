@@ -14,6 +14,7 @@ pub mod error;
 pub mod global_id;
 pub mod images;
 pub mod json_rows;
+pub mod live;
 pub mod markdown;
 pub mod newsletter;
 pub mod pagination;

@@ -288,6 +288,20 @@ mod tests {
     }
 
     #[test]
+    fn a_live_blog_change_crosses_with_what_happened() {
+        use super::super::changes::EntryChange;
+        for what in [EntryChange::Added, EntryChange::Updated, EntryChange::Deleted] {
+            let change = Change::of([Tag::Article(3), Tag::Search]).with_event(Event::LiveEntryChanged {
+                article_id: 3,
+                entry_id: 9,
+                change: what,
+            });
+            let sent = payloads("a1", &change);
+            assert_eq!(serde_json::from_str::<Notice>(&sent[0]).unwrap().change(), change);
+        }
+    }
+
+    #[test]
     fn an_unknown_tag_reads_as_all() {
         let notice =
             Notice { from: "b".into(), tags: "article-1 something-new".into(), events: vec![], heartbeat: false };

@@ -5,7 +5,7 @@
 
 use entity::article::{self, AccessLevel, ArticleKind};
 use entity::article_author::ContributorRole;
-use entity::{correction, image, section, tag};
+use entity::{correction, image, live_entry, section, tag};
 use serde_json::{Value, json};
 
 use super::bylines::Contributor;
@@ -23,6 +23,8 @@ pub struct ArticlePage<'a> {
     pub corrections: &'a [correction::Model],
     /// The lead image, when the caller may see it.
     pub lead_image: Option<&'a image::Model>,
+    /// A live blog's first entries, as its page shows them.
+    pub live_entries: &'a [live_entry::Model],
 }
 
 /// The schema.org type of each kind.
@@ -151,10 +153,33 @@ pub fn of_article(page: &ArticlePage<'_>) -> Value {
             json!({ "@type": "WebPageElement", "isAccessibleForFree": false, "cssSelector": ".paywall" }),
         );
     }
-    if article.kind == ArticleKind::Live
-        && let Some(started) = article.published_at
-    {
-        fields.insert("coverageStartTime".into(), json!(started.to_rfc3339()));
+    if article.kind == ArticleKind::Live {
+        if let Some(started) = article.published_at {
+            fields.insert("coverageStartTime".into(), json!(started.to_rfc3339()));
+        }
+        if let Some(ended) = article.coverage_ended_at {
+            fields.insert("coverageEndTime".into(), json!(ended.to_rfc3339()));
+        }
+        let free = article.access == AccessLevel::Free;
+        let updates: Vec<Value> = page
+            .live_entries
+            .iter()
+            .map(|entry| {
+                let mut update = json!({
+                    "@type": "BlogPosting",
+                    "headline": headline(entry.headline.as_deref().unwrap_or(&article.headline)),
+                    "datePublished": entry.created_at.to_rfc3339(),
+                    "dateModified": entry.updated_at.to_rfc3339(),
+                    "url": format!("{}#entry-{}", page.url, entry.id),
+                });
+                if free {
+                    let text = super::markdown::parsed(&entry.body_markdown).text.clone();
+                    update.as_object_mut().expect("an object").insert("articleBody".into(), json!(text));
+                }
+                update
+            })
+            .collect();
+        fields.insert("liveBlogUpdate".into(), json!(updates));
     }
     data
 }

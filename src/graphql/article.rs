@@ -9,8 +9,10 @@ use super::correction::Correction;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
+use super::live::{LiveEntryConnection, deleted_ids, live_connection};
 use super::loaders::{
-    BylinesOf, CorrectionsOf, FirstArticles, ImageId, RelatedOf, RevisionsOf, ShelfSize, TagsOf, UserId,
+    BylinesOf, CorrectionsOf, FirstArticles, FirstLiveEntries, ImageId, RelatedOf, RevisionsOf, ShelfSize, TagsOf,
+    UserId,
 };
 use super::people::{Author, Byline, Tag, User};
 use super::scalars::DateTime;
@@ -217,21 +219,62 @@ impl From<article::Model> for Article {
     }
 }
 
+/// How many of a live blog's entries its structured data lists.
+const LIVE_UPDATES_SHOWN: u64 = 10;
+
 impl Article {
     /// The part of the body this caller may read: all of it, or the teaser of a paywalled
     /// article. Every field that shows the body starts from it.
     fn readable_body(&self, ctx: &Context<'_>) -> &str {
         articles::readable_body(&super::viewer(ctx), &self.0)
     }
+}
 
-    /// The stored images the body refers to, by the reference text written in the body.
-    async fn referenced_images(&self, ctx: &Context<'_>) -> Result<HashMap<String, entity::image::Model>> {
-        let references = markdown::stored_image_refs(self.readable_body(ctx));
-        let wanted: Vec<(String, i64)> =
-            references.into_iter().filter_map(|r| images::referenced_id(&r).map(|id| (r, id))).collect();
-        let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
-        Ok(wanted.into_iter().filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone()))).collect())
-    }
+/// The stored images a Markdown body refers to, by the reference text written in it,
+/// through the request's image loader.
+pub async fn referenced_images(ctx: &Context<'_>, markdown: &str) -> Result<HashMap<String, entity::image::Model>> {
+    let references = markdown::stored_image_refs(markdown);
+    let wanted: Vec<(String, i64)> =
+        references.into_iter().filter_map(|r| images::referenced_id(&r).map(|id| (r, id))).collect();
+    let loaded = super::loaders(ctx)?.load_many(wanted.iter().map(|(_, id)| ImageId(*id))).await.gql()?;
+    Ok(wanted.into_iter().filter_map(|(r, id)| loaded.get(&ImageId(id)).map(|image| (r, image.clone()))).collect())
+}
+
+/// A Markdown body as HTML, stored images resolved: an article's, a live entry's.
+pub async fn body_html(ctx: &Context<'_>, markdown: &str) -> Result<String> {
+    let images = referenced_images(ctx, markdown).await?;
+    Ok(markdown::render_html(markdown, |reference| images.get(reference).map(|i| i.url.clone())))
+}
+
+/// A Markdown body as blocks, stored images resolved (a picture of an image readers may
+/// not get is left out).
+pub async fn body_blocks(ctx: &Context<'_>, markdown: &str) -> Result<Vec<Block>> {
+    let images = referenced_images(ctx, markdown).await?;
+    Ok(markdown::parsed(markdown)
+        .blocks
+        .iter()
+        .cloned()
+        .filter_map(|block| {
+            Some(match block {
+                markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
+                markdown::Block::Heading { level, text } => Block::Heading(HeadingBlock { level: level.into(), text }),
+                markdown::Block::Quote { html, text } => Block::Quote(QuoteBlock { html, text }),
+                markdown::Block::List { ordered, items } => Block::List(ListBlock { ordered, items }),
+                markdown::Block::Image { source: ImageSource::External(url), alt_text, caption } => {
+                    Block::Image(ImageBlock { image: None, url, alt_text, caption })
+                }
+                markdown::Block::Image { source: ImageSource::Stored(reference), alt_text, caption } => {
+                    let stored = images.get(&reference)?.clone();
+                    Block::Image(ImageBlock {
+                        url: stored.url.clone(),
+                        alt_text: if alt_text.is_empty() { stored.alt_text.clone() } else { alt_text },
+                        caption: caption.or_else(|| stored.caption.clone()),
+                        image: Some(Box::new(Image(stored))),
+                    })
+                }
+            })
+        })
+        .collect())
 }
 
 #[Object]
@@ -259,8 +302,7 @@ impl Article {
     }
 
     async fn body_html(&self, ctx: &Context<'_>) -> Result<String> {
-        let images = self.referenced_images(ctx).await?;
-        Ok(markdown::render_html(self.readable_body(ctx), |reference| images.get(reference).map(|i| i.url.clone())))
+        body_html(ctx, self.readable_body(ctx)).await
     }
 
     async fn body_text(&self, ctx: &Context<'_>) -> String {
@@ -268,34 +310,7 @@ impl Article {
     }
 
     async fn blocks(&self, ctx: &Context<'_>) -> Result<Vec<Block>> {
-        let images = self.referenced_images(ctx).await?;
-        Ok(markdown::parsed(self.readable_body(ctx))
-            .blocks
-            .iter()
-            .cloned()
-            .filter_map(|block| {
-                Some(match block {
-                    markdown::Block::Paragraph { html, text } => Block::Paragraph(ParagraphBlock { html, text }),
-                    markdown::Block::Heading { level, text } => {
-                        Block::Heading(HeadingBlock { level: level.into(), text })
-                    }
-                    markdown::Block::Quote { html, text } => Block::Quote(QuoteBlock { html, text }),
-                    markdown::Block::List { ordered, items } => Block::List(ListBlock { ordered, items }),
-                    markdown::Block::Image { source: ImageSource::External(url), alt_text, caption } => {
-                        Block::Image(ImageBlock { image: None, url, alt_text, caption })
-                    }
-                    markdown::Block::Image { source: ImageSource::Stored(reference), alt_text, caption } => {
-                        let stored = images.get(&reference)?.clone();
-                        Block::Image(ImageBlock {
-                            url: stored.url.clone(),
-                            alt_text: if alt_text.is_empty() { stored.alt_text.clone() } else { alt_text },
-                            caption: caption.or_else(|| stored.caption.clone()),
-                            image: Some(Box::new(Image(stored))),
-                        })
-                    }
-                })
-            })
-            .collect())
+        body_blocks(ctx, self.readable_body(ctx)).await
     }
 
     async fn status(&self) -> ArticleStatus {
@@ -374,6 +389,14 @@ impl Article {
             Some(id) => loaders.load_one(ImageId(id)).await.gql()?,
             None => None,
         };
+        let live_entries = if self.0.kind == entity::article::ArticleKind::Live {
+            let first = FirstLiveEntries { article: self.0.id, limit: LIVE_UPDATES_SHOWN, since: None };
+            let mut entries = loaders.load_one(first).await.gql()?.unwrap_or_default();
+            entries.truncate(LIVE_UPDATES_SHOWN as usize);
+            entries
+        } else {
+            Vec::new()
+        };
         Ok(Json(structured_data::of_article(&ArticlePage {
             site: &services.site,
             article: &self.0,
@@ -383,6 +406,7 @@ impl Article {
             tags: &tags,
             corrections: &corrections,
             lead_image: lead_image.as_ref(),
+            live_entries: &live_entries,
         })))
     }
 
@@ -436,6 +460,32 @@ impl Article {
     async fn corrections(&self, ctx: &Context<'_>) -> Result<Vec<Correction>> {
         let found = super::loaders(ctx)?.load_one(CorrectionsOf(self.0.id)).await.gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Correction).collect())
+    }
+
+    /// LIVE articles: pinned entries first, then the others, each newest first. With
+    /// `since`, the entries added or edited after it, oldest change first, so that a client
+    /// polling keeps the last `updatedAt` it saw for its next `since`; deleted entries are
+    /// left out (`deletedLiveEntryIds` names them). Other articles have no entries.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
+    async fn live_entries(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        since: Option<DateTime>,
+    ) -> Result<LiveEntryConnection> {
+        live_connection(ctx, &self.0, first, after, since).await
+    }
+
+    /// LIVE articles: the ids of the entries deleted after `since`, for a client polling
+    /// with `liveEntries(since:)` to drop.
+    async fn deleted_live_entry_ids(&self, ctx: &Context<'_>, since: DateTime) -> Result<Vec<ID>> {
+        deleted_ids(ctx, &self.0, since).await
+    }
+
+    /// LIVE articles: when coverage ended; null while it is live.
+    async fn coverage_ended_at(&self) -> Option<DateTime> {
+        self.0.coverage_ended_at.map(DateTime)
     }
 
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{article, article_revision, comment, correction, image, tag, user};
+use entity::{article, article_revision, author, comment, correction, image, live_entry, tag, user};
 use sea_orm::DatabaseConnection;
 
 use crate::domain::articles::{self, Shelf};
@@ -22,7 +22,7 @@ use crate::domain::comments::{self, Tally, Thread};
 use crate::domain::pipeline::Stamp;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
-use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, related, users};
+use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, live, related, users};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
@@ -463,5 +463,103 @@ impl Loader<RevisionsOf> for DbLoader {
         let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
         let rows = editorial::revisions_of(&self.reader().await?, &self.viewer, &ids).await.map_err(Arc::new)?;
         Ok(by_article(keys, RevisionsOf, rows.into_iter().map(|row| (row.article_id, row))))
+    }
+}
+
+/// The first `limit` (+1) entries of a live blog: pinned first, then newest first; with
+/// `since`, the entries changed after it, oldest change first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FirstLiveEntries {
+    pub article: i64,
+    pub limit: u64,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Loader<FirstLiveEntries> for DbLoader {
+    type Value = Vec<live_entry::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[FirstLiveEntries]) -> LoadResult<FirstLiveEntries, Vec<live_entry::Model>> {
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.article)));
+        let mut pages = HashMap::new();
+        for group in by_kind(keys, |key| (key.limit, key.since)).into_values() {
+            let (limit, since) = (group[0].limit, group[0].since);
+            let ids: Vec<i64> = group.iter().map(|key| key.article).collect();
+            let reader = self.reader().await?;
+            let found = match since {
+                None => live::first_of_blogs(&reader, &ids, limit + 1).await,
+                Some(since) => live::first_changed(&reader, &ids, since, limit + 1).await,
+            }
+            .map_err(Arc::new)?;
+            pages.extend(found.into_iter().map(|(article, rows)| (FirstLiveEntries { article, limit, since }, rows)));
+        }
+        Ok(pages)
+    }
+}
+
+/// The number of entries a live blog shows; with `since`, of those changed after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LiveEntryCount {
+    pub article: i64,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Loader<LiveEntryCount> for DbLoader {
+    type Value = i64;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[LiveEntryCount]) -> LoadResult<LiveEntryCount, i64> {
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.article)));
+        let mut counts = HashMap::new();
+        for group in by_kind(keys, |key| key.since).into_values() {
+            let since = group[0].since;
+            let ids: Vec<i64> = group.iter().map(|key| key.article).collect();
+            let found = live::count_of_blogs(&self.reader().await?, &ids, since).await.map_err(Arc::new)?;
+            counts.extend(
+                ids.iter().map(|id| (LiveEntryCount { article: *id, since }, found.get(id).copied().unwrap_or(0))),
+            );
+        }
+        Ok(counts)
+    }
+}
+
+/// The entries of a live blog deleted after a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeletedLiveEntries {
+    pub article: i64,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+impl Loader<DeletedLiveEntries> for DbLoader {
+    type Value = Vec<i64>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[DeletedLiveEntries]) -> LoadResult<DeletedLiveEntries, Vec<i64>> {
+        self.read.extend(keys.iter().map(|key| Tag::Article(key.article)));
+        let mut lists = HashMap::new();
+        for group in by_kind(keys, |key| key.since).into_values() {
+            let since = group[0].since;
+            let ids: Vec<i64> = group.iter().map(|key| key.article).collect();
+            let found = live::deleted_since(&self.reader().await?, &ids, since).await.map_err(Arc::new)?;
+            lists.extend(by_article(&group, |article| DeletedLiveEntries { article, since }, found));
+        }
+        Ok(lists)
+    }
+}
+
+/// The authors of a live blog entry, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EntryAuthorsOf(pub i64);
+
+impl Loader<EntryAuthorsOf> for DbLoader {
+    type Value = Vec<author::Model>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[EntryAuthorsOf]) -> LoadResult<EntryAuthorsOf, Vec<author::Model>> {
+        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let found = live::authors_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
+        // The entries were read under their article's tag; the authors' names are theirs.
+        self.read.extend(found.iter().map(|(_, author)| Tag::Author(author.id)));
+        Ok(by_article(keys, EntryAuthorsOf, found))
     }
 }

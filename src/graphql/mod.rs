@@ -11,6 +11,7 @@ pub mod ids;
 pub mod image;
 pub mod library_messages;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod mutation;
 pub mod nulls;

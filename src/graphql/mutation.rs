@@ -9,6 +9,7 @@ use super::correction::{Correction, CorrectionKind};
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
 use super::image::Image;
+use super::live::{LiveEntry, LiveEntryInput};
 use super::people::{AuthPayload, Author, BylineInput, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
@@ -19,7 +20,7 @@ use crate::domain::editorial::{self, ArticleChanges, Byline, Contributors, NewAr
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Error, Update, bylines, corrections, newsletter};
+use crate::domain::{Error, Update, bylines, corrections, live, newsletter};
 
 fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Update<U>> {
     Ok(match value {
@@ -378,8 +379,46 @@ impl Mutation {
         Ok(Correction(added.await.gql()?))
     }
 
+    /// Editors and admins, and contributors on the byline, on LIVE articles whose
+    /// coverage has not ended. Moves the article's `updatedAt`.
+    async fn add_live_entry(&self, ctx: &Context<'_>, article_id: ID, input: LiveEntryInput) -> Result<LiveEntry> {
+        let article = id_of(Kind::Article, "articleId", &article_id)?;
+        let input = input.into_domain()?;
+        let services = super::services(ctx)?;
+        let added = live::add(&services.db, &super::viewer(ctx), article, input, &services.pipeline).await.gql()?;
+        Ok(LiveEntry(added))
+    }
+
+    /// The same people as `addLiveEntry`, after the coverage ended too. The headline and
+    /// body replace what was there; `pinned` and `authorIds` left out stay as they were.
+    async fn update_live_entry(&self, ctx: &Context<'_>, id: ID, input: LiveEntryInput) -> Result<LiveEntry> {
+        let id = id_of(Kind::LiveEntry, "id", &id)?;
+        let input = input.into_domain()?;
+        let services = super::services(ctx)?;
+        let updated = live::update(&services.db, &super::viewer(ctx), id, input, &services.pipeline).await.gql()?;
+        Ok(LiveEntry(updated))
+    }
+
+    /// The same people as `updateLiveEntry`. Readers polling with `liveEntries(since:)`
+    /// learn of it from `deletedLiveEntryIds`.
+    async fn delete_live_entry(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = id_of(Kind::LiveEntry, "id", &id)?;
+        let services = super::services(ctx)?;
+        live::delete(&services.db, &super::viewer(ctx), id, &services.pipeline).await.gql()?;
+        Ok(true)
+    }
+
+    /// Ends a LIVE article's coverage: no entry can be added after. Refused when it has
+    /// ended already. The same people as `addLiveEntry`.
+    async fn end_live_coverage(&self, ctx: &Context<'_>, article_id: ID) -> Result<Article> {
+        let article = id_of(Kind::Article, "articleId", &article_id)?;
+        let services = super::services(ctx)?;
+        let ended = live::end_coverage(&services.db, &super::viewer(ctx), article, &services.pipeline).await.gql()?;
+        Ok(ended.into())
+    }
+
     /// Editors and admins. Refused while an article leads with the image or shows it in
-    /// its body, whatever the article's status.
+    /// its body or in an entry of its live blog, whatever the article's status.
     async fn delete_image(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = id_of(Kind::Image, "id", &id)?;
         let services = super::services(ctx)?;

@@ -7,11 +7,12 @@ use super::correction::{Correction, CorrectionConnection};
 use super::error::GqlResult;
 use super::ids::{self, Kind};
 use super::image::{Image, ImageConnection};
+use super::live::LiveEntry;
 use super::people::{Author, Tag, User};
 use super::section::Section;
 use crate::domain::changes::Tag as CacheTag;
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{articles, audit, bylines, comments, corrections, images, search, users};
+use crate::domain::{articles, audit, bylines, comments, corrections, images, live, search, users};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
 #[derive(Interface)]
@@ -26,6 +27,7 @@ pub enum Node {
     User(User),
     Correction(Correction),
     AuditEntry(AuditEntry),
+    LiveEntry(LiveEntry),
 }
 
 /// The complexity of a connection field: its items (the page size asked for, default
@@ -70,6 +72,7 @@ impl Query {
                 Kind::Section | Kind::User | Kind::AuditEntry => None,
                 // Registered with its article below.
                 Kind::Correction => Some(CacheTag::Corrections),
+                Kind::LiveEntry => None,
             },
         );
         Ok(match kind {
@@ -100,6 +103,16 @@ impl Query {
                 found.map(|c| Node::Correction(Correction(c)))
             }
             Kind::AuditEntry => audit::find(db, &viewer, id).await.gql()?.map(|e| Node::AuditEntry(AuditEntry(e))),
+            Kind::LiveEntry => {
+                let found = live::find(db, &viewer, id).await.gql()?;
+                // Whether it is shown follows its article, found or not.
+                let article = match &found {
+                    Some(entry) => Some(entry.article_id),
+                    None => live::article_of(db, id).await.gql()?,
+                };
+                super::read(ctx, article.map(CacheTag::Article));
+                found.map(|e| Node::LiveEntry(LiveEntry(e)))
+            }
         })
     }
 

@@ -9,10 +9,11 @@ use super::article::Article;
 use super::comment::Comment;
 use super::error::{self, GqlResult};
 use super::ids::{self, Kind};
-use crate::domain::changes::{Event, Tag as CacheTag};
+use super::live::LiveBlogEvent;
+use crate::domain::changes::{EntryChange, Event, Tag as CacheTag};
 use crate::domain::pipeline::FellBehind;
 use crate::domain::sections::SectionTree;
-use crate::domain::{articles, comments};
+use crate::domain::{articles, comments, live};
 
 pub struct Subscription;
 
@@ -72,6 +73,46 @@ impl Subscription {
                         Ok(found) => found.map(|a| Ok(Article(a))),
                         Err(error) => Some(Err(error::to_gql(&error))),
                     },
+                }
+            }
+        }))
+    }
+
+    /// Each entry of this article's live blog as it is added, edited or deleted, while the
+    /// article is one the subscriber may see.
+    async fn live_blog_updated(
+        &self,
+        ctx: &Context<'_>,
+        article_id: ID,
+    ) -> Result<impl Stream<Item = Result<LiveBlogEvent>>> {
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let id = ids::decode_as(Kind::Article, "articleId", &article_id).gql()?;
+        if articles::find_by_id(&services.db, &viewer, id).await.gql()?.is_none() {
+            return Err(error::coded("no article has this id", error::NOT_FOUND));
+        }
+        let db = services.db.clone();
+        Ok(services.pipeline.events().filter_map(move |event| {
+            let db = db.clone();
+            async move {
+                let (entry_id, change) = match event {
+                    Ok(Event::LiveEntryChanged { article_id, entry_id, change }) if article_id == id => {
+                        (entry_id, change)
+                    }
+                    Ok(_) => return None,
+                    Err(fell) => return Some(Err(fell_behind(fell))),
+                };
+                let shown = match change {
+                    EntryChange::Deleted => articles::find_by_id(&db, &viewer, id).await.map(|a| a.map(|_| None)),
+                    EntryChange::Added | EntryChange::Updated => {
+                        live::find(&db, &viewer, entry_id).await.map(|e| e.map(Some))
+                    }
+                };
+                match shown {
+                    Ok(Some(entry)) => Some(Ok(LiveBlogEvent::new(change, entry_id, entry))),
+                    // Hidden from this subscriber now, or deleted since.
+                    Ok(None) => None,
+                    Err(error) => Some(Err(error::to_gql(&error))),
                 }
             }
         }))

@@ -91,6 +91,25 @@ async fn demo_loads_once_and_answers_the_readme_query(app: TestApp) {
         )
         .await;
     assert_eq!(hidden, json!({ "draft": null, "scheduled": null }));
+    let live = app
+        .query(
+            r#"{ articles(filter: { kind: LIVE }) { nodes { slug coverageEndedAt
+                 liveEntries { totalCount nodes { headline pinned authors { slug } blocks { __typename } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let blog = &live["articles"]["nodes"][0];
+    assert_eq!(blog["slug"], "eu-leaders-meet-in-brussels-on-energy-prices-live", "the demo has a live blog");
+    assert_eq!(blog["coverageEndedAt"], Value::Null, "still live");
+    let entries = blog["liveEntries"]["nodes"].as_array().unwrap();
+    assert_eq!(blog["liveEntries"]["totalCount"], entries.len());
+    assert!(entries.len() >= 4);
+    let pinned: Vec<bool> = entries.iter().map(|e| e["pinned"].as_bool().unwrap()).collect();
+    assert!(pinned[0] && pinned[1] && !pinned[2..].iter().any(|p| *p), "pinned entries first: {pinned:?}");
+    assert_eq!(entries[0]["headline"], "Latest: agreement on joint gas purchases", "the newest pinned one leads");
+    assert!(entries.iter().all(|e| !e["authors"].as_array().unwrap().is_empty()), "every entry has its authors");
+    assert!(entries.iter().any(|e| e["blocks"].as_array().unwrap().iter().any(|b| b["__typename"] == "ListBlock")));
+
     let found = app.query(r#"{ searchArticles(query: "Taliban") { nodes { slug } } }"#, json!({})).await;
     assert_eq!(found["searchArticles"]["nodes"][0]["slug"], SEED);
 }

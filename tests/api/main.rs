@@ -19,6 +19,7 @@ mod embargo;
 mod http_caching;
 mod http_surface;
 mod limits;
+mod live_blogs;
 mod metrics;
 mod migrations;
 mod newsdesk;

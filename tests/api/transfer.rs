@@ -36,6 +36,9 @@ async fn fresh_like(app: &TestApp) -> TestApp {
 /// password, an old slug, newsletter subscriptions with token hashes, a confirmation
 /// email in the outbox, and a section and a comment whose parents were created after
 /// them (higher ids).
+/// The demo's live blog.
+const LIVE_BLOG: &str = "eu-leaders-meet-in-brussels-on-energy-prices-live";
+
 async fn publication(app: &TestApp) {
     assert!(newsroom::demo::load(&app.db).await.unwrap());
     let editor = users::create(
@@ -70,6 +73,18 @@ async fn publication(app: &TestApp) {
     corrections::add(&app.db, &editor, seed.id, kind, text, &app.pipeline).await.unwrap();
     let pick = newsroom::domain::articles::find_by_slug(&app.db, &editor, OTHER_STORY, None).await.unwrap().unwrap();
     newsroom::domain::related::set_picks(&app.db, seed.id, &[pick.id]).await.unwrap();
+    // A live entry written and one deleted, whose tombstone travels too.
+    let blog = newsroom::domain::articles::find_by_slug(&app.db, &editor, LIVE_BLOG, None).await.unwrap().unwrap();
+    let entry = newsroom::domain::live::EntryInput {
+        headline: Some("Late addition".into()),
+        body_markdown: "Talks resume at nine.".into(),
+        pinned: None,
+        author_ids: Some(vec![author.id]),
+    };
+    let added = newsroom::domain::live::add(&app.db, &editor, blog.id, entry.clone(), &app.pipeline).await.unwrap();
+    let gone = newsroom::domain::live::add(&app.db, &editor, blog.id, entry, &app.pipeline).await.unwrap();
+    newsroom::domain::live::delete(&app.db, &editor, gone.id, &app.pipeline).await.unwrap();
+    assert_ne!(added.id, gone.id);
 
     for (n, status) in [SubscriptionStatus::Pending, SubscriptionStatus::Confirmed].into_iter().enumerate() {
         newsletter_subscription::ActiveModel {
