@@ -164,6 +164,7 @@ mod tests {
             embargo_until: None,
             access: Default::default(),
             teaser_blocks: None,
+            coverage_ended_at: None,
         }
     }
 
