@@ -53,6 +53,13 @@ pub fn teaser_blocks(article: &article::Model) -> Option<i32> {
     }
 }
 
+/// The articles whose whole body `viewer` may read, as a condition on their access.
+pub fn wholly_readable_by(viewer: &Viewer) -> Condition {
+    use sea_orm::Iterable;
+    let levels: Vec<AccessLevel> = AccessLevel::iter().filter(|level| viewer.may_read(*level)).collect();
+    Condition::all().add(article::Column::Access.is_in(levels))
+}
+
 /// The part of an article's body `viewer` may read: all of it, or the teaser of a
 /// paywalled article. Whatever shows the body starts from it.
 pub fn readable_body<'a>(viewer: &Viewer, article: &'a article::Model) -> &'a str {

@@ -554,13 +554,21 @@ fn article_of_entry() -> RelationDef {
     live_entry::Entity::belongs_to(article::Entity).from(live_entry::Column::ArticleId).to(article::Column::Id).into()
 }
 
-/// An entry by id, when it is shown and the viewer may see its article, a LIVE one.
+/// Whether `viewer` is shown the entries of `article`: those of a LIVE article, and of a
+/// paywalled one only with its access (its entries are its body).
+pub fn entries_shown(viewer: &Viewer, article: &article::Model) -> bool {
+    article.kind == ArticleKind::Live && viewer.may_read(article.access)
+}
+
+/// An entry by id, when it is shown and the viewer may see its article, a LIVE one whose
+/// body they may read.
 pub async fn find(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<live_entry::Model>> {
     let found = shown()
         .filter(live_entry::Column::Id.eq(id))
         .join(JoinType::InnerJoin, article_of_entry())
         .filter(article::Column::Kind.eq(ArticleKind::Live))
         .filter(articles::visible_to(viewer, super::now()))
+        .filter(articles::wholly_readable_by(viewer))
         .one(db)
         .await?;
     Ok(found)

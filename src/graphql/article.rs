@@ -389,7 +389,7 @@ impl Article {
             Some(id) => loaders.load_one(ImageId(id)).await.gql()?,
             None => None,
         };
-        let live_entries = if self.0.kind == entity::article::ArticleKind::Live {
+        let live_entries = if crate::domain::live::entries_shown(&super::viewer(ctx), &self.0) {
             let first = FirstLiveEntries { article: self.0.id, limit: LIVE_UPDATES_SHOWN, since: None };
             let mut entries = loaders.load_one(first).await.gql()?.unwrap_or_default();
             entries.truncate(LIVE_UPDATES_SHOWN as usize);

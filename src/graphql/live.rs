@@ -13,7 +13,6 @@ use super::scalars::DateTime;
 use crate::domain::changes::{EntryChange, Tag};
 use crate::domain::live;
 use crate::domain::pagination::{Page, PageArgs, TotalCount, Window};
-use entity::article::ArticleKind;
 
 #[derive(Clone)]
 pub struct LiveEntry(pub live_entry::Model);
@@ -152,7 +151,7 @@ pub async fn live_connection(
     since: Option<DateTime>,
 ) -> Result<LiveEntryConnection> {
     let window = Window::parse(PageArgs::forward(first, after)).gql()?;
-    if article.kind != ArticleKind::Live {
+    if !live::entries_shown(&super::viewer(ctx), article) {
         let empty: Page<live_entry::Model> =
             Page { edges: Vec::new(), has_next_page: false, has_previous_page: false, total: TotalCount::known(0) };
         return Ok(empty.into());
@@ -188,7 +187,7 @@ pub async fn live_connection(
 
 /// The ids of the entries of an article's live blog deleted after `since`.
 pub async fn deleted_ids(ctx: &Context<'_>, article: &article::Model, since: DateTime) -> Result<Vec<ID>> {
-    if article.kind != ArticleKind::Live {
+    if !live::entries_shown(&super::viewer(ctx), article) {
         return Ok(Vec::new());
     }
     let key = DeletedLiveEntries { article: article.id, since: since.0.trunc_subsecs(6) };

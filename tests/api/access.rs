@@ -239,3 +239,38 @@ async fn the_news_desk_permission_matrix(app: TestApp) {
     }
 }
 on_both!(the_news_desk_permission_matrix);
+
+/// A paywalled live blog's entries are its body: callers without the access see none of
+/// them, by any path.
+async fn a_paywalled_live_blog_shows_its_entries_to_subscribers_only(app: TestApp) {
+    let (_, editor) = app.staff(Role::Editor).await;
+    let section = create_section(&app, &editor, "politics", None).await;
+    let input = json!({ "headline": "Budget Night", "bodyMarkdown": "Follow the night here.", "sectionId": section,
+        "kind": "LIVE", "access": "SUBSCRIBER", "teaserBlocks": 1 });
+    let id = id_of(&create_article(&app, &editor, input).await);
+    publish(&app, &editor, &id).await;
+    let entry = app
+        .query_as(
+            &editor,
+            r#"mutation($a: ID!) { addLiveEntry(articleId: $a, input: { bodyMarkdown: "The vote is close." }) { id } }"#,
+            json!({ "a": id }),
+        )
+        .await["addLiveEntry"]["id"]
+        .clone();
+    let blog = r#"query($e: ID!) { article(slug: "budget-night") { liveEntries { totalCount nodes { bodyMarkdown } }
+        structuredData } node(id: $e) { id } }"#;
+    let (subscriber, _) = app.tokens.issue_reader("reader-2", AccessLevel::Subscriber, Duration::from_secs(600));
+    let (registered, _) = app.tokens.issue_reader("reader-1", AccessLevel::Registered, Duration::from_secs(600));
+    for token in [None, Some(&registered)] {
+        let page = app.post(token.map(String::as_str), blog, json!({ "e": entry })).await;
+        let data = page.assert_ok();
+        assert_eq!(data["article"]["liveEntries"]["totalCount"], 0, "{data}");
+        assert_eq!(data["node"], Value::Null);
+        assert!(!data.to_string().contains("The vote is close"), "{data}");
+    }
+    let page = app.post(Some(&subscriber), blog, json!({ "e": entry })).await;
+    let data = page.assert_ok();
+    assert_eq!(data["article"]["liveEntries"]["nodes"], json!([{ "bodyMarkdown": "The vote is close." }]));
+    assert_eq!(data["node"]["id"], entry);
+}
+on_both!(a_paywalled_live_blog_shows_its_entries_to_subscribers_only);
