@@ -103,7 +103,9 @@ impl Subscription {
                     Err(fell) => return Some(Err(fell_behind(fell))),
                 };
                 let shown = match change {
-                    EntryChange::Deleted => articles::find_by_id(&db, &viewer, id).await.map(|a| a.map(|_| None)),
+                    EntryChange::Deleted => articles::find_by_id(&db, &viewer, id)
+                        .await
+                        .map(|a| a.filter(|a| live::entries_shown(&viewer, a)).map(|_| None)),
                     EntryChange::Added | EntryChange::Updated => {
                         live::find(&db, &viewer, entry_id).await.map(|e| e.map(Some))
                     }
