@@ -20,6 +20,7 @@ pub mod newsletter;
 pub mod pagination;
 pub mod pipeline;
 pub mod reader;
+pub mod retry;
 pub mod related;
 pub mod relay;
 pub mod search;
