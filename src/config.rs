@@ -195,6 +195,17 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
 
+    /// Let webhooks go to loopback, private and link-local addresses (a receiver on the
+    /// same machine or network). Off, such endpoints are refused, when they are added and
+    /// at each send.
+    #[arg(long, env = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_private: bool,
+
+    /// The wait after a webhook delivery's first failed attempt; each later wait doubles,
+    /// up to an hour, for a day. Shorter only in tests.
+    #[arg(long, env = "NEWSROOM_WEBHOOK_RETRY_FIRST", default_value = "5s", value_parser = parse_duration, hide = true, global = true)]
+    pub webhook_retry_first: Duration,
+
     /// Serve `GET /bench/ceiling/{bytes}`, a fixed JSON body of that many bytes, so that the
     /// benchmark can measure what the HTTP stack alone answers. Off in production.
     #[arg(long, env = "NEWSROOM_BENCH_ROUTES", default_value_t = false, action = clap::ArgAction::Set, hide = true, global = true)]
@@ -286,6 +297,16 @@ pub fn parse_article_pattern(text: &str) -> Result<String, String> {
 }
 
 impl Config {
+    /// Where webhooks may be sent.
+    pub fn webhook_reach(&self) -> crate::domain::webhooks::Reach {
+        crate::domain::webhooks::Reach { allow_private: self.webhook_allow_private }
+    }
+
+    /// When failed webhook deliveries are tried again.
+    pub fn webhook_backoff(&self) -> crate::domain::retry::Backoff {
+        crate::domain::retry::Backoff { first: self.webhook_retry_first, ..Default::default() }
+    }
+
     /// The site the configuration describes.
     pub fn site(&self) -> crate::domain::site::Site {
         let pattern = crate::domain::site::UrlPattern::parse(&self.article_url_pattern).unwrap_or_default();
@@ -365,6 +386,8 @@ impl Config {
             cache_tag_headers: "Surrogate-Key,Cache-Tag".into(),
             cors_origins: vec!["*".into()],
             shutdown_grace: Duration::from_secs(10),
+            webhook_allow_private: false,
+            webhook_retry_first: Duration::from_secs(5),
             bench_routes: false,
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! The dependency arrow points one way: `http` -> `graphql` -> `domain` -> `entity`.
 //! `auth` holds tokens and passwords; `app` wires everything into one axum router;
-//! `transfer` exports the content to a file and imports it into another database.
+//! `transfer` exports the content to a file and imports it into another database;
+//! `scheduler` and `webhook_sender` are the background tasks each server runs.
 
 pub mod app;
 pub mod auth;
@@ -16,3 +17,4 @@ pub mod http;
 pub mod metrics;
 pub mod scheduler;
 pub mod transfer;
+pub mod webhook_sender;

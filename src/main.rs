@@ -419,6 +419,9 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     let stop = shutdown_signal();
     let scheduler =
         tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.pipeline.clone(), newsroom::scheduler::EVERY));
+    let webhook_sender =
+        newsroom::webhook_sender::Sender::new(state.db.clone(), config.webhook_reach(), config.webhook_backoff());
+    let webhook_sender = tokio::spawn(webhook_sender.run(state.pipeline.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
@@ -434,6 +437,7 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     tokio::select! {
         served = &mut serving => {
             scheduler.abort();
+            webhook_sender.abort();
             return served.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
         }
         () = stop => {}
@@ -450,6 +454,8 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         serving.abort();
     }
     scheduler.abort();
+    // A delivery cut off mid-send goes out again once its claim runs out.
+    webhook_sender.abort();
     tracing::info!("newsroom stopped");
     Ok(())
 }

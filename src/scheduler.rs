@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
+use crate::domain::changes::{Change, Noticed};
 use crate::domain::pipeline::Pipeline;
-use crate::domain::{self, abuse, images, workflow};
+use crate::domain::{self, abuse, images, webhooks, workflow};
 
 /// How often the scheduler looks for due articles: an article goes live at most this long
 /// after its time.
@@ -39,13 +40,14 @@ pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duratio
         // The same window is looked at again until both looks succeed.
         let expired = images::licences_expired_between(&db, last_look, now).await;
         let arrived = workflow::came_into_view_between(&db, last_look, now).await;
-        match (expired, arrived) {
-            (Ok(expired), Ok(arrived)) => {
-                pipeline.publish(expired.and(arrived));
-                last_look = now;
-            }
-            (Err(error), _) | (_, Err(error)) => {
-                tracing::warn!(%error, "could not look for licences running out and articles coming into view")
+        let announced = match (expired, arrived) {
+            (Ok(expired), Ok(arrived)) => announce(&db, &pipeline, expired.into_iter().chain(arrived)).await,
+            (Err(error), _) | (_, Err(error)) => Err(error),
+        };
+        match announced {
+            Ok(()) => last_look = now,
+            Err(error) => {
+                tracing::warn!(%error, "could not announce licences running out and articles coming into view")
             }
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
@@ -55,4 +57,22 @@ pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duratio
             }
         }
     }
+}
+
+/// Hands what time changed down the pipeline, once its webhook deliveries are in the
+/// outbox. Every server notices the same moments; the keys let only the first enqueue.
+async fn announce(
+    db: &DatabaseConnection,
+    pipeline: &Pipeline,
+    noticed: impl IntoIterator<Item = Noticed>,
+) -> domain::Result<()> {
+    let mut all = Change::default();
+    for Noticed { key, change } in noticed {
+        if let Some(key) = &key {
+            webhooks::enqueue(db, &change, Some(key)).await?;
+        }
+        all = all.and(change);
+    }
+    pipeline.publish(all);
+    Ok(())
 }

@@ -22,7 +22,8 @@
 //! it belongs to one installation, and so do the rate limits spent on it. Password hashes
 //! and newsletter token hashes are written as `null` unless
 //! [`ExportOptions::with_secrets`] asks for them, and the outbox, whose emails carry
-//! newsletter tokens in their links, is left out.
+//! newsletter tokens in their links, is left out, as are the webhooks, which hold their
+//! signing secrets, and their deliveries.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -32,7 +33,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     article, article_author, article_revision, article_slug, article_tag, audit_entry, author, author_slug, comment,
     correction, image, live_entry, live_entry_author, newsletter_subscription, outbox_message, related_article,
-    section, tag, tag_slug, user,
+    section, tag, tag_slug, user, webhook, webhook_delivery,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::sqlx::{self, postgres::PgDatabaseError};
@@ -143,6 +144,10 @@ pub enum Table {
     /// Emails queued and sent. Their bodies carry live confirmation and unsubscribe
     /// links, so they travel only with the secrets.
     Outbox,
+    /// Endpoints with their signing secrets: only with the secrets.
+    Webhooks,
+    /// The webhook outbox and its log, with the endpoints.
+    WebhookDeliveries,
 }
 
 /// Runs `$body` with `$entity` standing for the entity type of `$table`.
@@ -229,12 +234,20 @@ macro_rules! with_entity {
                 type $entity = outbox_message::Entity;
                 $body
             }
+            Table::Webhooks => {
+                type $entity = webhook::Entity;
+                $body
+            }
+            Table::WebhookDeliveries => {
+                type $entity = webhook_delivery::Entity;
+                $body
+            }
         }
     };
 }
 
 impl Table {
-    pub const ALL: [Table; 20] = [
+    pub const ALL: [Table; 22] = [
         Table::Users,
         Table::Sections,
         Table::Images,
@@ -255,6 +268,8 @@ impl Table {
         Table::NewsletterSubscriptions,
         Table::AuditLog,
         Table::Outbox,
+        Table::Webhooks,
+        Table::WebhookDeliveries,
     ];
 
     /// The table's name in the database and in the file.
@@ -416,6 +431,19 @@ pub async fn export(
             }
             Table::Outbox if secrets => plain::<outbox_message::Entity>(&txn, &mut writer, table, |row| row).await?,
             Table::Outbox => {}
+            // A claim belongs to a sender of the installation the file came from.
+            Table::Webhooks if secrets => {
+                plain::<webhook::Entity>(&txn, &mut writer, table, |row| webhook::Model {
+                    claimed_until: None,
+                    claimed_by: None,
+                    ..row
+                })
+                .await?
+            }
+            Table::WebhookDeliveries if secrets => {
+                plain::<webhook_delivery::Entity>(&txn, &mut writer, table, |row| row).await?
+            }
+            Table::Webhooks | Table::WebhookDeliveries => {}
         }
     }
     txn.commit().await?;

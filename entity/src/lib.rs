@@ -23,3 +23,5 @@ pub mod setting;
 pub mod tag;
 pub mod tag_slug;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;

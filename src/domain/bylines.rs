@@ -116,8 +116,7 @@ pub async fn create_author(
         format!("created author {}", quoted(&created.name)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Author(created.id), Tag::Authors]));
+    super::commit(txn, Change::of([Tag::Author(created.id), Tag::Authors]), pipeline).await?;
     Ok(created)
 }
 
@@ -201,8 +200,7 @@ pub async fn update_author(
         format!("changed author {} ({})", quoted(&updated.name), updated.slug),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Author(id), Tag::Authors]));
+    super::commit(txn, Change::of([Tag::Author(id), Tag::Authors]), pipeline).await?;
     Ok(updated)
 }
 
@@ -251,7 +249,6 @@ pub async fn update_tag(
         format!("changed tag {} ({})", quoted(&updated.name), updated.slug),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Tag(id), Tag::Tags]));
+    super::commit(txn, Change::of([Tag::Tag(id), Tag::Tags]), pipeline).await?;
     Ok(updated)
 }

@@ -137,6 +137,14 @@ pub enum Event {
     /// An entry of a live blog was added, edited or deleted. Whether a reader may see it
     /// is its article's business: subscribers check that when the event arrives.
     LiveEntryChanged { article_id: i64, entry_id: i64, change: EntryChange },
+    /// An article readers see was changed and they still see it.
+    ArticleUpdated { article_id: i64 },
+    /// An article readers saw was taken back (unpublished or archived).
+    ArticleUnpublished { article_id: i64 },
+    /// An article readers saw was deleted.
+    ArticleDeleted { article_id: i64 },
+    /// A correction was added to a published article.
+    CorrectionAdded { article_id: i64, correction_id: i64 },
 }
 
 /// What happened to a live blog entry.
@@ -186,6 +194,15 @@ impl Change {
     }
 }
 
+/// A change that no write made, noticed by each server on its own as time passes (an
+/// embargo lifting, a licence running out). `key` names it the same on every server, so
+/// that webhooks hear of it once; none when a write announced it already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Noticed {
+    pub key: Option<String>,
+    pub change: Change,
+}
+
 /// Where an article stands for readers: whether they may see it, and the lists that
 /// hold it when they may.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,12 +219,20 @@ pub struct Listing {
 /// The change of a write to article `id` that found it as `before` and left it as
 /// `after` (`None`: it did not exist). A draft's change touches only the article; one
 /// readers see, before or after, also search; and one that moves in or out of lists, or
-/// within them, those lists.
+/// within them, those lists. An article readers saw and still see was updated; one they
+/// saw and no longer do was unpublished or deleted. (One coming into view is announced
+/// by whoever published it, with its section: [`Event::ArticlePublished`].)
 pub fn article_written(id: i64, before: Option<&Listing>, after: Option<&Listing>) -> Change {
     let mut change = Change::of([Tag::Article(id)]);
     let (was, is) = (before.filter(|l| l.readable), after.filter(|l| l.readable));
     if was.is_none() && is.is_none() {
         return change;
+    }
+    match (was.is_some(), is.is_some(), after.is_some()) {
+        (true, true, _) => change.events.push(Event::ArticleUpdated { article_id: id }),
+        (true, false, true) => change.events.push(Event::ArticleUnpublished { article_id: id }),
+        (true, false, false) => change.events.push(Event::ArticleDeleted { article_id: id }),
+        (false, _, _) => {}
     }
     change.tags.insert(Tag::Search);
     if was.is_some() != is.is_some() {
@@ -302,7 +327,18 @@ mod tests {
     #[test]
     fn an_edit_in_place_touches_the_article_and_search_only() {
         let live = listing(true, 1, &[2]);
-        assert_eq!(article_written(9, Some(&live), Some(&live)), Change::of([Tag::Article(9), Tag::Search]));
+        let change = article_written(9, Some(&live), Some(&live));
+        assert_eq!(change.tags, Change::of([Tag::Article(9), Tag::Search]).tags);
+        assert_eq!(change.events, [Event::ArticleUpdated { article_id: 9 }]);
+    }
+
+    #[test]
+    fn what_readers_lose_is_an_unpublication_or_a_deletion_and_what_they_gain_no_update() {
+        let (live, draft) = (listing(true, 1, &[2]), listing(false, 1, &[2]));
+        assert_eq!(article_written(9, Some(&live), Some(&draft)).events, [Event::ArticleUnpublished { article_id: 9 }]);
+        assert_eq!(article_written(9, Some(&live), None).events, [Event::ArticleDeleted { article_id: 9 }]);
+        assert_eq!(article_written(9, Some(&draft), Some(&live)).events, []);
+        assert_eq!(article_written(9, Some(&draft), None).events, []);
     }
 
     #[test]

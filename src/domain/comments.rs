@@ -603,13 +603,12 @@ pub async fn add(
         let summary = format!("commented on {}", quoted(&article.headline));
         audit::record(&txn, viewer, "addComment", Some((Kind::Comment, created.id)), summary).await?;
     }
-    txn.commit().await?;
     let mut change = Change::of([Tag::Comment(created.id)]);
     if created.status == CommentStatus::Approved {
         change.tags.insert(Tag::Comments(created.article_id));
         change = change.with_event(Event::CommentApproved { article_id: created.article_id, comment_id: created.id });
     }
-    pipeline.publish(change);
+    super::commit(txn, change, pipeline).await?;
     Ok(created)
 }
 
@@ -651,13 +650,12 @@ pub async fn moderate(
         format!("set a comment by {} to {}", quoted(&moderated.author_name), status_name(moderated.status)),
     )
     .await?;
-    txn.commit().await?;
     let mut change = Change::of([Tag::Comment(moderated.id), Tag::Comments(moderated.article_id)]);
     if approved_now {
         change =
             change.with_event(Event::CommentApproved { article_id: moderated.article_id, comment_id: moderated.id });
     }
-    pipeline.publish(change);
+    super::commit(txn, change, pipeline).await?;
     Ok(moderated)
 }
 

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, quoted};
-use super::changes::{Change, Tag};
+use super::changes::{Change, Event, Tag};
 use super::editorial::status_name;
 use super::global_id::Kind;
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
@@ -63,9 +63,10 @@ pub async fn add(
         format!("added a correction to {}", quoted(&headline)),
     )
     .await?;
-    txn.commit().await?;
     // Lists in order of last update move too (`search`).
-    pipeline.publish(Change::of([Tag::Article(article_id), Tag::Corrections, Tag::Search]));
+    let change = Change::of([Tag::Article(article_id), Tag::Corrections, Tag::Search])
+        .with_event(Event::CorrectionAdded { article_id, correction_id: added.id });
+    super::commit(txn, change, pipeline).await?;
     Ok(added)
 }
 

@@ -353,8 +353,7 @@ async fn create_once(
         format!("created {}", quoted(&created.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(changes::article_written(created.id, None, Some(&listing)).and(new_tags));
+    super::commit(txn, changes::article_written(created.id, None, Some(&listing)).and(new_tags), pipeline).await?;
     Ok(created)
 }
 
@@ -487,8 +486,7 @@ pub async fn update(
         format!("edited {}", quoted(&updated.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(changes::article_written(id, Some(&before), Some(&after)).and(new_tags));
+    super::commit(txn, changes::article_written(id, Some(&before), Some(&after)).and(new_tags), pipeline).await?;
     Ok(updated)
 }
 
@@ -524,8 +522,7 @@ pub async fn restore_revision(
         format!("restored revision {number} of {}", quoted(&restored.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(changes::article_written(id, Some(&listing), Some(&listing)));
+    super::commit(txn, changes::article_written(id, Some(&listing), Some(&listing)), pipeline).await?;
     Ok(restored)
 }
 
@@ -582,7 +579,11 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
         format!("deleted {}", quoted(&found.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(changes::article_written(id, Some(&before), None).and(Change::of([Tag::Comments(id)])));
+    super::commit(
+        txn,
+        changes::article_written(id, Some(&before), None).and(Change::of([Tag::Comments(id)])),
+        pipeline,
+    )
+    .await?;
     Ok(())
 }

@@ -16,6 +16,8 @@ pub enum Kind {
     Correction,
     AuditEntry,
     LiveEntry,
+    Webhook,
+    WebhookDelivery,
 }
 
 impl Kind {
@@ -31,6 +33,8 @@ impl Kind {
             Kind::Correction => "Correction",
             Kind::AuditEntry => "AuditEntry",
             Kind::LiveEntry => "LiveEntry",
+            Kind::Webhook => "Webhook",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 
@@ -46,6 +50,8 @@ impl Kind {
             Kind::Correction,
             Kind::AuditEntry,
             Kind::LiveEntry,
+            Kind::Webhook,
+            Kind::WebhookDelivery,
         ]
         .into_iter()
         .find(|k| k.name() == name)

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, quoted};
-use super::changes::{Change, Tag};
+use super::changes::{Change, Noticed, Tag};
 use super::global_id::{self, Kind};
 use super::pagination::{Keyset, Page, SortKey, SortValue, TotalCount, Window, fetch_page};
 use super::pipeline::Pipeline;
@@ -77,16 +77,23 @@ pub async fn licences_expired_between(
     db: &DatabaseConnection,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<Change> {
-    let expired: Vec<i64> = image::Entity::find()
+) -> Result<Vec<Noticed>> {
+    let expired: Vec<(i64, Option<DateTime<Utc>>)> = image::Entity::find()
         .select_only()
         .column(image::Column::Id)
+        .column(image::Column::LicenseExpiresAt)
         .filter(image::Column::LicenseExpiresAt.gt(after))
         .filter(image::Column::LicenseExpiresAt.lte(until))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(Change::of(expired.into_iter().map(Tag::Image)))
+    Ok(expired
+        .into_iter()
+        .map(|(id, at)| Noticed {
+            key: Some(format!("licence-expired:image-{id}:{}", at.map_or(0, |at| at.timestamp_micros()))),
+            change: Change::of([Tag::Image(id)]),
+        })
+        .collect())
 }
 
 /// An image by id, under the one rule of who sees images: staff any image; anyone else
@@ -255,8 +262,7 @@ pub async fn create(
         format!("added image {}", quoted(&created.alt_text)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Image(created.id)]));
+    super::commit(txn, Change::of([Tag::Image(created.id)]), pipeline).await?;
     Ok(created)
 }
 
@@ -304,8 +310,7 @@ pub async fn update(
         format!("changed image {}", quoted(&updated.alt_text)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Image(id)]));
+    super::commit(txn, Change::of([Tag::Image(id)]), pipeline).await?;
     Ok(updated)
 }
 
@@ -331,8 +336,7 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
         format!("deleted image {}", quoted(&found.alt_text)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Image(id)]));
+    super::commit(txn, Change::of([Tag::Image(id)]), pipeline).await?;
     Ok(())
 }
 

@@ -218,8 +218,7 @@ pub async fn add(
         format!("added a live entry to {}", quoted(&article.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(change.with_event(entry_event(&entry, EntryChange::Added)));
+    super::commit(txn, change.with_event(entry_event(&entry, EntryChange::Added)), pipeline).await?;
     Ok(entry)
 }
 
@@ -274,8 +273,7 @@ pub async fn update(
         format!("edited a live entry of {}", quoted(&article.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(change.with_event(entry_event(&updated, EntryChange::Updated)));
+    super::commit(txn, change.with_event(entry_event(&updated, EntryChange::Updated)), pipeline).await?;
     Ok(updated)
 }
 
@@ -299,8 +297,7 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
         format!("deleted a live entry of {}", quoted(&article.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(change.with_event(entry_event(&deleted, EntryChange::Deleted)));
+    super::commit(txn, change.with_event(entry_event(&deleted, EntryChange::Deleted)), pipeline).await?;
     Ok(())
 }
 
@@ -337,8 +334,7 @@ pub async fn end_coverage(
         format!("ended the live coverage of {}", quoted(&article.headline)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(change);
+    super::commit(txn, change, pipeline).await?;
     Ok(ended)
 }
 

@@ -20,9 +20,9 @@ pub mod newsletter;
 pub mod pagination;
 pub mod pipeline;
 pub mod reader;
-pub mod retry;
 pub mod related;
 pub mod relay;
+pub mod retry;
 pub mod search;
 pub mod sections;
 pub mod settings;
@@ -32,6 +32,7 @@ pub mod structured_data;
 pub mod users;
 pub mod validate;
 pub mod viewer;
+pub mod webhooks;
 pub mod workflow;
 
 pub use error::{Error, Result};
@@ -90,4 +91,14 @@ pub fn is_unique_violation(error: &Error) -> bool {
 /// read back equals the value written.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// Commits a write and announces what it changed: the webhook deliveries its events cause
+/// go into the write's own transaction, so none is lost to a crash after the commit; then
+/// the change goes down the pipeline.
+pub async fn commit(txn: DatabaseTransaction, change: changes::Change, pipeline: &pipeline::Pipeline) -> Result<()> {
+    webhooks::enqueue(&txn, &change, None).await?;
+    txn.commit().await?;
+    pipeline.publish(change);
+    Ok(())
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use super::changes::{Change, Event, Tag};
 
@@ -110,6 +110,9 @@ pub struct Pipeline {
     subscribers: broadcast::Sender<Arc<Change>>,
     /// Where this server's own changes go to reach the other servers, when a relay runs.
     relay: OnceLock<mpsc::UnboundedSender<Arc<Change>>>,
+    /// Counts the changes heard, here or from other servers, for background work that
+    /// only needs to know that something happened (the webhook and email senders).
+    heard: watch::Sender<u64>,
 }
 
 impl Default for Pipeline {
@@ -127,7 +130,15 @@ impl Pipeline {
             clock: TagClock::default(),
             subscribers: broadcast::channel(backlog.max(1)).0,
             relay: OnceLock::new(),
+            heard: watch::Sender::new(0),
         }
+    }
+
+    /// Wakes whoever waits on it ([`watch::Receiver::changed`]) after each change heard;
+    /// unlike [`subscribe`](Self::subscribe), it never falls behind and is not counted
+    /// as a subscriber.
+    pub fn watch(&self) -> watch::Receiver<u64> {
+        self.heard.subscribe()
     }
 
     /// Hands a change this server committed to everyone who keeps or follows what it
@@ -143,12 +154,14 @@ impl Pipeline {
         }
         // No subscriber is not an error: nobody is waiting.
         let _ = self.subscribers.send(change);
+        self.heard.send_modify(|count| *count += 1);
     }
 
     /// Hands in a change another server committed.
     pub fn receive(&self, change: Change) {
         self.clock.changed(&change.tags);
         let _ = self.subscribers.send(Arc::new(change));
+        self.heard.send_modify(|count| *count += 1);
     }
 
     /// From now on changes made elsewhere may go unheard: nothing kept counts as current

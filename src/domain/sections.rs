@@ -270,8 +270,7 @@ pub async fn create(
         format!("created section {} ({})", quoted(&created.name), created.slug),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Sections]));
+    super::commit(txn, Change::of([Tag::Sections]), pipeline).await?;
     Ok(created)
 }
 
@@ -321,8 +320,7 @@ pub async fn update(
         format!("changed section {}", quoted(&updated.name)),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Sections]));
+    super::commit(txn, Change::of([Tag::Sections]), pipeline).await?;
     Ok(updated)
 }
 
@@ -348,7 +346,6 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
         format!("deleted section {} ({})", quoted(&found.name), found.slug),
     )
     .await?;
-    txn.commit().await?;
-    pipeline.publish(Change::of([Tag::Sections]));
+    super::commit(txn, Change::of([Tag::Sections]), pipeline).await?;
     Ok(())
 }

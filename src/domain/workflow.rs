@@ -150,12 +150,11 @@ pub async fn advance(
         format!("{} {}", step.done(), quoted(&moved.headline)),
     )
     .await?;
-    txn.commit().await?;
     let mut change = changes::article_written(moved.id, Some(&before), Some(&after));
     if status == ArticleStatus::Published {
         change = change.with_event(Event::ArticlePublished { article_id: moved.id, section_id: moved.section_id });
     }
-    pipeline.publish(change);
+    super::commit(txn, change, pipeline).await?;
     Ok(moved)
 }
 
@@ -172,6 +171,7 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, pipeline: 
     let mut published = Vec::new();
     for article in due {
         let at = article.published_at.or(article.scheduled_at).unwrap_or(now);
+        let txn = super::begin_write(db).await?;
         let switched = article::Entity::update_many()
             .col_expr(article::Column::Status, Expr::value(ArticleStatus::Published))
             .col_expr(article::Column::PublishedAt, Expr::value(Some(at)))
@@ -179,55 +179,41 @@ pub async fn publish_due(db: &DatabaseConnection, now: DateTime<Utc>, pipeline: 
             .col_expr(article::Column::UpdatedAt, Expr::value(now))
             .filter(article::Column::Id.eq(article.id))
             .filter(article::Column::Status.eq(ArticleStatus::Scheduled))
-            .exec(db)
+            .exec(&txn)
             .await?;
-        if switched.rows_affected == 1 {
-            let live = article::Model {
-                status: ArticleStatus::Published,
-                published_at: Some(at),
-                scheduled_at: None,
-                updated_at: now,
-                ..article
-            };
-            pipeline.publish(went_live(db, &live).await);
-            published.push(live.id);
+        if switched.rows_affected != 1 {
+            continue;
         }
+        let live = article::Model {
+            status: ArticleStatus::Published,
+            published_at: Some(at),
+            scheduled_at: None,
+            updated_at: now,
+            ..article
+        };
+        let listing = articles::listing(&txn, &live).await?;
+        let unseen = changes::Listing { readable: false, ..listing.clone() };
+        let change = changes::article_written(live.id, Some(&unseen), Some(&listing))
+            .with_event(Event::ArticlePublished { article_id: live.id, section_id: live.section_id });
+        super::commit(txn, change, pipeline).await?;
+        published.push(live.id);
     }
     Ok(published)
 }
 
-/// The change of `article` going live. It is committed already, so when its lists cannot
-/// be read the change names everything rather than going unannounced.
-async fn went_live(db: &DatabaseConnection, article: &article::Model) -> changes::Change {
-    let unseen = changes::Listing {
-        readable: false,
-        kind: article.kind,
-        section_id: article.section_id,
-        published_at: None,
-        authors: Vec::new(),
-        tags: Vec::new(),
-    };
-    let change = match articles::listing(db, article).await {
-        Ok(listing) => changes::article_written(article.id, Some(&unseen), Some(&listing)),
-        Err(error) => {
-            tracing::warn!(%error, article = article.id, "cannot read the lists of an article that went live");
-            changes::Change::everything()
-        }
-    };
-    change.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id })
-}
-
-/// The change of the published articles that readers see from some moment in
+/// The changes of the published articles that readers see from some moment in
 /// `(after, until]` on, with no write at that moment: their embargo lifted, or their
 /// publication time came. (Scheduled articles are published by [`publish_due`]; these are
 /// published articles whose embargo an editor set, articles published with a time still to
 /// come, as seen by a server whose clock runs behind the one that published them, or
-/// imported ones.) An embargo lifting is announced as the article going live.
+/// imported ones.) An embargo lifting is announced as the article going live. Each server
+/// notices them on its own; a change that no write announced carries a key naming it, so
+/// that webhooks hear of it once.
 pub async fn came_into_view_between(
     db: &DatabaseConnection,
     after: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<changes::Change> {
+) -> Result<Vec<changes::Noticed>> {
     let in_window = |column: article::Column| Condition::all().add(column.gt(after)).add(column.lte(until));
     let arrived = article::Entity::find()
         .filter(articles::visible_to(&Viewer::Anonymous, until))
@@ -236,18 +222,25 @@ pub async fn came_into_view_between(
         )
         .all(db)
         .await?;
-    let mut change = changes::Change::default();
+    let mut noticed = Vec::new();
     for article in arrived {
         let listing = articles::listing(db, &article).await?;
         let unseen = changes::Listing { readable: false, ..listing.clone() };
-        let mut arrived = changes::article_written(article.id, Some(&unseen), Some(&listing));
-        if article.embargo_until.is_some_and(|lifted| lifted > after) {
-            arrived =
-                arrived.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id });
+        let mut change = changes::article_written(article.id, Some(&unseen), Some(&listing));
+        let lifted = article.embargo_until.filter(|lifted| *lifted > after);
+        if lifted.is_some() {
+            change =
+                change.with_event(Event::ArticlePublished { article_id: article.id, section_id: article.section_id });
         }
-        change = change.and(arrived);
+        // The moment it came into view; when its last write was then or later, that write
+        // announced it.
+        let moment = lifted.into_iter().chain(article.published_at).filter(|at| *at > after).max();
+        let key = moment
+            .filter(|moment| *moment > article.updated_at)
+            .map(|moment| format!("came-into-view:article-{}:{}", article.id, moment.timestamp_micros()));
+        noticed.push(changes::Noticed { key, change });
     }
-    Ok(change)
+    Ok(noticed)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod query;
 pub mod scalars;
 pub mod section;
 pub mod subscription;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +70,8 @@ pub struct Services {
     pub kept_for: Duration,
     /// Where the publication's pages are.
     pub site: Arc<Site>,
+    /// Where webhooks may be sent.
+    pub webhook_reach: crate::domain::webhooks::Reach,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {

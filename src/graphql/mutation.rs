@@ -13,6 +13,7 @@ use super::live::{LiveEntry, LiveEntryInput};
 use super::people::{AuthPayload, Author, BylineInput, Tag, User};
 use super::scalars::DateTime;
 use super::section::Section;
+use super::webhook::{CreateWebhookInput, UpdateWebhookInput, Webhook, WebhookDelivery, WebhookWithSecret};
 use crate::auth;
 use crate::domain::abuse::ClientKey;
 use crate::domain::comments::{self, NewComment};
@@ -20,7 +21,7 @@ use crate::domain::editorial::{self, ArticleChanges, Byline, Contributors, NewAr
 use crate::domain::images::{self, ImageChanges, NewImage, Rights};
 use crate::domain::sections::{self, NewSection, SectionChanges};
 use crate::domain::workflow::{self, Move};
-use crate::domain::{Error, Update, bylines, corrections, live, newsletter};
+use crate::domain::{Error, Update, bylines, corrections, live, newsletter, webhooks};
 
 fn change<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> Result<U>) -> Result<Update<U>> {
     Ok(match value {
@@ -424,6 +425,38 @@ impl Mutation {
         let services = super::services(ctx)?;
         images::delete(&services.db, &super::viewer(ctx), id, &services.pipeline).await.gql()?;
         Ok(true)
+    }
+
+    /// Admins. The endpoint gets a delivery for each of its events from now on, signed
+    /// with the secret answered here, once.
+    async fn create_webhook(&self, ctx: &Context<'_>, input: CreateWebhookInput) -> Result<WebhookWithSecret> {
+        let services = super::services(ctx)?;
+        let (created, secret) =
+            webhooks::create(&services.db, &super::viewer(ctx), services.webhook_reach, input.into()).await.gql()?;
+        Ok(WebhookWithSecret { webhook: Webhook(created), secret })
+    }
+
+    /// Admins.
+    async fn update_webhook(&self, ctx: &Context<'_>, id: ID, input: UpdateWebhookInput) -> Result<Webhook> {
+        let id = id_of(Kind::Webhook, "id", &id)?;
+        let services = super::services(ctx)?;
+        let viewer = super::viewer(ctx);
+        let updated = webhooks::update(&services.db, &viewer, services.webhook_reach, id, input.into());
+        Ok(Webhook(updated.await.gql()?))
+    }
+
+    /// Admins. Its deliveries go with it, sent or not.
+    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = id_of(Kind::Webhook, "id", &id)?;
+        let services = super::services(ctx)?;
+        webhooks::delete(&services.db, &super::viewer(ctx), id).await.gql()
+    }
+
+    /// Sends a delivery again as a new attempt, whatever its status.
+    async fn redeliver_webhook(&self, ctx: &Context<'_>, delivery_id: ID) -> Result<WebhookDelivery> {
+        let id = id_of(Kind::WebhookDelivery, "deliveryId", &delivery_id)?;
+        let services = super::services(ctx)?;
+        Ok(WebhookDelivery(webhooks::redeliver(&services.db, &super::viewer(ctx), id).await.gql()?))
     }
 
     /// A new draft. Contributors and up.

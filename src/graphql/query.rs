@@ -10,9 +10,10 @@ use super::image::{Image, ImageConnection};
 use super::live::LiveEntry;
 use super::people::{Author, Tag, User};
 use super::section::Section;
+use super::webhook::{Webhook, WebhookDelivery};
 use crate::domain::changes::Tag as CacheTag;
 use crate::domain::pagination::{PageArgs, Window};
-use crate::domain::{articles, audit, bylines, comments, corrections, images, live, search, users};
+use crate::domain::{articles, audit, bylines, comments, corrections, images, live, search, users, webhooks};
 
 /// Anything with a globally unique, opaque id that `Query.node` resolves.
 #[derive(Interface)]
@@ -28,6 +29,8 @@ pub enum Node {
     Correction(Correction),
     AuditEntry(AuditEntry),
     LiveEntry(LiveEntry),
+    Webhook(Webhook),
+    WebhookDelivery(WebhookDelivery),
 }
 
 /// The complexity of a connection field: its items (the page size asked for, default
@@ -69,7 +72,7 @@ impl Query {
                 Kind::Comment => Some(CacheTag::Comment(id)),
                 // The section tree registers itself; users are shown to staff only.
                 // The audit log is shown to admins only.
-                Kind::Section | Kind::User | Kind::AuditEntry => None,
+                Kind::Section | Kind::User | Kind::AuditEntry | Kind::Webhook | Kind::WebhookDelivery => None,
                 // Registered with its article below.
                 Kind::Correction => Some(CacheTag::Corrections),
                 Kind::LiveEntry => None,
@@ -112,6 +115,10 @@ impl Query {
                 };
                 super::read(ctx, article.map(CacheTag::Article));
                 found.map(|e| Node::LiveEntry(LiveEntry(e)))
+            }
+            Kind::Webhook => webhooks::find(db, &viewer, id).await.gql()?.map(|w| Node::Webhook(Webhook(w))),
+            Kind::WebhookDelivery => {
+                webhooks::find_delivery(db, &viewer, id).await.gql()?.map(|d| Node::WebhookDelivery(WebhookDelivery(d)))
             }
         })
     }
@@ -244,6 +251,12 @@ impl Query {
             None => None,
         };
         Ok(audit::list(&super::reader(ctx).await?, &super::viewer(ctx), subject, &window).await.gql()?.into())
+    }
+
+    /// Admins. Oldest first.
+    async fn webhooks(&self, ctx: &Context<'_>) -> Result<Vec<Webhook>> {
+        let found = webhooks::list(&super::reader(ctx).await?, &super::viewer(ctx)).await.gql()?;
+        Ok(found.into_iter().map(Webhook).collect())
     }
 
     /// The media library, newest first. Contributors and up.

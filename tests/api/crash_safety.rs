@@ -72,7 +72,7 @@ fn env_number(name: &str, default: u32) -> u32 {
 }
 
 /// A fresh database: a SQLite file in a temporary directory, or a new PostgreSQL database.
-struct TestDatabase {
+pub(crate) struct TestDatabase {
     url: String,
     /// Holds the SQLite file and the server's log.
     dir: tempfile::TempDir,
@@ -81,14 +81,14 @@ struct TestDatabase {
 }
 
 impl TestDatabase {
-    fn sqlite() -> TestDatabase {
+    pub(crate) fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("newsroom.db").display());
         TestDatabase { url, dir, _postgres: None }
     }
 
     /// A new empty database on the server of `NEWSROOM_TEST_POSTGRES_URL`, or `None` when it is unset.
-    async fn postgres() -> Option<TestDatabase> {
+    pub(crate) async fn postgres() -> Option<TestDatabase> {
         let database = crate::common::postgres::TestDatabase::empty().await?;
         Some(TestDatabase { url: database.url.clone(), dir: tempfile::tempdir().unwrap(), _postgres: Some(database) })
     }
@@ -106,7 +106,7 @@ impl TestDatabase {
     }
 
     /// Runs a command of the binary on this database; its standard output.
-    fn command(&self, binary: &Path, args: &[&str]) -> String {
+    pub(crate) fn command(&self, binary: &Path, args: &[&str]) -> String {
         let output = Command::new(binary)
             .args(args)
             .env("DATABASE_URL", &self.url)
@@ -120,7 +120,7 @@ impl TestDatabase {
 }
 
 /// `newsroom serve` as a child process, writing its log to `log`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     address: SocketAddr,
     log: PathBuf,
@@ -129,6 +129,11 @@ struct Server {
 impl Server {
     /// Starts the server (migrations run, as by default) and waits until it is ready.
     async fn start(binary: &Path, database: &TestDatabase) -> Server {
+        Server::start_with(binary, database, &[]).await
+    }
+
+    /// Starts the server with more environment variables.
+    pub(crate) async fn start_with(binary: &Path, database: &TestDatabase, envs: &[(&str, &str)]) -> Server {
         let address = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let log = database.log();
         let log_file = OpenOptions::new().create(true).append(true).open(&log).unwrap();
@@ -139,6 +144,7 @@ impl Server {
             .env("NEWSROOM_COMMENTS_AUTO_APPROVE", "true")
             .env("NEWSROOM_COMMENT_LIMIT_PER_MINUTE", "1000000")
             .env("NEWSROOM_COMMENT_LIMIT_PER_HOUR", "1000000")
+            .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(log_file)
             .spawn()
@@ -163,12 +169,12 @@ impl Server {
         }
     }
 
-    fn graphql_url(&self) -> String {
+    pub(crate) fn graphql_url(&self) -> String {
         format!("http://{}/graphql", self.address)
     }
 
     /// SIGKILL: no shutdown code of the server runs, as in an OOM kill.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child.kill().expect("SIGKILL reaches the server");
         self.child.wait().unwrap();
     }

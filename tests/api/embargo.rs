@@ -123,8 +123,8 @@ async fn an_embargoed_article_is_hidden_from_every_public_path(app: TestApp) {
     let mut row: article::ActiveModel = row.unwrap().into();
     row.embargo_until = Set(Some(ago(1)));
     row.update(&app.db).await.unwrap();
-    let change = workflow::came_into_view_between(&app.db, ago(2), newsroom::domain::now()).await.unwrap();
-    app.pipeline.publish(change);
+    let noticed = workflow::came_into_view_between(&app.db, ago(2), newsroom::domain::now()).await.unwrap();
+    app.pipeline.publish(noticed.into_iter().fold(Default::default(), |all, noticed| all.and(noticed.change)));
     assert_eq!(
         subscriber.next_result(&subscription).await,
         json!({ "data": { "articlePublished": { "slug": "budget-leak" } } })

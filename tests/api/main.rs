@@ -40,4 +40,5 @@ mod structured_data;
 mod subscriptions;
 mod tokens;
 mod transfer;
+mod webhooks;
 mod workflow;

@@ -21,6 +21,7 @@ const OLD_SLUG: &str = "russia-to-drop-taliban-from-banned-list";
 const EDITOR_EMAIL: &str = "eda@example.com";
 const EDITOR_PASSWORD: &str = "a long password";
 const SUBSCRIBER_EMAIL: &str = "subscriber@example.com";
+const WEBHOOK_SECRET: &str = "whsec_dGhlIHRyYW5zZmVyIHRlc3QncyBrZXk=";
 const SECRETS: ExportOptions = ExportOptions { with_secrets: true };
 
 /// A fresh database of the same kind as `app`.
@@ -103,6 +104,19 @@ async fn publication(app: &TestApp) {
         .unwrap();
     }
     newsletter::subscribe(&app.db, SUBSCRIBER_EMAIL, "https://news.example.com/newsletter").await.unwrap();
+    entity::webhook::ActiveModel {
+        url: Set("https://hooks.example.com/newsroom".into()),
+        events: Set("CONTENT_CHANGED".into()),
+        secret: Set(WEBHOOK_SECRET.into()),
+        active: Set(true),
+        created_at: Set(fixtures::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let change = newsroom::domain::changes::Change::of([newsroom::domain::changes::Tag::Sections]);
+    newsroom::domain::webhooks::enqueue(&app.db, &change, None).await.unwrap();
 
     // "Letters" first, then "Opinion", which becomes its parent.
     let letters = fixtures::section(&app.db, "letters", "Letters", None).await;
@@ -581,6 +595,7 @@ async fn secrets_only_when_asked(target: TestApp) {
     assert!(!text.contains(&hash) && !text.contains("$argon2"));
     assert!(!text.contains("confirm-hash") && !text.contains("unsubscribe-hash"));
     assert!(!text.contains(&token) && !text.contains(r#""table":"outbox""#), "the outbox stays behind");
+    assert!(!text.contains(WEBHOOK_SECRET), "webhook secrets stay behind");
     assert!(text.contains(EDITOR_EMAIL) && text.contains(SUBSCRIBER_EMAIL), "the account and subscription travel");
     let summary = transfer::import(&target.db, plain.as_slice(), |_| {}).await.unwrap();
     assert_eq!(summary.users_without_password, 1);
@@ -592,6 +607,7 @@ async fn secrets_only_when_asked(target: TestApp) {
     assert!(text.contains(&hash));
     assert!(text.contains("confirm-hash-0") && text.contains("unsubscribe-hash-1"));
     assert!(text.contains(&token), "the outbox travels");
+    assert!(text.contains(WEBHOOK_SECRET), "webhooks travel with their secrets");
     let target = fresh_like(&target).await;
     let summary = transfer::import(&target.db, secret.as_slice(), |_| {}).await.unwrap();
     assert_eq!(summary.users_without_password, 0);
@@ -663,8 +679,11 @@ async fn the_file_lists_parents_first() {
     publication(&source).await;
     let (file, rows) = export(&source.db, ExportOptions::default()).await;
     assert_well_ordered(&file);
-    assert!(Table::ALL.iter().filter(|table| **table != Table::Outbox).all(|table| rows.get(*table) > 0));
-    assert_eq!(rows.get(Table::Outbox), 0, "only with the secrets");
+    let with_secrets_only = [Table::Outbox, Table::Webhooks, Table::WebhookDeliveries];
+    assert!(Table::ALL.iter().filter(|table| !with_secrets_only.contains(table)).all(|table| rows.get(*table) > 0));
+    for table in with_secrets_only {
+        assert_eq!(rows.get(table), 0, "{table} only with the secrets");
+    }
     let (file, rows) = export(&source.db, SECRETS).await;
     assert_well_ordered(&file);
     assert!(Table::ALL.iter().all(|table| rows.get(*table) > 0));
