@@ -1168,7 +1168,19 @@ Officials said talks would continue.
         })
     }
 
+    /// Whether a tag has an `on...=` attribute; text inside quoted values is not one
+    /// (an alt text may read `onerror=`, escaped and inert).
     fn has_event_handler(tag: &str) -> bool {
+        let mut quoted = false;
+        let tag: String = tag
+            .chars()
+            .filter(|c| {
+                if *c == '"' {
+                    quoted = !quoted;
+                }
+                !quoted && *c != '"'
+            })
+            .collect();
         tag.match_indices(" on").any(|(i, _)| {
             let rest = &tag[i + 3..];
             let letters = rest.chars().take_while(char::is_ascii_alphabetic).count();
