@@ -91,6 +91,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         pipeline: pipeline.clone(),
         kept_for: config.cache_max_age,
         site: Arc::new(config.site()),
+        feed_full_text: config.feed_full_text,
     };
     let limits = Limits {
         max_depth: config.max_depth,

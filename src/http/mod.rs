@@ -2,6 +2,7 @@
 
 pub mod cache;
 mod client;
+mod feeds;
 mod graphiql;
 mod graphql;
 mod health;
@@ -68,6 +69,9 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
+        .route("/feeds/rss.xml", get(feeds::rss))
+        .route("/feeds/atom.xml", get(feeds::atom))
+        .route("/feeds/feed.json", get(feeds::json))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(Arc::new(limits.trusted_proxies), client::find_address))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))

@@ -16,6 +16,7 @@ mod crash_safety;
 mod demo_content;
 mod editorial;
 mod embargo;
+mod feeds;
 mod http_caching;
 mod http_surface;
 mod limits;
