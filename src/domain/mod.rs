@@ -28,6 +28,7 @@ pub mod search;
 pub mod sections;
 pub mod settings;
 pub mod site;
+pub mod sitemaps;
 pub mod slug;
 pub mod structured_data;
 pub mod users;

@@ -9,6 +9,7 @@ mod health;
 pub mod persisted;
 mod request_id;
 pub mod shutdown;
+mod sitemaps;
 mod websocket;
 
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/feeds/rss.xml", get(feeds::rss))
         .route("/feeds/atom.xml", get(feeds::atom))
         .route("/feeds/feed.json", get(feeds::json))
+        .route("/sitemap.xml", get(sitemaps::index))
+        .route("/sitemaps/{name}", get(sitemaps::file))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(Arc::new(limits.trusted_proxies), client::find_address))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))

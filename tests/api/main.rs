@@ -37,6 +37,7 @@ mod rate_limits;
 mod scheduler;
 mod search;
 mod shutdown;
+mod sitemaps;
 mod structured_data;
 mod subscriptions;
 mod tokens;
