@@ -157,6 +157,8 @@ pub struct Feed {
     pub items: Vec<Item>,
     /// The cache tags of what was read.
     pub read: Vec<Tag>,
+    /// The site's name.
+    publisher: String,
     site_url: String,
 }
 
@@ -318,6 +320,7 @@ where
         updated,
         items,
         read,
+        publisher: site.name.clone(),
         site_url: site.url.clone(),
     })
 }
@@ -664,6 +667,14 @@ impl Feed {
             title: Text::plain(owned(&self.title)),
             id: self.self_url(Format::Atom),
             updated: self.updated.fixed_offset(),
+            // Atom wants an author for every entry: the publication stands for those
+            // without a writer.
+            authors: vec![AtomPerson {
+                name: owned(&self.publisher),
+                email: None,
+                uri: Some(self.site_url.clone()),
+                ..Default::default()
+            }],
             generator: Some(Generator { value: GENERATOR.into(), uri: None, version: None }),
             links: vec![
                 Link { href: self.link.clone(), rel: "alternate".into(), ..Default::default() },
@@ -846,6 +857,7 @@ mod tests {
                 content_html: Some("<p>Body ]]> text</p>".into()),
             }],
             read: vec![],
+            publisher: "Daily & Co".into(),
             site_url: "https://news.example.com".into(),
         }
     }
