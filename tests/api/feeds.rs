@@ -265,6 +265,10 @@ async fn the_site_feed_holds_the_newest_fifty_readers_may_see(app: TestApp) {
     let self_link =
         document.descendants().find(|n| n.has_tag_name((ATOM, "link")) && n.attribute("rel") == Some("self"));
     assert_eq!(self_link.and_then(|n| n.attribute("href")), Some("http://localhost:3000/feeds/atom.xml"));
+    // Atom wants an author for each entry: the publication, for the stories without a writer.
+    let publisher = document.root_element().children().find(|n| n.has_tag_name((ATOM, "author")));
+    let name = publisher.and_then(|p| p.children().find(|n| n.has_tag_name((ATOM, "name")))).and_then(|n| n.text());
+    assert_eq!(name, Some("newsroom"));
     let json: Value = serde_json::from_str(&fetch(&app, "/feeds/feed.json", &[]).await.body).unwrap();
     assert_eq!(json["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(json["feed_url"], "http://localhost:3000/feeds/feed.json");
@@ -568,3 +572,17 @@ async fn a_feed_reads_in_as_many_statements_whatever_its_size(app: TestApp) {
     assert!(tag <= fifty + 2, "{tag}: the slug's lookup and no more");
 }
 on_both!(a_feed_reads_in_as_many_statements_whatever_its_size);
+
+async fn the_readme_feed_example_answers_on_the_demo(app: TestApp) {
+    assert!(newsroom::demo::load(&app.db).await.unwrap());
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("http://127.0.0.1:8080/feeds/").expect("the README shows a feed");
+    let end = start + readme[start..].find('`').unwrap();
+    let path = readme[start..end].trim_start_matches("http://127.0.0.1:8080");
+    assert_eq!(path, "/feeds/rss.xml?section=world");
+    let feed = parsed(&fetch(&app, path, &[]).await);
+    assert!(feed.entries.len() >= 3, "{}", feed.entries.len());
+    assert!(links(&feed).iter().all(|link| link.starts_with(&format!("{SITE}/world/"))), "{:?}", links(&feed));
+    assert!(feed.entries.iter().any(|e| !e.media.is_empty()), "demo articles lead with credited images");
+}
+on_both!(the_readme_feed_example_answers_on_the_demo);
