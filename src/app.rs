@@ -92,6 +92,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         kept_for: config.cache_max_age,
         site: Arc::new(config.site()),
         webhook_reach: config.webhook_reach(),
+        feed_full_text: config.feed_full_text,
     };
     let limits = Limits {
         max_depth: config.max_depth,

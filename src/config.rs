@@ -162,6 +162,12 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_ARTICLE_URL_PATTERN", default_value = crate::domain::site::DEFAULT_ARTICLE_PATTERN, value_parser = parse_article_pattern, global = true)]
     pub article_url_pattern: String,
 
+    /// Feeds carry each article's body (`content:encoded`, Atom `content`, JSON Feed
+    /// `content_html`); of a paywalled article only its teaser. Off: headline, standfirst,
+    /// image and link only.
+    #[arg(long, env = "NEWSROOM_FEED_FULL_TEXT", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub feed_full_text: bool,
+
     /// How long browsers, CDNs and the response cache may reuse an anonymous query answer
     /// (`Cache-Control: public, max-age=...`).
     #[arg(long, env = "NEWSROOM_CACHE_MAX_AGE", default_value = "30s", value_parser = parse_duration, global = true)]
@@ -380,6 +386,7 @@ impl Config {
             site_name: "newsroom".into(),
             site_language: "en".into(),
             article_url_pattern: crate::domain::site::DEFAULT_ARTICLE_PATTERN.into(),
+            feed_full_text: false,
             cache_max_age: Duration::from_secs(30),
             cache_stale_while_revalidate: Duration::from_secs(60),
             response_cache_mb: 64,

@@ -40,7 +40,7 @@ pub async fn list(
 /// Whether the viewer gets this image, known to appear in an article they may see: staff
 /// always (so they can see what to replace), readers only while its licence lasts.
 pub fn shown_to(viewer: &Viewer, image: &image::Model, now: DateTime<Utc>) -> bool {
-    viewer.is_staff() || image.license_expires_at.is_none_or(|expiry| expiry > now)
+    viewer.is_staff() || !license_expired(image, now)
 }
 
 /// The image a body reference names: `image:ID` with the image's global id, as the API
@@ -68,7 +68,12 @@ pub async fn shown_in_articles(db: &impl ConnectionTrait, viewer: &Viewer, ids: 
 
 /// Whether the licence of an image has run out.
 pub fn license_expired(image: &image::Model, now: DateTime<Utc>) -> bool {
-    image.license_expires_at.is_some_and(|expiry| expiry <= now)
+    expired(image.license_expires_at, now)
+}
+
+/// Whether a licence that runs out at `expiry` (never: `None`) has run out by `now`.
+pub fn expired(expiry: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    expiry.is_some_and(|expiry| expiry <= now)
 }
 
 /// The change of the images whose licence ran out in `(after, until]`: readers stopped

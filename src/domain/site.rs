@@ -29,7 +29,15 @@ impl Site {
     /// An article's public address. `section_path` is the path of its section
     /// (`world/africa`), `section_slug` the section's own slug.
     pub fn article_url(&self, article: &article::Model, section_path: &str, section_slug: &str) -> String {
-        let dated: DateTime<Utc> = article.published_at.unwrap_or(article.created_at);
+        let address =
+            Address { id: article.id, slug: &article.slug, dated: article.published_at.unwrap_or(article.created_at) };
+        self.address_url(&address, section_path, section_slug)
+    }
+
+    /// [`article_url`](Self::article_url) from the parts of an article it uses, for lists
+    /// that read only those columns (sitemaps).
+    pub fn address_url(&self, article: &Address<'_>, section_path: &str, section_slug: &str) -> String {
+        let dated = article.dated;
         let mut url = String::new();
         for piece in &self.article_pattern.0 {
             match piece {
@@ -37,7 +45,7 @@ impl Site {
                 Piece::Site => url.push_str(&self.url),
                 Piece::SectionPath => url.push_str(section_path),
                 Piece::Section => url.push_str(section_slug),
-                Piece::Slug => url.push_str(&article.slug),
+                Piece::Slug => url.push_str(article.slug),
                 Piece::Id => url.push_str(&article.id.to_string()),
                 Piece::Year => url.push_str(&dated.format("%Y").to_string()),
                 Piece::Month => url.push_str(&dated.format("%m").to_string()),
@@ -56,6 +64,30 @@ impl Site {
     pub fn section_url(&self, path: &str) -> String {
         format!("{}/{path}", self.url)
     }
+
+    /// A tag's page: `{site}/tags/{slug}`.
+    pub fn tag_url(&self, slug: &str) -> String {
+        format!("{}/tags/{slug}", self.url)
+    }
+
+    /// A path the site serves from the API (feeds, sitemaps), e.g. `/feeds/rss.xml`.
+    pub fn served_url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// The site's host name, as tag URIs name their authority (RFC 4151).
+    pub fn host(&self) -> Option<String> {
+        url::Url::parse(&self.url).ok()?.host_str().map(str::to_owned)
+    }
+}
+
+/// What an article's address is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Address<'a> {
+    pub id: i64,
+    pub slug: &'a str,
+    /// When it was published, or for one never published, created.
+    pub dated: DateTime<Utc>,
 }
 
 /// Where articles live: text with placeholders, e.g. `{site}/{section_path}/{slug}`.

@@ -72,6 +72,8 @@ pub struct Services {
     pub site: Arc<Site>,
     /// Where webhooks may be sent.
     pub webhook_reach: crate::domain::webhooks::Reach,
+    /// Whether feeds carry articles' bodies (`NEWSROOM_FEED_FULL_TEXT`).
+    pub feed_full_text: bool,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -130,6 +132,7 @@ pub struct Api {
     sections: Arc<KeptSectionTree>,
     /// The schema's field types, for the spec's null rules.
     field_types: Arc<FieldTypes>,
+    services: Services,
 }
 
 /// A request's answer, and the tags of what it read (see [`crate::domain::changes`]).
@@ -145,17 +148,29 @@ impl Api {
         Api {
             schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),
-            introspection: build(Some(services), depth_and_complexity(limits, true), limits.introspection),
+            introspection: build(Some(services.clone()), depth_and_complexity(limits, true), limits.introspection),
             measuring: build_measuring(limits.introspection),
             limits,
             db,
             sections,
             field_types: Arc::new(FieldTypes::of_sdl(&sdl())),
+            services,
         }
     }
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// What the API serves from: the database, the site and its settings, for the HTTP
+    /// handlers that are not GraphQL (feeds, sitemaps).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// The section tree kept between requests.
+    pub fn sections(&self) -> &Arc<KeptSectionTree> {
+        &self.sections
     }
 
     /// Holds a request to the limits before anything else parses it: its tokens first,

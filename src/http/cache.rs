@@ -245,8 +245,32 @@ impl ResponseCache {
         self.dropped.inc_by(before.saturating_sub(answers.len()) as u64);
     }
 
+    /// A document anyone may be given that the server computes on each request (a feed, a
+    /// sitemap): with its validator, the public `Cache-Control` of query answers and the
+    /// tags of what it read, or `304 Not Modified` when the caller has it already.
+    pub fn public_document(
+        &self,
+        request: &HeaderMap,
+        content_type: &'static str,
+        body: Vec<u8>,
+        read: &[Tag],
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let etag = etag(&body);
+        let mut response = if not_modified(request, &etag) {
+            axum::http::StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, etag);
+        headers.insert(header::CACHE_CONTROL, self.public());
+        headers.extend(self.tag_headers(read));
+        response
+    }
+
     /// The headers that name `read` for CDNs: `all` when they would be too long.
-    fn tag_headers(&self, read: &[Tag]) -> Vec<(HeaderName, HeaderValue)> {
+    pub fn tag_headers(&self, read: &[Tag]) -> Vec<(HeaderName, HeaderValue)> {
         if read.is_empty() {
             return Vec::new();
         }

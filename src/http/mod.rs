@@ -2,12 +2,14 @@
 
 pub mod cache;
 mod client;
+mod feeds;
 mod graphiql;
 mod graphql;
 mod health;
 pub mod persisted;
 mod request_id;
 pub mod shutdown;
+mod sitemaps;
 mod websocket;
 
 use std::sync::Arc;
@@ -68,6 +70,11 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
+        .route("/feeds/rss.xml", get(feeds::rss))
+        .route("/feeds/atom.xml", get(feeds::atom))
+        .route("/feeds/feed.json", get(feeds::json))
+        .route("/sitemap.xml", get(sitemaps::index))
+        .route("/sitemaps/{name}", get(sitemaps::file))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(Arc::new(limits.trusted_proxies), client::find_address))
         .layer(RequestBodyLimitLayer::new(limits.body_limit))
