@@ -188,6 +188,11 @@ async fn deliveries_are_signed_and_logged(app: TestApp) {
     let wrong = standardwebhooks::Webhook::new("whsec_c2VjcmV0IG9mIHNvbWVib2R5IGVsc2U=").unwrap();
     assert!(wrong.verify(received[0].body.as_bytes(), &received[0].headers).is_err(), "another key does not verify");
 
+    assert!(docs_check_verifies(&secret, &received[0]), "the receiver's check in docs/api.md verifies it");
+    let mut forged = received[0].clone();
+    forged.body.push(' ');
+    assert!(!docs_check_verifies(&secret, &forged), "and refuses a changed body");
+
     let types: Vec<Value> = received.iter().map(|r| r.payload()["type"].clone()).collect();
     assert_eq!(types, ["content.changed", "content.changed", "article.published", "content.changed"]);
     let published = received[2].payload();
@@ -210,6 +215,27 @@ async fn deliveries_are_signed_and_logged(app: TestApp) {
     assert_eq!(log[1]["event"], "ARTICLE_PUBLISHED");
 }
 on_both!(deliveries_are_signed_and_logged);
+
+/// Runs the signature check that docs/api.md gives receivers (Python) on a request.
+fn docs_check_verifies(secret: &str, request: &Received) -> bool {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap();
+    let check = docs.split("```python\n").nth(1).and_then(|rest| rest.split("```").next()).expect("the check");
+    let headers: HashMap<&str, &str> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        .map(|h| (h, request.headers[h].to_str().unwrap()))
+        .into();
+    let script = format!(
+        "{check}\nimport json, sys\nheaders = json.loads(sys.argv[1])\n\
+         sys.exit(0 if verified(sys.argv[2], headers, sys.stdin.buffer.read()) else 1)"
+    );
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", &script, &serde_json::to_string(&headers).unwrap(), secret])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    python.stdin.take().unwrap().write_all(request.body.as_bytes()).unwrap();
+    python.wait().unwrap().success()
+}
 
 async fn a_failing_receiver_gets_the_same_message_until_it_takes_it(app: TestApp) {
     let receiver = Receiver::start(&[Reply::Status(500), Reply::Status(503), Reply::Status(200)]).await;
