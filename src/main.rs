@@ -98,14 +98,15 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Mint a token for a script: a staff user's, or with `--role reader` a reader's.
+    /// Mint a token for a script: a staff user's, with `--role reader` a reader's, or with
+    /// `--role partner` a syndication partner's.
     Token {
         /// The user the token acts for: an email or a user id. For a reader, whatever
-        /// names them (no account is needed).
+        /// names them; for a partner, the partner's name (no account is needed for either).
         #[arg(long)]
         sub: String,
         /// The role to act as; at most the user's own (default: the user's role), or
-        /// `reader`.
+        /// `reader`, or `partner`.
         #[arg(long)]
         role: Option<String>,
         /// A reader's access: free, registered or subscriber (default: registered).
@@ -224,6 +225,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Token { sub, role, access, ttl } if token::is_partner(role.as_deref()) => {
+            if access.is_some() {
+                return Err("--access is for reader tokens (--role reader): a partner reads every article whole".into());
+            }
+            let name = sub.trim();
+            if name.is_empty() {
+                return Err("--sub must name the partner".into());
+            }
+            let db = open(&config).await?;
+            let tokens = app::token_service(&db, &config).await.map_err(|e| e.to_string())?;
+            let (token, _) = tokens.issue_partner(name, ttl);
+            println!("{token}");
+            Ok(())
+        }
         Command::Token { access: Some(_), .. } => Err("--access is for reader tokens (--role reader)".into()),
         Command::Token { sub, role, access: None, ttl } => {
             let db = open(&config).await?;
@@ -235,7 +250,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .ok_or_else(|| format!("--sub: no user {sub}"))?;
             let role = match role {
                 None => user.role,
-                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor, admin or reader")?,
+                Some(name) => {
+                    token::parse_role(&name).ok_or("--role must be contributor, editor, admin, reader or partner")?
+                }
             };
             if role > user.role {
                 return Err(format!("--role: {} is only {}", user.email, token::role_name(user.role)));
