@@ -17,6 +17,7 @@ pub mod json_rows;
 pub mod live;
 pub mod markdown;
 pub mod newsletter;
+pub mod ninjs;
 pub mod pagination;
 pub mod pipeline;
 pub mod reader;

@@ -25,6 +25,7 @@ mod migrations;
 mod newsdesk;
 mod newsletter;
 mod newsletter_api;
+mod ninjs;
 mod null_rules;
 mod operations;
 mod pagination;
