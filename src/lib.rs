@@ -2,7 +2,9 @@
 //!
 //! The dependency arrow points one way: `http` -> `graphql` -> `domain` -> `entity`.
 //! `auth` holds tokens and passwords; `app` wires everything into one axum router;
-//! `transfer` exports the content to a file and imports it into another database.
+//! `transfer` exports the content to a file and imports it into another database;
+//! `scheduler` and `mailer` are the background tasks of a server (scheduled publishing,
+//! the outbox's emails).
 
 pub mod app;
 pub mod auth;
@@ -13,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod mailer;
 pub mod metrics;
 pub mod scheduler;
 pub mod transfer;

@@ -57,8 +57,8 @@ enum Command {
         /// The file `export` wrote; `-` reads standard input.
         file: PathBuf,
     },
-    /// List the emails waiting in the outbox, oldest first, with their bodies. Sending
-    /// them is not built yet.
+    /// List the emails waiting in the outbox, oldest first, with their bodies and how
+    /// their tries went. A server with NEWSROOM_SMTP_URL set sends them.
     Outbox {
         /// List the emails sent already as well.
         #[arg(long)]
@@ -338,12 +338,23 @@ async fn outbox(config: &Config, all: bool, limit: u64) -> Result<(), String> {
         return Ok(());
     }
     let more = messages.len() as u64 > limit;
+    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for message in messages.iter().take(limit as usize) {
-        let sent = match message.sent_at {
-            Some(at) => format!("sent {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            None => "unsent".to_owned(),
+        let tries = match message.attempts {
+            1 => "1 try".to_owned(),
+            n => format!("{n} tries"),
         };
-        println!("#{} {} ({sent})", message.id, message.kind);
+        let state = match (message.sent_at, message.failed_at, message.next_attempt_at) {
+            (Some(at), ..) if message.attempts > 1 => format!("sent {}, after {tries}", time(at)),
+            (Some(at), ..) => format!("sent {}", time(at)),
+            (None, Some(at), _) => format!("failed {}, given up after {tries}", time(at)),
+            (None, None, Some(next)) if message.attempts > 0 => format!("unsent, {tries} so far, next {}", time(next)),
+            (None, None, _) => "unsent".to_owned(),
+        };
+        println!("#{} {} ({state})", message.id, message.kind);
+        if let Some(error) = &message.last_error {
+            println!("Last error: {error}");
+        }
         println!("To: {}", message.recipient);
         println!("Subject: {}", message.subject);
         println!("Queued: {}", message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
@@ -433,9 +444,21 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
+    let mailer = newsroom::mailer::Mailer::from_config(config, &state.site)?;
     let stop = shutdown_signal();
     let scheduler =
         tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.pipeline.clone(), newsroom::scheduler::EVERY));
+    let stop_mailing = tokio_util::sync::CancellationToken::new();
+    let mut mailing = match mailer {
+        Some(mailer) => {
+            tracing::info!("sending the outbox's emails");
+            Some(tokio::spawn(newsroom::mailer::run(state.db.clone(), mailer, stop_mailing.clone())))
+        }
+        None => {
+            tracing::info!("NEWSROOM_SMTP_URL is not set: emails wait in the outbox, unsent");
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
@@ -451,10 +474,15 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     tokio::select! {
         served = &mut serving => {
             scheduler.abort();
+            if let Some(mailing) = &mailing {
+                mailing.abort();
+            }
             return served.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
         }
         () = stop => {}
     }
+    // No email is taken from now on; one being sent is finished below.
+    stop_mailing.cancel();
     tracing::info!(grace = ?config.shutdown_grace, "shutting down: finishing in-flight requests, closing subscriptions");
     state.shutdown.begin();
     let _ = stop_accepting.send(());
@@ -467,6 +495,12 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         serving.abort();
     }
     scheduler.abort();
+    if let Some(mailing) = &mut mailing
+        && tokio::time::timeout(config.shutdown_grace, &mut *mailing).await.is_err()
+    {
+        tracing::warn!("an email still being sent after the grace period is cut off; it is sent again later");
+        mailing.abort();
+    }
     tracing::info!("newsroom stopped");
     Ok(())
 }

@@ -15,6 +15,7 @@ mod comments;
 mod crash_safety;
 mod demo_content;
 mod editorial;
+mod email_sender;
 mod embargo;
 mod http_caching;
 mod http_surface;
