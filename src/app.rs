@@ -78,6 +78,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         // Before the first request: what it keeps must hear the other servers' changes.
         crate::domain::relay::start(&pipeline, db.get_postgres_connection_pool(), metrics.relay.clone()).await;
     }
+    let site = Arc::new(config.site());
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
     let services = Services {
         db: db.clone(),
@@ -90,7 +91,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         newsletter_url: config.newsletter_url.as_str().into(),
         pipeline: pipeline.clone(),
         kept_for: config.cache_max_age,
-        site: Arc::new(config.site()),
+        site: site.clone(),
         webhook_reach: config.webhook_reach(),
         feed_full_text: config.feed_full_text,
     };
@@ -116,6 +117,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         api: graphql::Api::new(services, limits),
         tokens,
         pipeline,
+        site,
         metrics: Arc::new(metrics),
         cache,
         persisted: Arc::new(PersistedQueries::new(PERSISTED_QUERY_BYTES)),

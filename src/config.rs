@@ -196,6 +196,24 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_CORS_ORIGINS", default_value = "*", value_delimiter = ',', value_parser = parse_origin, global = true)]
     pub cors_origins: Vec<String>,
 
+    /// The mail server the outbox's emails go out through: `smtps://user:password@host`
+    /// (TLS, port 465 by default), `smtp://user:password@host:587?tls=required`
+    /// (STARTTLS), or `smtp://host:25` (unencrypted, for a relay on the same machine).
+    /// Unset: nothing is sent, and `newsroom outbox` lists what waits.
+    #[arg(long, env = "NEWSROOM_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From of the emails, e.g. `"Daily News" <news@example.com>`. Unset: the site's
+    /// name at `newsroom@` the site's host.
+    #[arg(long, env = "NEWSROOM_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+
+    /// The wait before an email that failed is tried again; each later wait doubles it, up
+    /// to an hour, and an email still failing a day after its first try is given up. For
+    /// tests, which cannot wait seconds.
+    #[arg(long, env = "NEWSROOM_SMTP_RETRY_FIRST", default_value = "5s", value_parser = parse_duration, hide = true, global = true)]
+    pub smtp_retry_first: Duration,
+
     /// On SIGTERM or Ctrl-C, how long in-flight requests may take to finish before the
     /// server stops anyway; open subscriptions are closed at once.
     #[arg(long, env = "NEWSROOM_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
@@ -392,6 +410,9 @@ impl Config {
             response_cache_mb: 64,
             cache_tag_headers: "Surrogate-Key,Cache-Tag".into(),
             cors_origins: vec!["*".into()],
+            smtp_url: None,
+            smtp_from: None,
+            smtp_retry_first: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(10),
             webhook_allow_private: false,
             webhook_retry_first: Duration::from_secs(5),

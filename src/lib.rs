@@ -3,7 +3,8 @@
 //! The dependency arrow points one way: `http` -> `graphql` -> `domain` -> `entity`.
 //! `auth` holds tokens and passwords; `app` wires everything into one axum router;
 //! `transfer` exports the content to a file and imports it into another database;
-//! `scheduler` and `webhook_sender` are the background tasks each server runs.
+//! `scheduler`, `webhook_sender` and `mailer` are the background tasks of a server
+//! (scheduled publishing, webhook deliveries, the outbox's emails).
 
 pub mod app;
 pub mod auth;
@@ -14,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod mailer;
 pub mod metrics;
 pub mod scheduler;
 pub mod transfer;

@@ -57,8 +57,8 @@ enum Command {
         /// The file `export` wrote; `-` reads standard input.
         file: PathBuf,
     },
-    /// List the emails waiting in the outbox, oldest first, with their bodies. Sending
-    /// them is not built yet.
+    /// List the emails waiting in the outbox, oldest first, with their bodies and how
+    /// their tries went. A server with NEWSROOM_SMTP_URL set sends them.
     Outbox {
         /// List the emails sent already as well.
         #[arg(long)]
@@ -98,14 +98,15 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
-    /// Mint a token for a script: a staff user's, or with `--role reader` a reader's.
+    /// Mint a token for a script: a staff user's, with `--role reader` a reader's, or with
+    /// `--role partner` a syndication partner's.
     Token {
         /// The user the token acts for: an email or a user id. For a reader, whatever
-        /// names them (no account is needed).
+        /// names them; for a partner, the partner's name (no account is needed for either).
         #[arg(long)]
         sub: String,
         /// The role to act as; at most the user's own (default: the user's role), or
-        /// `reader`.
+        /// `reader`, or `partner`.
         #[arg(long)]
         role: Option<String>,
         /// A reader's access: free, registered or subscriber (default: registered).
@@ -224,6 +225,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Token { sub, role, access, ttl } if token::is_partner(role.as_deref()) => {
+            if access.is_some() {
+                return Err("--access is for reader tokens (--role reader): a partner reads every article whole".into());
+            }
+            let name = sub.trim();
+            if name.is_empty() {
+                return Err("--sub must name the partner".into());
+            }
+            let db = open(&config).await?;
+            let tokens = app::token_service(&db, &config).await.map_err(|e| e.to_string())?;
+            let (token, _) = tokens.issue_partner(name, ttl);
+            println!("{token}");
+            Ok(())
+        }
         Command::Token { access: Some(_), .. } => Err("--access is for reader tokens (--role reader)".into()),
         Command::Token { sub, role, access: None, ttl } => {
             let db = open(&config).await?;
@@ -235,7 +250,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             .ok_or_else(|| format!("--sub: no user {sub}"))?;
             let role = match role {
                 None => user.role,
-                Some(name) => token::parse_role(&name).ok_or("--role must be contributor, editor, admin or reader")?,
+                Some(name) => {
+                    token::parse_role(&name).ok_or("--role must be contributor, editor, admin, reader or partner")?
+                }
             };
             if role > user.role {
                 return Err(format!("--role: {} is only {}", user.email, token::role_name(user.role)));
@@ -321,12 +338,23 @@ async fn outbox(config: &Config, all: bool, limit: u64) -> Result<(), String> {
         return Ok(());
     }
     let more = messages.len() as u64 > limit;
+    let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for message in messages.iter().take(limit as usize) {
-        let sent = match message.sent_at {
-            Some(at) => format!("sent {}", at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            None => "unsent".to_owned(),
+        let tries = match message.attempts {
+            1 => "1 try".to_owned(),
+            n => format!("{n} tries"),
         };
-        println!("#{} {} ({sent})", message.id, message.kind);
+        let state = match (message.sent_at, message.failed_at, message.next_attempt_at) {
+            (Some(at), ..) if message.attempts > 1 => format!("sent {}, after {tries}", time(at)),
+            (Some(at), ..) => format!("sent {}", time(at)),
+            (None, Some(at), _) => format!("failed {}, given up after {tries}", time(at)),
+            (None, None, Some(next)) if message.attempts > 0 => format!("unsent, {tries} so far, next {}", time(next)),
+            (None, None, _) => "unsent".to_owned(),
+        };
+        println!("#{} {} ({state})", message.id, message.kind);
+        if let Some(error) = &message.last_error {
+            println!("Last error: {error}");
+        }
         println!("To: {}", message.recipient);
         println!("Subject: {}", message.subject);
         println!("Queued: {}", message.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
@@ -416,12 +444,24 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
             tracing::info!("the database has content already; demo content not loaded");
         }
     }
+    let mailer = newsroom::mailer::Mailer::from_config(config, &state.site)?;
     let stop = shutdown_signal();
     let scheduler =
         tokio::spawn(newsroom::scheduler::run(state.db.clone(), state.pipeline.clone(), newsroom::scheduler::EVERY));
     let webhook_sender =
         newsroom::webhook_sender::Sender::new(state.db.clone(), config.webhook_reach(), config.webhook_backoff());
     let webhook_sender = tokio::spawn(webhook_sender.run(state.pipeline.clone()));
+    let stop_mailing = tokio_util::sync::CancellationToken::new();
+    let mut mailing = match mailer {
+        Some(mailer) => {
+            tracing::info!("sending the outbox's emails");
+            Some(tokio::spawn(newsroom::mailer::run(state.db.clone(), mailer, stop_mailing.clone())))
+        }
+        None => {
+            tracing::info!("NEWSROOM_SMTP_URL is not set: emails wait in the outbox, unsent");
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on NEWSROOM_LISTEN={}: {e}", config.listen))?;
@@ -438,10 +478,15 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
         served = &mut serving => {
             scheduler.abort();
             webhook_sender.abort();
+            if let Some(mailing) = &mailing {
+                mailing.abort();
+            }
             return served.map_err(|e| e.to_string())?.map_err(|e| e.to_string());
         }
         () = stop => {}
     }
+    // No email is taken from now on; one being sent is finished below.
+    stop_mailing.cancel();
     tracing::info!(grace = ?config.shutdown_grace, "shutting down: finishing in-flight requests, closing subscriptions");
     state.shutdown.begin();
     let _ = stop_accepting.send(());
@@ -456,6 +501,12 @@ async fn serve(config: &Config, demo: bool, migrate: bool) -> Result<(), String>
     scheduler.abort();
     // A delivery cut off mid-send goes out again once its claim runs out.
     webhook_sender.abort();
+    if let Some(mailing) = &mut mailing
+        && tokio::time::timeout(config.shutdown_grace, &mut *mailing).await.is_err()
+    {
+        tracing::warn!("an email still being sent after the grace period is cut off; it is sent again later");
+        mailing.abort();
+    }
     tracing::info!("newsroom stopped");
     Ok(())
 }

@@ -17,6 +17,24 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it was handed to the mail server; `None` while it waits.
     pub sent_at: Option<DateTimeUtc>,
+    /// Tries to send it so far; a try counts from when a sender takes the email. Exports
+    /// made before emails were sent carry none of these: their emails were never tried.
+    #[serde(default)]
+    pub attempts: i32,
+    /// When a sender first took it.
+    #[serde(default)]
+    pub first_attempt_at: Option<DateTimeUtc>,
+    /// The earliest a sender may take it: after a failed try, the next try; while a
+    /// sender holds it, the end of that sender's claim. `None`: at once.
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// What went wrong on the last failed try.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// When it was given up (the mail server refused it for good, or it failed for longer
+    /// than retries go on); it is not tried again.
+    #[serde(default)]
+    pub failed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ mod m20261202_000007_audit_log;
 mod m20261202_000008_article_access;
 mod m20261202_000009_live_blogs;
 mod m20261203_000001_webhooks;
+mod m20261203_000002_outbox_retries;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_article_access::Migration),
             Box::new(m20261202_000009_live_blogs::Migration),
             Box::new(m20261203_000001_webhooks::Migration),
+            Box::new(m20261203_000002_outbox_retries::Migration),
         ]
     }
 }

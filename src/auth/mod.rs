@@ -13,11 +13,14 @@ pub use token::{Claims, Identity, OutsideKey, Subject, TokenError, TokenService}
 /// The viewer a bearer token stands for. The account must still exist and hold at least
 /// the role the token claims, so deleting or demoting a user takes effect at once. An
 /// outside token names its account by email address; without a `role` claim it acts with
-/// the account's role.
+/// the account's role. Readers and partners have no account: their token alone says who
+/// they are.
 pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer: &str) -> Result<Viewer> {
     let identity = tokens.verify(bearer).map_err(|e| Error::Unauthenticated(e.to_string()))?;
-    if let Subject::Reader(_) = identity.subject {
-        return reader(identity.access.as_deref());
+    match identity.subject {
+        Subject::Reader(_) => return reader(identity.access.as_deref()),
+        Subject::Partner(_) => return Ok(Viewer::Partner),
+        Subject::Id(_) | Subject::Email(_) => {}
     }
     let claimed = match &identity.role {
         // The claimed name is not echoed: it could be anything, of any length.
@@ -32,7 +35,7 @@ pub async fn authenticate(db: &DatabaseConnection, tokens: &TokenService, bearer
         // No stored address holds a NUL, and PostgreSQL could not even look one up.
         Subject::Email(email) if email.contains('\0') => None,
         Subject::Email(email) => users::find_by_email(db, email).await?,
-        Subject::Reader(_) => None,
+        Subject::Reader(_) | Subject::Partner(_) => None,
     };
     let Some(user) = user else {
         return Err(Error::Unauthenticated("the token's user does not exist".into()));

@@ -23,7 +23,8 @@ pub const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
-    /// The user's id; in a reader's token, whatever names the reader at the publisher.
+    /// The user's id; in a reader's token, whatever names the reader at the publisher; in
+    /// a partner's token, the partner's name.
     pub sub: String,
     pub role: String,
     pub iss: String,
@@ -54,6 +55,9 @@ pub enum Subject {
     Email(String),
     /// A reader, who has no account here: the token's `sub`, as given.
     Reader(String),
+    /// A syndication partner, who has no account here either: the partner's name, as
+    /// `newsroom token --role partner` wrote it. Only our own tokens name partners.
+    Partner(String),
 }
 
 /// What a verified token says about its caller.
@@ -179,38 +183,35 @@ impl TokenService {
 
     /// A token for `user_id` acting as `role`, valid for `ttl` (at most ten years).
     pub fn issue(&self, user_id: i64, role: Role, ttl: Duration) -> (String, DateTime<Utc>) {
-        let now = crate::domain::now();
-        let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION)).unwrap_or(chrono::Duration::zero());
-        let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
-        let claims = Claims {
-            sub: user_id.to_string(),
-            role: role_name(role).to_owned(),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            exp: expires_at.timestamp(),
-            iat: now.timestamp(),
-            access: None,
-        };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .expect("HS256 signing with an in-memory key does not fail");
-        (token, expires_at)
+        self.sign(user_id.to_string(), role_name(role), None, ttl)
     }
 
     /// A token for a reader named `sub` (no account needed) with `access`, valid for `ttl`
     /// (at most ten years): what a publisher's sign-in would hand a subscriber, for a
     /// script or a test.
     pub fn issue_reader(&self, sub: &str, access: AccessLevel, ttl: Duration) -> (String, DateTime<Utc>) {
+        self.sign(sub.to_owned(), READER, Some(access_name(access)), ttl)
+    }
+
+    /// A token for the syndication partner named `sub` (no account needed), valid for
+    /// `ttl` (at most ten years): it reads every paywalled body, and the ninjs documents of
+    /// published articles, those under embargo included.
+    pub fn issue_partner(&self, sub: &str, ttl: Duration) -> (String, DateTime<Utc>) {
+        self.sign(sub.to_owned(), PARTNER, None, ttl)
+    }
+
+    fn sign(&self, sub: String, role: &str, access: Option<&str>, ttl: Duration) -> (String, DateTime<Utc>) {
         let now = crate::domain::now();
         let ttl = chrono::Duration::from_std(ttl.min(crate::config::MAX_DURATION)).unwrap_or(chrono::Duration::zero());
         let expires_at = now.checked_add_signed(ttl).unwrap_or(now);
         let claims = Claims {
-            sub: sub.to_owned(),
-            role: READER.to_owned(),
+            sub,
+            role: role.to_owned(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: expires_at.timestamp(),
             iat: now.timestamp(),
-            access: Some(access_name(access).to_owned()),
+            access: access.map(str::to_owned),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing with an in-memory key does not fail");
@@ -245,8 +246,10 @@ impl TokenService {
         claims.sub.strip_prefix("article:").and_then(|id| id.parse().ok()).ok_or(TokenError::Invalid("not a preview"))
     }
 
-    /// Checks a sign-in token: ours (HS256, `sub` a user id) or, when an outside key is
-    /// configured, the identity provider's (`sub` an email address).
+    /// Checks a sign-in token: ours (HS256, `sub` a user id, or a reader's or partner's
+    /// name) or, when an outside key is configured, the identity provider's (`sub` an
+    /// email address, or a reader's name). A partner's token must be ours: an outside one
+    /// claiming the role is refused.
     pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
         if token.len() > MAX_TOKEN_LEN {
             return Err(TokenError::Invalid("too long"));
@@ -262,6 +265,9 @@ impl TokenService {
                     access: claims.access,
                 });
             }
+            if is_partner(Some(&claims.role)) {
+                return Ok(Identity { subject: Subject::Partner(claims.sub), role: Some(claims.role), access: None });
+            }
             let id = claims.sub.parse().map_err(|_| TokenError::Invalid("the subject is not a user id"))?;
             return Ok(Identity { subject: Subject::Id(id), role: Some(claims.role), access: claims.access });
         }
@@ -270,6 +276,9 @@ impl TokenService {
                 let claims = jsonwebtoken::decode::<OutsideClaims>(token, &outside.decoding, &outside.validation)
                     .map_err(token_error)?
                     .claims;
+                if is_partner(claims.role.as_deref()) {
+                    return Err(TokenError::Invalid("partner tokens are issued by this newsroom only"));
+                }
                 let subject = if is_reader(claims.role.as_deref()) {
                     Subject::Reader(claims.sub)
                 } else {
@@ -314,6 +323,14 @@ pub const READER: &str = "READER";
 /// Whether a token's role claim names a reader.
 pub fn is_reader(role: Option<&str>) -> bool {
     role.is_some_and(|role| role.eq_ignore_ascii_case(READER))
+}
+
+/// The role a syndication partner's token claims.
+pub const PARTNER: &str = "PARTNER";
+
+/// Whether a token's role claim names a syndication partner.
+pub fn is_partner(role: Option<&str>) -> bool {
+    role.is_some_and(|role| role.eq_ignore_ascii_case(PARTNER))
 }
 
 pub fn access_name(access: AccessLevel) -> &'static str {
@@ -363,6 +380,21 @@ mod tests {
         let (token, _) = service().issue(7, Role::Editor, Duration::from_secs(60));
         let identity = service().verify(&token).unwrap();
         assert_eq!(identity, Identity { subject: Subject::Id(7), role: Some("EDITOR".into()), access: None });
+    }
+
+    #[test]
+    fn a_partner_token_names_the_partner_and_no_user() {
+        let (token, _) = service().issue_partner("Wire Service Ltd", Duration::from_secs(60));
+        let identity = service().verify(&token).unwrap();
+        assert_eq!(
+            identity,
+            Identity {
+                subject: Subject::Partner("Wire Service Ltd".into()),
+                role: Some("PARTNER".into()),
+                access: None
+            }
+        );
+        assert_eq!(parse_role("partner"), None, "a partner is no staff role");
     }
 
     #[test]

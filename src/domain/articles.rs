@@ -20,10 +20,11 @@ use super::pagination::{
 use super::sections::SectionTree;
 use super::{Error, Result, Viewer};
 
-/// The one rule of who sees which article. Readers see an article that is published,
-/// whose publication time has come and whose embargo, if any, has lifted; contributors
-/// also see what they created; editors and admins see everything. (A preview link shows
-/// its one article besides: see [`find_by_slug`].)
+/// The one rule of who sees which article. Readers and partners see an article that is
+/// published, whose publication time has come and whose embargo, if any, has lifted;
+/// contributors also see what they created; editors and admins see everything. (A preview
+/// link shows its one article besides: see [`find_by_slug`]; partners get embargoed
+/// articles ahead in their ninjs documents: see [`super::ninjs`].)
 pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     let public = Condition::all()
         .add(article::Column::Status.eq(ArticleStatus::Published))
@@ -32,7 +33,7 @@ pub fn visible_to(viewer: &Viewer, now: DateTime<Utc>) -> Condition {
     match viewer {
         _ if viewer.is_editor() => Condition::all(),
         Viewer::User { id, .. } => Condition::any().add(public).add(article::Column::CreatedBy.eq(*id)),
-        Viewer::Anonymous | Viewer::Reader { .. } => public,
+        Viewer::Anonymous | Viewer::Reader { .. } | Viewer::Partner => public,
     }
 }
 

@@ -18,6 +18,8 @@ pub mod json_rows;
 pub mod live;
 pub mod markdown;
 pub mod newsletter;
+pub mod ninjs;
+pub mod outbox;
 pub mod pagination;
 pub mod pipeline;
 pub mod reader;

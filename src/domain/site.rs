@@ -1,6 +1,6 @@
 //! The publication's public site: its name, address and language, and where each page
 //! lives on it. Every link the API hands out (an article's `url`, and later its feeds,
-//! sitemaps and structured data) comes from here.
+//! sitemaps, structured data and ninjs documents) comes from here.
 
 use chrono::{DateTime, Utc};
 use entity::article;
@@ -60,14 +60,14 @@ impl Site {
         format!("{}/authors/{slug}", self.url)
     }
 
-    /// A section's front: `{site}/{section_path}`.
-    pub fn section_url(&self, path: &str) -> String {
-        format!("{}/{path}", self.url)
-    }
-
     /// A tag's page: `{site}/tags/{slug}`.
     pub fn tag_url(&self, slug: &str) -> String {
         format!("{}/tags/{slug}", self.url)
+    }
+
+    /// A section's front: `{site}/{section_path}`.
+    pub fn section_url(&self, path: &str) -> String {
+        format!("{}/{path}", self.url)
     }
 
     /// A path the site serves from the API (feeds, sitemaps), e.g. `/feeds/rss.xml`.
@@ -209,6 +209,7 @@ mod tests {
         assert_eq!(url("{site}/{yyyy}/{mm}/{dd}/{slug}"), "https://news.example.com/2026/03/07/floods-reach-the-delta");
         assert_eq!(url("https://amp.example.com/{section}/{id}.html"), "https://amp.example.com/africa/42.html");
         assert_eq!(site(DEFAULT_ARTICLE_PATTERN).author_url("ines-cole"), "https://news.example.com/authors/ines-cole");
+        assert_eq!(site(DEFAULT_ARTICLE_PATTERN).tag_url("floods"), "https://news.example.com/tags/floods");
     }
 
     #[test]

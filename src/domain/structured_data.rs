@@ -51,13 +51,15 @@ fn headline(text: &str) -> String {
     format!("{}…", at_word.trim_end())
 }
 
+/// Who to credit for an image, as a caption shows it: `Photographer/Agency via
+/// Distributor`, without the licence (which goes with the rights); `None` when nothing
+/// is known.
+pub fn credit_text(image: &image::Model) -> Option<String> {
+    let credit = Credit::from_parts(image.photographer.clone(), image.agency.clone(), image.distributor.clone(), None)?;
+    Some(credit.credit_line()).filter(|line| !line.is_empty())
+}
+
 fn image_object(image: &image::Model) -> Value {
-    let credit = Credit::from_parts(
-        image.photographer.clone(),
-        image.agency.clone(),
-        image.distributor.clone(),
-        image.license.clone(),
-    );
     let mut object = json!({ "@type": "ImageObject", "url": image.url, "contentUrl": image.url });
     let fields = object.as_object_mut().expect("an object");
     if let Some(width) = image.width {
@@ -69,9 +71,7 @@ fn image_object(image: &image::Model) -> Value {
     if let Some(caption) = &image.caption {
         fields.insert("caption".into(), json!(caption));
     }
-    if let Some(credit) = credit.as_ref().map(|c| Credit { license: None, ..c.clone() }.credit_line())
-        && !credit.is_empty()
-    {
+    if let Some(credit) = credit_text(image) {
         fields.insert("creditText".into(), json!(credit));
     }
     if let Some(holder) = &image.copyright_holder {

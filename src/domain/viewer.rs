@@ -12,6 +12,10 @@ pub enum Viewer {
     Reader {
         access: AccessLevel,
     },
+    /// A syndication partner: a reader with every access (paywalled bodies whole) who
+    /// also gets distribution documents (ninjs) of published articles still under
+    /// embargo, to hold until it lifts. No account, and no writes.
+    Partner,
     User {
         id: i64,
         role: Role,
@@ -21,23 +25,23 @@ pub enum Viewer {
 impl Viewer {
     pub fn user_id(&self) -> Option<i64> {
         match self {
-            Viewer::Anonymous | Viewer::Reader { .. } => None,
+            Viewer::Anonymous | Viewer::Reader { .. } | Viewer::Partner => None,
             Viewer::User { id, .. } => Some(*id),
         }
     }
 
     pub fn role(&self) -> Option<Role> {
         match self {
-            Viewer::Anonymous | Viewer::Reader { .. } => None,
+            Viewer::Anonymous | Viewer::Reader { .. } | Viewer::Partner => None,
             Viewer::User { role, .. } => Some(*role),
         }
     }
 
-    /// Whether the viewer may read the whole body of an article of `access`: staff any,
-    /// readers up to their access, anonymous callers free ones.
+    /// Whether the viewer may read the whole body of an article of `access`: staff and
+    /// partners any, readers up to their access, anonymous callers free ones.
     pub fn may_read(&self, access: AccessLevel) -> bool {
         match self {
-            Viewer::User { .. } => true,
+            Viewer::User { .. } | Viewer::Partner => true,
             Viewer::Reader { access: own } => *own >= access,
             Viewer::Anonymous => access == AccessLevel::Free,
         }
@@ -63,6 +67,9 @@ impl Viewer {
         match self.role() {
             None if matches!(self, Viewer::Reader { .. }) => {
                 Err(Error::Forbidden(format!("readers may not {what}; sign in as staff")))
+            }
+            None if matches!(self, Viewer::Partner) => {
+                Err(Error::Forbidden(format!("partners may not {what}; sign in as staff")))
             }
             None => Err(Error::Unauthenticated(format!("sign in to {what}"))),
             Some(own) if own < role => {

@@ -6,6 +6,7 @@ mod feeds;
 mod graphiql;
 mod graphql;
 mod health;
+mod ninjs;
 pub mod persisted;
 mod request_id;
 pub mod shutdown;
@@ -30,6 +31,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::TokenService;
 use crate::domain::pipeline::Pipeline;
+use crate::domain::site::Site;
 use crate::graphql::Api;
 use crate::metrics::Metrics;
 
@@ -40,6 +42,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// Where every committed write announces what it changed.
     pub pipeline: Arc<Pipeline>,
+    /// The publication's public site, where every link handed out points.
+    pub site: Arc<Site>,
     pub metrics: Arc<Metrics>,
     pub cache: Arc<cache::ResponseCache>,
     pub persisted: Arc<persisted::PersistedQueries>,
@@ -67,6 +71,7 @@ pub fn router(state: AppState, limits: HttpLimits) -> Router {
         .route("/graphiql", get(graphiql::page))
         .route("/graphiql/assets/{name}", get(graphiql::asset))
         .route("/schema.graphql", get(graphql::sdl))
+        .route("/ninjs/articles/{id}", get(ninjs::article))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
