@@ -223,7 +223,7 @@ impl LeadImage {
         LeadImage {
             id: image.id,
             url: image.url.clone(),
-            media_type: media_type_of(&image.url),
+            media_type: images::media_type_of(&image.url),
             width: image.width,
             height: image.height,
             alt_text: image.alt_text.clone(),
@@ -238,21 +238,6 @@ impl LeadImage {
     pub fn credit_line(&self) -> Option<String> {
         self.credit.as_ref().map(Credit::credit_line).filter(|line| !line.is_empty())
     }
-}
-
-/// The media type an image's address names by its extension, when it names one.
-fn media_type_of(url: &str) -> Option<&'static str> {
-    let path = url.split(['?', '#']).next().unwrap_or_default();
-    let extension = path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase())?;
-    Some(match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "svg" => "image/svg+xml",
-        _ => return None,
-    })
 }
 
 /// The articles of a feed, newest first: those readers may see, of the scope.
@@ -816,9 +801,9 @@ mod tests {
 
     #[test]
     fn image_types_come_from_the_extension() {
-        assert_eq!(media_type_of("https://img.example.com/a.JPG?w=10"), Some("image/jpeg"));
-        assert_eq!(media_type_of("https://img.example.com/a.webp"), Some("image/webp"));
-        assert_eq!(media_type_of("https://img.example.com/photo"), None);
+        assert_eq!(images::media_type_of("https://img.example.com/a.JPG?w=10"), Some("image/jpeg"));
+        assert_eq!(images::media_type_of("https://img.example.com/a.webp"), Some("image/webp"));
+        assert_eq!(images::media_type_of("https://img.example.com/photo"), None);
     }
 
     fn feed_with_an_awkward_image() -> Feed {

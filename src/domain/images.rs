@@ -345,6 +345,21 @@ pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, id: i64, pipeline:
     Ok(())
 }
 
+/// The media type an image's address names by its extension, when it names one.
+pub fn media_type_of(url: &str) -> Option<&'static str> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let extension = path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase())?;
+    Some(match extension.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "svg" => "image/svg+xml",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,21 +177,6 @@ fn byline(contributors: &[Contributor]) -> Option<String> {
     }
 }
 
-/// The media type an image URL's extension names, when it names one.
-fn image_type(url: &str) -> Option<&'static str> {
-    let path = url.split(['?', '#']).next().unwrap_or(url);
-    let extension = path.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match extension.as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "svg" => "image/svg+xml",
-        _ => return None,
-    })
-}
-
 fn text(role: &str, value: &str) -> Value {
     json!({ "role": role, "contenttype": "text/plain", "value": value })
 }
@@ -206,7 +191,7 @@ fn picture(site: &Site, image: &image::Model, name: &str) -> Value {
     if let Some(height) = image.height {
         fields.insert("height".into(), json!(height));
     }
-    if let Some(media_type) = image_type(&image.url) {
+    if let Some(media_type) = images::media_type_of(&image.url) {
         fields.insert("contenttype".into(), json!(media_type));
     }
     let mut association = Map::new();
@@ -363,8 +348,8 @@ mod tests {
 
     #[test]
     fn image_types_come_from_the_extension() {
-        assert_eq!(image_type("https://images.example.com/a.JPG?w=100"), Some("image/jpeg"));
-        assert_eq!(image_type("https://images.example.com/a.webp#x"), Some("image/webp"));
-        assert_eq!(image_type("https://images.example.com/picture"), None);
+        assert_eq!(images::media_type_of("https://images.example.com/a.JPG?w=100"), Some("image/jpeg"));
+        assert_eq!(images::media_type_of("https://images.example.com/a.webp#x"), Some("image/webp"));
+        assert_eq!(images::media_type_of("https://images.example.com/picture"), None);
     }
 }
