@@ -1,5 +1,6 @@
 //! The background task that publishes scheduled articles when their time comes, notices
-//! image licences running out, and prunes rate-limit rows that no longer count.
+//! image licences running out, and prunes rate-limit rows that no longer count and old
+//! webhook deliveries.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,6 +55,9 @@ pub async fn run(db: DatabaseConnection, pipeline: Arc<Pipeline>, every: Duratio
             last_prune = tokio::time::Instant::now();
             if let Err(error) = abuse::prune(&db, now).await {
                 tracing::warn!(%error, "could not prune the rate limits");
+            }
+            if let Err(error) = webhooks::prune(&db, now).await {
+                tracing::warn!(%error, "could not prune the webhook deliveries");
             }
         }
     }

@@ -59,15 +59,37 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // An endpoint's deliveries in order, and its pending ones.
+        // The pending deliveries, each endpoint's in order: what senders look for.
         manager
             .create_index(
                 Index::create()
-                    .name("idx_webhook_deliveries_webhook")
+                    .name("idx_webhook_deliveries_pending")
+                    .table("webhook_deliveries")
+                    .col("status")
+                    .col("webhook_id")
+                    .col("id")
+                    .to_owned(),
+            )
+            .await?;
+        // An endpoint's log, newest first.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_webhook_deliveries_log")
                     .table("webhook_deliveries")
                     .col("webhook_id")
-                    .col("status")
+                    .col("created_at")
                     .col("id")
+                    .to_owned(),
+            )
+            .await?;
+        // What is old enough to be pruned.
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_webhook_deliveries_created")
+                    .table("webhook_deliveries")
+                    .col("created_at")
                     .to_owned(),
             )
             .await?;

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entity::user::Role;
 use newsroom::webhook_sender::Sender;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 
 use crate::common::TestApp;
@@ -238,7 +238,7 @@ fn docs_check_verifies(secret: &str, request: &Received) -> bool {
 }
 
 async fn a_failing_receiver_gets_the_same_message_until_it_takes_it(app: TestApp) {
-    let receiver = Receiver::start(&[Reply::Status(500), Reply::Status(503), Reply::Status(200)]).await;
+    let receiver = Receiver::start(&[Reply::Status(500), Reply::Status(500), Reply::Status(200)]).await;
     let server = sending(&app).await;
     let (_, admin) = server.staff(Role::Admin).await;
     let (_, editor) = server.staff(Role::Editor).await;
@@ -510,3 +510,32 @@ mod a_delivery_survives_a_killed_server {
         super::a_delivery_survives_a_killed_server(database.expect("NEWSROOM_TEST_POSTGRES_URL is set")).await
     }
 }
+
+async fn the_log_keeps_a_month_and_every_pending_delivery(app: TestApp) {
+    let (_, admin) = app.staff(Role::Admin).await;
+    let (id, _) = subscribe(&app, &admin, "https://hooks.example.com/newsroom", &["CONTENT_CHANGED"]).await;
+    let (_, editor) = app.staff(Role::Editor).await;
+    for slug in ["world", "europe", "africa"] {
+        create_section(&app, &editor, slug, None).await;
+    }
+    let rows = entity::webhook_delivery::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    let long_ago = newsroom::domain::now() - chrono::Duration::days(31);
+    let aged = |row: &entity::webhook_delivery::Model, status| entity::webhook_delivery::ActiveModel {
+        id: Set(row.id),
+        status: Set(status),
+        created_at: Set(long_ago),
+        ..Default::default()
+    };
+    use entity::webhook_delivery::DeliveryStatus::{Delivered, Failed, Pending};
+    for (row, status) in rows.iter().zip([Delivered, Failed, Pending]) {
+        aged(row, status).update(&app.db).await.unwrap();
+    }
+    let pruned = newsroom::domain::webhooks::prune(&app.db, newsroom::domain::now()).await.unwrap();
+    assert_eq!(pruned, 2);
+    let log = app.query_as(&admin, LOG, json!({})).await;
+    assert_eq!(log["webhooks"][0]["id"], id);
+    assert_eq!(log["webhooks"][0]["deliveries"]["nodes"][0]["status"], "PENDING", "{log}");
+    assert_eq!(log["webhooks"][0]["deliveries"]["totalCount"], 1);
+}
+on_both!(the_log_keeps_a_month_and_every_pending_delivery);
