@@ -39,6 +39,12 @@ pub fn schema_type(kind: ArticleKind) -> &'static str {
     }
 }
 
+/// Whether the kind's type is `NewsArticle` or one of its subtypes, which alone take a
+/// `dateline`: a live blog is a `BlogPosting`, sponsored content an `Article`.
+fn is_news_article(kind: ArticleKind) -> bool {
+    !matches!(kind, ArticleKind::Live | ArticleKind::Sponsored)
+}
+
 /// Longest headline search engines show; a longer one is cut at a word.
 const MAX_HEADLINE_CHARS: usize = 110;
 
@@ -59,14 +65,20 @@ pub fn credit_text(image: &image::Model) -> Option<String> {
     Some(credit.credit_line()).filter(|line| !line.is_empty())
 }
 
+/// A length in pixels, as schema.org types `width` and `height` (a `QuantitativeValue` or a
+/// `Distance`, never a bare number): the unit is UN/CEFACT's `E37`, the pixel.
+fn pixels(count: i32) -> Value {
+    json!({ "@type": "QuantitativeValue", "value": count, "unitCode": "E37" })
+}
+
 fn image_object(image: &image::Model) -> Value {
     let mut object = json!({ "@type": "ImageObject", "url": image.url, "contentUrl": image.url });
     let fields = object.as_object_mut().expect("an object");
     if let Some(width) = image.width {
-        fields.insert("width".into(), json!(width));
+        fields.insert("width".into(), pixels(width));
     }
     if let Some(height) = image.height {
-        fields.insert("height".into(), json!(height));
+        fields.insert("height".into(), pixels(height));
     }
     if let Some(caption) = &image.caption {
         fields.insert("caption".into(), json!(caption));
@@ -124,7 +136,7 @@ pub fn of_article(page: &ArticlePage<'_>) -> Value {
         let keywords: Vec<&str> = page.tags.iter().map(|t| t.name.as_str()).collect();
         fields.insert("keywords".into(), json!(keywords));
     }
-    if let Some(dateline) = &article.dateline {
+    if let Some(dateline) = article.dateline.as_ref().filter(|_| is_news_article(article.kind)) {
         fields.insert("dateline".into(), json!(dateline));
     }
     let others: Vec<Value> = page
