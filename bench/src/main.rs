@@ -239,7 +239,7 @@ async fn run(args: Args) -> Result<(), String> {
     if args.against.is_some() {
         return Ok(());
     }
-    let results = Results {
+    let mut results = Results {
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         commit: commit(),
         machine: machine(),
@@ -258,7 +258,6 @@ async fn run(args: Args) -> Result<(), String> {
         (args.markdown.clone(), args.json.clone())
     };
     let soak = if args.smoke { None } else { soak::recorded(&args.soak_json)? };
-    let mut results = results;
     if !args.smoke && args.only.is_empty() && results.peer.is_none() && args.json.exists() {
         // A full run without `--peer` keeps the comparison recorded before (it has its own date).
         results.peer = read_json::<Results>(&args.json)?.peer;
