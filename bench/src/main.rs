@@ -69,7 +69,8 @@ struct Args {
     /// Measure only these scenarios (comma-separated), the page scenarios with the response
     /// cache off, and write the figures to the work directory instead of the report: for
     /// trying a change. `breaking_news_elsewhere`, `breaking_news_live` and `propagation`
-    /// run on PostgreSQL only, with the response cache on.
+    /// run on PostgreSQL only, with the response cache on; `peer` is the comparison of
+    /// `--peer` alone.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// A second server binary to compare with `--server`: with `--only`, both run the
@@ -311,11 +312,14 @@ fn wanted(args: &Args) -> Result<(bool, bool), String> {
         return Ok((true, args.postgres_url.is_some()));
     }
     let is_freshness = |name: &String| freshness::SCENARIOS.contains(&name.as_str());
-    if let Some(unknown) =
-        args.only.iter().find(|name| !is_freshness(name) && !workload::SCENARIOS.contains(&name.as_str()))
-    {
-        let known = [&workload::SCENARIOS[..], &freshness::SCENARIOS[..]].concat().join(", ");
+    let is_page = |name: &String| workload::SCENARIOS.contains(&name.as_str());
+    let is_peer = |name: &String| name == "peer";
+    if let Some(unknown) = args.only.iter().find(|name| !is_freshness(name) && !is_page(name) && !is_peer(name)) {
+        let known = [&workload::SCENARIOS[..], &freshness::SCENARIOS[..], &["peer"]].concat().join(", ");
         return Err(format!("--only: no scenario {unknown} (there are {known})"));
+    }
+    if args.only.iter().any(is_peer) && args.peer.is_none() {
+        return Err("--only peer measures the server of --peer: give --peer".into());
     }
     let freshness_wanted = args.only.iter().any(is_freshness);
     if freshness_wanted && args.postgres_url.is_none() {
@@ -324,7 +328,7 @@ fn wanted(args: &Args) -> Result<(bool, bool), String> {
     if freshness_wanted && args.against.is_some() {
         return Err("--against compares the page scenarios only".into());
     }
-    Ok((!args.only.iter().all(is_freshness), freshness_wanted))
+    Ok((args.only.iter().any(is_page), freshness_wanted))
 }
 
 /// Measures `--server` and `against` in turns on one database and prints the median
