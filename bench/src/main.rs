@@ -9,9 +9,13 @@
 //! through one server process shows through another (see [`freshness`]).
 //!
 //! `--soak` runs mixed reads and writes for minutes instead (see [`soak`]).
+//!
+//! `--peer postgraphile` also measures PostGraphile on the same PostgreSQL tables, in
+//! turns with newsroom (see [`peer`]).
 
 mod freshness;
 mod load;
+mod peer;
 mod report;
 mod server;
 mod soak;
@@ -65,7 +69,8 @@ struct Args {
     /// Measure only these scenarios (comma-separated), the page scenarios with the response
     /// cache off, and write the figures to the work directory instead of the report: for
     /// trying a change. `breaking_news_elsewhere`, `breaking_news_live` and `propagation`
-    /// run on PostgreSQL only, with the response cache on.
+    /// run on PostgreSQL only, with the response cache on; `peer` is the comparison of
+    /// `--peer` alone.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// A second server binary to compare with `--server`: with `--only`, both run the
@@ -98,6 +103,12 @@ struct Args {
     /// The soak's figures, for machines; the report shows them when the file is there.
     #[arg(long, default_value = "bench/soak.json")]
     soak_json: PathBuf,
+    /// Also measure this server on the PostgreSQL database after the import, in turns with
+    /// newsroom (response cache off): `article_page` and `section_front`, two rounds each.
+    /// With `--only`, its figures also go into `--json` and the report, beside the last full
+    /// run's.
+    #[arg(long, value_enum, requires = "postgres_url", conflicts_with_all = ["against", "soak"])]
+    peer: Option<peer::Peer>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -114,6 +125,9 @@ pub struct Results {
     /// Reads under writes and between processes, on PostgreSQL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freshness: Option<freshness::Freshness>,
+    /// Newsroom against another server on the same PostgreSQL tables (`--peer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<peer::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -187,6 +201,7 @@ async fn run(args: Args) -> Result<(), String> {
     let (data, generate_seconds) = dataset(&args, &shape)?;
     let mut databases = Vec::new();
     let mut freshness = None;
+    let mut against_peer = None;
     for (name, url) in databases_to_measure(&args).await? {
         let postgres = name == "postgres";
         if !pages_wanted && !postgres {
@@ -217,12 +232,15 @@ async fn run(args: Args) -> Result<(), String> {
             eprintln!("reads under writes, response cache on:");
             freshness = Some(freshness::run(&args, &url, seconds, warmup).await?);
         }
+        if let (true, Some(peer)) = (postgres, args.peer) {
+            against_peer = Some(peer::compare(&args, peer, &url, seconds, warmup).await?);
+        }
         databases.push(DatabaseRun { database: name, import_seconds, phases });
     }
     if args.against.is_some() {
         return Ok(());
     }
-    let results = Results {
+    let mut results = Results {
         date: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
         commit: commit(),
         machine: machine(),
@@ -233,6 +251,7 @@ async fn run(args: Args) -> Result<(), String> {
         dataset: Dataset { shape, generate_seconds },
         databases,
         freshness,
+        peer: against_peer,
     };
     let (markdown, json) = if args.smoke || !args.only.is_empty() {
         (args.work_dir.join("BENCHMARKS.md"), args.work_dir.join("results.json"))
@@ -240,9 +259,29 @@ async fn run(args: Args) -> Result<(), String> {
         (args.markdown.clone(), args.json.clone())
     };
     let soak = if args.smoke { None } else { soak::recorded(&args.soak_json)? };
+    if !args.smoke && args.only.is_empty() && results.peer.is_none() && args.json.exists() {
+        // A full run without `--peer` keeps the comparison recorded before (it has its own date).
+        results.peer = read_json::<Results>(&args.json)?.peer;
+    }
     write(&json, &serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
     write(&markdown, &report::markdown(&results, soak.as_ref()))?;
     eprintln!("wrote {} and {}", markdown.display(), json.display());
+    let succeeded = |comparison: &&peer::Comparison| comparison.failures().is_empty();
+    if let (false, false, Some(comparison)) =
+        (args.smoke, args.only.is_empty(), results.peer.as_ref().filter(succeeded))
+    {
+        // `--only` with `--peer`: the comparison goes beside the last full run's figures.
+        let mut recorded: Results = read_json(&args.json)?;
+        recorded.peer = Some(comparison.clone());
+        write(&args.json, &serde_json::to_string_pretty(&recorded).map_err(|e| e.to_string())?)?;
+        write(&args.markdown, &report::markdown(&recorded, soak::recorded(&args.soak_json)?.as_ref()))?;
+        eprintln!(
+            "wrote the comparison with {} into {} and {}",
+            comparison.peer,
+            args.markdown.display(),
+            args.json.display()
+        );
+    }
     let failed: Vec<String> = results
         .databases
         .iter()
@@ -261,6 +300,7 @@ async fn run(args: Args) -> Result<(), String> {
             )
         })
         .chain(results.freshness.iter().flat_map(freshness::Freshness::failures))
+        .chain(results.peer.iter().flat_map(peer::Comparison::failures))
         .collect();
     if failed.is_empty() { Ok(()) } else { Err(format!("requests failed:\n{}", failed.join("\n"))) }
 }
@@ -272,11 +312,14 @@ fn wanted(args: &Args) -> Result<(bool, bool), String> {
         return Ok((true, args.postgres_url.is_some()));
     }
     let is_freshness = |name: &String| freshness::SCENARIOS.contains(&name.as_str());
-    if let Some(unknown) =
-        args.only.iter().find(|name| !is_freshness(name) && !workload::SCENARIOS.contains(&name.as_str()))
-    {
-        let known = [&workload::SCENARIOS[..], &freshness::SCENARIOS[..]].concat().join(", ");
+    let is_page = |name: &String| workload::SCENARIOS.contains(&name.as_str());
+    let is_peer = |name: &String| name == "peer";
+    if let Some(unknown) = args.only.iter().find(|name| !is_freshness(name) && !is_page(name) && !is_peer(name)) {
+        let known = [&workload::SCENARIOS[..], &freshness::SCENARIOS[..], &["peer"]].concat().join(", ");
         return Err(format!("--only: no scenario {unknown} (there are {known})"));
+    }
+    if args.only.iter().any(is_peer) && args.peer.is_none() {
+        return Err("--only peer measures the server of --peer: give --peer".into());
     }
     let freshness_wanted = args.only.iter().any(is_freshness);
     if freshness_wanted && args.postgres_url.is_none() {
@@ -285,7 +328,7 @@ fn wanted(args: &Args) -> Result<(bool, bool), String> {
     if freshness_wanted && args.against.is_some() {
         return Err("--against compares the page scenarios only".into());
     }
-    Ok((!args.only.iter().all(is_freshness), freshness_wanted))
+    Ok((args.only.iter().any(is_page), freshness_wanted))
 }
 
 /// Measures `--server` and `against` in turns on one database and prints the median

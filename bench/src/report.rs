@@ -71,6 +71,7 @@ pub fn markdown(results: &Results, soak: Option<&Soak>) -> String {
         database(&mut out, run);
     }
     under_writes(&mut out, results);
+    against_peer(&mut out, results);
     bars(&mut out, results);
     if !results.smoke {
         out.push_str(ANALYSIS);
@@ -200,6 +201,101 @@ fn bars(out: &mut String, results: &Results) {
     }
     for verdict in results.freshness.iter().flat_map(Freshness::verdicts) {
         row(verdict.bar, "postgres", verdict.measured, verdict.met);
+    }
+    let _ = writeln!(out);
+}
+
+/// Answer bodies of the two servers must be this close in size for the comparison to hold.
+const PEER_BODY_TOLERANCE: f64 = 0.10;
+
+/// The section comparing newsroom with another server on the same PostgreSQL tables.
+fn against_peer(out: &mut String, results: &Results) {
+    let _ = writeln!(
+        out,
+        "## Against PostGraphile
+"
+    );
+    let Some(c) = &results.peer else {
+        let _ = writeln!(
+            out,
+            "Not measured in this run (`bench/run --peer postgraphile`).
+"
+        );
+        return;
+    };
+    let rounds = c.runs.iter().map(|r| r.round).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{} (`bench/peer`, installed with `npm ci` from its lock file; default options, \
+         `NODE_ENV=production`) serving the PostgreSQL tables newsroom reads, newsroom with its \
+         response cache off. Measured {} at commit `{}`{}, on the dataset of {} articles and {} \
+         comments: each server in turn (newsroom, then the peer, {rounds} rounds), each scenario \
+         {} s to warm up and {} s measured, {} connections, every request a `POST /graphql`. \
+         PostGraphile's documents (`bench/src/peer.rs`) ask, in its inferred names, for what \
+         newsroom's `article_page` and `section_front` ask for, on the same article and section. \
+         Ratios are newsroom's figure over PostGraphile's in the same round, lowest to highest: \
+         above 1 is more requests a second for newsroom, below 1 lower latency.\n",
+        c.peer,
+        c.date,
+        c.commit,
+        if c.smoke { " (smoke run: not a measurement)" } else { "" },
+        c.dataset.articles,
+        c.dataset.comments,
+        c.warmup_seconds,
+        c.seconds,
+        c.connections,
+    );
+    let _ = writeln!(out, "| scenario | round | server | req/s | p50 ms | p99 ms | errors | body bytes |");
+    let _ = writeln!(out, "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+    let mut scenarios: Vec<&str> = Vec::new();
+    for run in &c.runs {
+        if !scenarios.contains(&run.scenario.as_str()) {
+            scenarios.push(&run.scenario);
+        }
+    }
+    for scenario in &scenarios {
+        for r in c.runs.iter().filter(|r| r.scenario == *scenario) {
+            let o = &r.outcome;
+            let server = if r.server == "peer" { c.peer.as_str() } else { "newsroom" };
+            let _ = writeln!(
+                out,
+                "| {scenario} | {} | {server} | {:.0} | {:.2} | {:.2} | {} | {} |",
+                r.round, o.requests_per_second, o.p50_ms, o.p99_ms, o.errors, o.response_bytes
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n| scenario | req/s, ours / peer | p50 | p99 | body bytes | bodies within {:.0}% |",
+        PEER_BODY_TOLERANCE * 100.0
+    );
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | --- |");
+    for scenario in &scenarios {
+        let pairs: Vec<_> = (1..=rounds)
+            .filter_map(|round| {
+                let of = |server: &str| {
+                    c.runs.iter().find(|r| r.round == round && r.server == server && r.scenario == *scenario)
+                };
+                Some((&of("newsroom")?.outcome, &of("peer")?.outcome))
+            })
+            .collect();
+        let range = |figure: fn(&crate::load::Outcome) -> f64| {
+            let ratios = pairs.iter().map(|(ours, theirs)| figure(ours) / figure(theirs));
+            let (low, high) = ratios.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(x), h.max(x)));
+            if pairs.is_empty() { "-".to_owned() } else { format!("{low:.2}-{high:.2}") }
+        };
+        let bodies = pairs.iter().all(|(ours, theirs)| {
+            (ours.response_bytes as f64 / theirs.response_bytes as f64 - 1.0).abs() <= PEER_BODY_TOLERANCE
+        });
+        let _ = writeln!(
+            out,
+            "| {scenario} | {} | {} | {} | {} | {} |",
+            range(|o| o.requests_per_second),
+            range(|o| o.p50_ms),
+            range(|o| o.p99_ms),
+            range(|o| o.response_bytes as f64),
+            if bodies { "yes" } else { "**no**" }
+        );
     }
     let _ = writeln!(out);
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::load::{self, Call};
 
-const ARTICLE_PAGE: &str = r#"query ArticlePage($slug: String!) {
+pub const ARTICLE_PAGE: &str = r#"query ArticlePage($slug: String!) {
   article(slug: $slug) {
     id headline standfirst publishedAt readingTimeMinutes
     section { name path breadcrumbs { name slug } }
@@ -27,7 +27,7 @@ const ARTICLE_PAGE: &str = r#"query ArticlePage($slug: String!) {
   }
 }"#;
 
-const SECTION_FRONT: &str = r#"query SectionFront($slug: String!, $after: String) {
+pub const SECTION_FRONT: &str = r#"query SectionFront($slug: String!, $after: String) {
   section(slug: $slug) {
     name path
     articles(first: 20, after: $after) {
@@ -87,7 +87,7 @@ pub const SOAK_MIX: [(&str, u32); 6] = [
 pub const SCENARIOS: [&str; 5] = ["article_page", "section_front", "deep_page", "home", "add_comment"];
 
 /// The section whose front the benchmark reads: the dataset's largest.
-const SECTION: &str = "news";
+pub const SECTION: &str = "news";
 /// The page of the section front `deep_page` reads: the 200th, or the 5th in a smoke run.
 pub fn deep_page(smoke: bool) -> usize {
     if smoke { 5 } else { 200 }
