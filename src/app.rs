@@ -74,9 +74,21 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
     crate::domain::validate::web_url("NEWSROOM_NEWSLETTER_URL", &config.newsletter_url)
         .map_err(|e| StartError::Setting(e.to_string()))?;
     let pipeline = Arc::new(Pipeline::default());
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+    let on_postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    if on_postgres {
         // Before the first request: what it keeps must hear the other servers' changes.
         crate::domain::relay::start(&pipeline, db.get_postgres_connection_pool(), metrics.relay.clone()).await;
+    }
+    let replicas = Arc::new(read_replicas(config)?);
+    if !replicas.is_empty() {
+        if !on_postgres {
+            return Err(StartError::Setting(
+                "NEWSROOM_DATABASE_READ_URLS needs DATABASE_URL on PostgreSQL: replicas of a SQLite file do not exist"
+                    .into(),
+            ));
+        }
+        crate::replicas::ReadReplicas::watch(&replicas, db.get_postgres_connection_pool(), &pipeline);
+        metrics.watch_replicas(replicas.clone());
     }
     let site = Arc::new(config.site());
     let allowance = Allowance { per_minute: config.comment_limit_per_minute, per_hour: config.comment_limit_per_hour };
@@ -94,6 +106,7 @@ pub async fn state(mut db: DatabaseConnection, config: &Config) -> Result<AppSta
         site: site.clone(),
         webhook_reach: config.webhook_reach(),
         feed_full_text: config.feed_full_text,
+        replicas,
     };
     let limits = Limits {
         max_depth: config.max_depth,
@@ -143,6 +156,18 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
         sqlite_synchronous: config.sqlite_synchronous,
     };
     Ok(crate::db::connect_with(&config.database_url, config.pool_size(), tuning).await?)
+}
+
+/// The pools of the configured read replicas (none opened yet).
+fn read_replicas(config: &Config) -> Result<crate::replicas::ReadReplicas, StartError> {
+    let urls: Vec<String> =
+        config.database_read_urls.iter().map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()).collect();
+    Ok(crate::replicas::ReadReplicas::connect(
+        &urls,
+        config.pool_size(),
+        config.db_statement_timeout,
+        config.replica_max_lag,
+    )?)
 }
 
 /// Connects, migrates unless told not to, and returns the router with its state.

@@ -21,6 +21,18 @@ pub struct Config {
     #[arg(long, env = "NEWSROOM_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSynchronous::Normal, global = true)]
     pub sqlite_synchronous: SqliteSynchronous,
 
+    /// PostgreSQL read replicas (streaming standbys of DATABASE_URL), comma-separated.
+    /// Anonymous, reader and partner queries read from one of them; mutations, staff and
+    /// preview reads use DATABASE_URL. A replica that has not replayed a change this
+    /// server has heard of is not read from until it has; one that is down or lags more
+    /// than NEWSROOM_REPLICA_MAX_LAG is left out until it is back.
+    #[arg(long, env = "NEWSROOM_DATABASE_READ_URLS", value_delimiter = ',', hide_env_values = true, global = true)]
+    pub database_read_urls: Vec<String>,
+
+    /// How far a read replica may fall behind the primary before it is left out.
+    #[arg(long, env = "NEWSROOM_REPLICA_MAX_LAG", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub replica_max_lag: Duration,
+
     /// Most database connections the server opens. Unset: twice the machine's cores.
     #[arg(long, env = "NEWSROOM_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
@@ -372,6 +384,8 @@ impl Config {
         Config {
             database_url: database_url.into(),
             sqlite_synchronous: SqliteSynchronous::Normal,
+            database_read_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(5),
             db_max_connections: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             jwt_secret: None,

@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod mailer;
 pub mod metrics;
+pub mod replicas;
 pub mod scheduler;
 pub mod transfer;
 pub mod webhook_sender;

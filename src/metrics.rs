@@ -17,6 +17,7 @@ use prometheus_client::registry::Registry;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 
 use crate::domain::relay::RelayCounters;
+use crate::replicas::ReadReplicas;
 
 pub struct Metrics {
     registry: Registry,
@@ -118,6 +119,13 @@ impl Metrics {
     /// Reports the use of `db`'s connection pool at each scrape.
     pub fn watch_pool(&mut self, db: DatabaseConnection) {
         self.registry.register_collector(Box::new(PoolUse(db)));
+    }
+
+    /// Reports where queries read and how the read replicas fare at each scrape.
+    pub fn watch_replicas(&mut self, replicas: Arc<ReadReplicas>) {
+        if !replicas.is_empty() {
+            self.registry.register_collector(Box::new(ReplicaUse(replicas)));
+        }
     }
 
     /// Everything counted so far, in the text exposition format.
@@ -354,6 +362,54 @@ impl Collector for PoolUse {
             MetricType::Gauge,
         )?;
         ConstGauge::new(i64::from(max)).encode(max_connections)?;
+        Ok(())
+    }
+}
+
+/// The read replicas, labelled by their place in NEWSROOM_DATABASE_READ_URLS from 1 (a
+/// URL may hold a password).
+#[derive(Debug)]
+struct ReplicaUse(Arc<ReadReplicas>);
+
+impl Collector for ReplicaUse {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let members = self.0.members();
+        let labels: Vec<String> = (1..=members.len()).map(|n| n.to_string()).collect();
+        let mut reads = encoder.encode_descriptor(
+            "replica_reads",
+            "Queries that read from a replica (by its place in NEWSROOM_DATABASE_READ_URLS)",
+            None,
+            MetricType::Counter,
+        )?;
+        for (replica, label) in members.iter().zip(&labels) {
+            ConstCounter::new(replica.reads.get()).encode(reads.encode_family(&[("replica", label.as_str())])?)?;
+        }
+        let primary = encoder.encode_descriptor(
+            "replica_primary_reads",
+            "Queries a replica could have answered that read from the primary: none was usable or caught up",
+            None,
+            MetricType::Counter,
+        )?;
+        ConstCounter::new(self.0.primary_reads.get()).encode(primary)?;
+        let mut usable = encoder.encode_descriptor(
+            "replica_usable",
+            "1 while a replica answers and lags less than NEWSROOM_REPLICA_MAX_LAG, else 0",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (replica, label) in members.iter().zip(&labels) {
+            ConstGauge::new(i64::from(replica.is_usable()))
+                .encode(usable.encode_family(&[("replica", label.as_str())])?)?;
+        }
+        let mut lag = encoder.encode_descriptor(
+            "replica_lag_seconds",
+            "How long ago the primary first had a position the replica has not replayed",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (replica, label) in members.iter().zip(&labels) {
+            ConstGauge::new(replica.lag().as_secs_f64()).encode(lag.encode_family(&[("replica", label.as_str())])?)?;
+        }
         Ok(())
     }
 }

@@ -6,10 +6,12 @@
 //!   the writer's next read shows its write;
 //! - the live subscriptions and anything else that follows [`Pipeline::subscribe`];
 //! - the other servers on the same PostgreSQL database, through the relay
-//!   ([`super::relay`]), which hands their changes back in with [`Pipeline::receive`].
+//!   ([`super::relay`]), which hands their changes back in with [`Pipeline::receive`];
+//! - the choice of a read replica: a replica answers only once it has replayed the
+//!   primary's write-ahead log past every change heard ([`WalFloor`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -97,6 +99,61 @@ impl TagClock {
     }
 }
 
+/// How far into the primary's write-ahead log a read replica must have replayed to show
+/// every change this server has heard of: a position (a PostgreSQL LSN, as bytes from
+/// `0/0`) after the commit of each. A change heard without its position (this server's
+/// own, or one relayed without it) leaves the floor unknown, and no replica may answer,
+/// until [`place`](Self::place) is given a position read from the primary after it was
+/// heard.
+#[derive(Debug, Default)]
+pub struct WalFloor(Mutex<Floor>);
+
+#[derive(Debug, Default)]
+struct Floor {
+    position: u64,
+    /// Counts the changes heard without a position.
+    unplaced: u64,
+    /// The count of those covered by a position since.
+    placed: u64,
+}
+
+impl WalFloor {
+    /// The position a replica must have replayed, or `None` while a change's is unknown.
+    pub fn required(&self) -> Option<u64> {
+        let floor = self.lock();
+        (floor.placed == floor.unplaced).then_some(floor.position)
+    }
+
+    /// Counts a change heard; call it before the change reaches the [`TagClock`], so that a
+    /// read stamped after the change cannot have chosen a replica by the floor before it.
+    fn heard(&self, position: Option<u64>) {
+        let mut floor = self.lock();
+        match position {
+            Some(position) => floor.position = floor.position.max(position),
+            None => floor.unplaced += 1,
+        }
+    }
+
+    /// What to hand [`place`](Self::place) with a position read after this call.
+    pub fn unplaced(&self) -> u64 {
+        self.lock().unplaced
+    }
+
+    /// `position`, the primary's read after [`unplaced`](Self::unplaced) answered
+    /// `unplaced`, is past the commit of every change heard until then.
+    pub fn place(&self, unplaced: u64, position: u64) {
+        let mut floor = self.lock();
+        floor.position = floor.position.max(position);
+        floor.placed = floor.placed.max(unplaced);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Floor> {
+        // The floor is a few integers, consistent after every statement: a panic elsewhere
+        // while it was held leaves nothing half-done.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// The slots of `tags`, each once: what an answer keeps to ask the clock about itself.
 pub fn slots_of(tags: &[Tag]) -> Vec<u32> {
     let mut slots: Vec<u32> = tags.iter().map(|tag| slot(*tag)).collect();
@@ -107,6 +164,7 @@ pub fn slots_of(tags: &[Tag]) -> Vec<u32> {
 
 pub struct Pipeline {
     clock: TagClock,
+    wal: WalFloor,
     subscribers: broadcast::Sender<Arc<Change>>,
     /// Where this server's own changes go to reach the other servers, when a relay runs.
     relay: OnceLock<mpsc::UnboundedSender<Arc<Change>>>,
@@ -128,6 +186,7 @@ impl Pipeline {
     pub fn new(backlog: usize) -> Pipeline {
         Pipeline {
             clock: TagClock::default(),
+            wal: WalFloor::default(),
             subscribers: broadcast::channel(backlog.max(1)).0,
             relay: OnceLock::new(),
             heard: watch::Sender::new(0),
@@ -148,6 +207,7 @@ impl Pipeline {
             return;
         }
         let change = Arc::new(change);
+        self.wal.heard(None);
         self.clock.changed(&change.tags);
         if let Some(relay) = self.relay.get() {
             let _ = relay.send(change.clone());
@@ -157,8 +217,10 @@ impl Pipeline {
         self.heard.send_modify(|count| *count += 1);
     }
 
-    /// Hands in a change another server committed.
-    pub fn receive(&self, change: Change) {
+    /// Hands in a change another server committed, with the primary's write-ahead log
+    /// position after its commit when the notice carried one.
+    pub fn receive(&self, change: Change, wal: Option<u64>) {
+        self.wal.heard(wal);
         self.clock.changed(&change.tags);
         let _ = self.subscribers.send(Arc::new(change));
         self.heard.send_modify(|count| *count += 1);
@@ -174,6 +236,7 @@ impl Pipeline {
     /// Changes made elsewhere are heard again; everything kept before is outdated, since
     /// what changed meanwhile is not known.
     pub fn heard_again(&self) {
+        self.wal.heard(None);
         self.clock.changed(&[Tag::All]);
         self.clock.set_blind(false);
         let _ = self.subscribers.send(Arc::new(Change::everything()));
@@ -186,6 +249,10 @@ impl Pipeline {
 
     pub fn clock(&self) -> &TagClock {
         &self.clock
+    }
+
+    pub fn wal(&self) -> &WalFloor {
+        &self.wal
     }
 
     /// The changes published or received from now on. A subscriber that falls further
@@ -264,6 +331,28 @@ mod tests {
     }
 
     #[test]
+    fn the_wal_floor_is_unknown_from_a_change_heard_without_position_until_placed_after_it() {
+        let pipeline = Pipeline::default();
+        assert_eq!(pipeline.wal().required(), Some(0));
+        pipeline.receive(change(1), Some(500));
+        assert_eq!(pipeline.wal().required(), Some(500), "a relayed change carries its position");
+        pipeline.receive(change(2), Some(300));
+        assert_eq!(pipeline.wal().required(), Some(500), "the floor never goes back");
+
+        let before_own_write = pipeline.wal().unplaced();
+        pipeline.publish(change(3));
+        assert_eq!(pipeline.wal().required(), None, "this server's own change has no position yet");
+        pipeline.wal().place(before_own_write, 900);
+        assert_eq!(pipeline.wal().required(), None, "a position read before the change does not cover it");
+        let after = pipeline.wal().unplaced();
+        pipeline.publish(change(4));
+        pipeline.wal().place(after, 1_000);
+        assert_eq!(pipeline.wal().required(), None, "nor one read before the second change");
+        pipeline.wal().place(pipeline.wal().unplaced(), 1_100);
+        assert_eq!(pipeline.wal().required(), Some(1_100));
+    }
+
+    #[test]
     fn an_answer_stays_current_until_one_of_its_tags_changes() {
         let pipeline = Pipeline::default();
         let read = slots_of(&[Tag::Article(1), Tag::Sections]);
@@ -274,7 +363,7 @@ mod tests {
         assert!(!pipeline.clock().unchanged_since(since, &read));
         let later = pipeline.clock().now();
         assert!(pipeline.clock().unchanged_since(later, &read), "read again after the change, it is current");
-        pipeline.receive(Change::everything());
+        pipeline.receive(Change::everything(), None);
         assert!(!pipeline.clock().unchanged_since(later, &read), "everything changed");
     }
 

@@ -10,6 +10,10 @@
 //!
 //! Mutations read through the pool, statement by statement: each of their steps may
 //! change what the next one reads, and they begin transactions of their own.
+//!
+//! A query may read from a read replica, with the primary to fall back on: a replica
+//! that cannot begin the request's transaction (it went down since it was last asked)
+//! is reported, and the request reads from the primary instead.
 
 use std::sync::Arc;
 
@@ -24,26 +28,51 @@ pub struct RequestConnection {
     pool: DatabaseConnection,
     /// `None`: each statement takes a connection of the pool.
     shared: Option<OnceCell<Arc<DatabaseTransaction>>>,
+    fallback: Option<Fallback>,
+}
+
+/// The primary behind a replica, and what to do when the replica fails.
+pub struct Fallback {
+    pub primary: DatabaseConnection,
+    pub replica_failed: Box<dyn Fn() + Send + Sync>,
 }
 
 impl RequestConnection {
     /// One connection for all the request's reads.
     pub fn shared(pool: DatabaseConnection) -> Arc<RequestConnection> {
-        Arc::new(RequestConnection { pool, shared: Some(OnceCell::new()) })
+        Arc::new(RequestConnection { pool, shared: Some(OnceCell::new()), fallback: None })
+    }
+
+    /// One connection of the replica `replica` for all the request's reads, or of the
+    /// primary if the replica fails to begin.
+    pub fn shared_on_replica(replica: DatabaseConnection, fallback: Fallback) -> Arc<RequestConnection> {
+        Arc::new(RequestConnection { pool: replica, shared: Some(OnceCell::new()), fallback: Some(fallback) })
     }
 
     /// A connection of the pool for each statement.
     pub fn per_statement(pool: DatabaseConnection) -> Arc<RequestConnection> {
-        Arc::new(RequestConnection { pool, shared: None })
+        Arc::new(RequestConnection { pool, shared: None, fallback: None })
     }
 
     pub async fn reader(&self) -> Result<Reader, DbErr> {
         match &self.shared {
             None => Ok(Reader::Pool(self.pool.clone())),
             Some(cell) => {
-                let transaction = cell.get_or_try_init(|| async { self.pool.begin().await.map(Arc::new) }).await?;
+                let transaction = cell.get_or_try_init(|| self.begin()).await?;
                 Ok(Reader::Shared(transaction.clone()))
             }
+        }
+    }
+
+    async fn begin(&self) -> Result<Arc<DatabaseTransaction>, DbErr> {
+        match (self.pool.begin().await, &self.fallback) {
+            (Ok(transaction), _) => Ok(Arc::new(transaction)),
+            (Err(error), Some(fallback)) => {
+                tracing::warn!(%error, "a read replica failed to begin a query's reads: read from the primary");
+                (fallback.replica_failed)();
+                fallback.primary.begin().await.map(Arc::new)
+            }
+            (Err(error), None) => Err(error),
         }
     }
 }

@@ -55,6 +55,11 @@ struct Notice {
     events: Vec<Event>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     heartbeat: bool,
+    /// The primary's write-ahead log position (bytes from `0/0`) when the notice was sent,
+    /// after the change's commit: read replicas must have replayed this far to show it.
+    /// Added by the statement that sends the notice.
+    #[serde(default, skip_serializing)]
+    wal: Option<u64>,
 }
 
 impl Notice {
@@ -71,7 +76,8 @@ fn payload(notice: &Notice) -> String {
 /// The payloads that carry `change` from `from`, each at most [`MAX_PAYLOAD`] bytes.
 fn payloads(from: &str, change: &Change) -> Vec<String> {
     let mut tags = change.tags.iter().map(Tag::to_string).collect::<Vec<_>>().join(" ");
-    let notice = |tags: String, events: Vec<Event>| Notice { from: from.to_owned(), tags, events, heartbeat: false };
+    let notice =
+        |tags: String, events: Vec<Event>| Notice { from: from.to_owned(), tags, events, heartbeat: false, wal: None };
     if payload(&notice(tags.clone(), Vec::new())).len() > MAX_PAYLOAD {
         tags = Tag::All.to_string();
     }
@@ -123,7 +129,8 @@ pub async fn start(pipeline: &Arc<Pipeline>, pool: &PgPool, counters: RelayCount
 /// that cannot be sent is tried again, with a backoff, together with those made
 /// meanwhile: the others hear of it late rather than never.
 async fn send(pool: PgPool, mut outgoing: mpsc::UnboundedReceiver<Arc<Change>>, from: String, counters: RelayCounters) {
-    let heartbeat = payload(&Notice { from: from.clone(), tags: String::new(), events: Vec::new(), heartbeat: true });
+    let heartbeat =
+        payload(&Notice { from: from.clone(), tags: String::new(), events: Vec::new(), heartbeat: true, wal: None });
     loop {
         let change = match tokio::time::timeout(HEARTBEAT, outgoing.recv()).await {
             Ok(Some(change)) => Change::clone(&change),
@@ -157,14 +164,14 @@ async fn send(pool: PgPool, mut outgoing: mpsc::UnboundedReceiver<Arc<Change>>, 
     }
 }
 
-/// Sends the payloads of one change in one statement, so that none goes without the rest;
-/// answers how many were sent.
+/// Sends the payloads of one change in one statement, so that none goes without the rest,
+/// each with the primary's write-ahead log position as the statement runs (after the
+/// change's commit, which is why changes are sent after it); answers how many were sent.
 async fn notify_all(pool: &PgPool, payloads: &[String]) -> Result<u64, sea_orm::sqlx::Error> {
-    sea_orm::sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-        .bind(CHANNEL)
-        .bind(payloads)
-        .execute(pool)
-        .await?;
+    // At most 27 bytes more than MAX_PAYLOAD leaves room for.
+    const SEND: &str = "SELECT pg_notify($1, left(payload, -1) || ',\"wal\":' \
+        || (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint || '}') FROM unnest($2::text[]) AS payload";
+    sea_orm::sqlx::query(SEND).bind(CHANNEL).bind(payloads).execute(pool).await?;
     Ok(payloads.len() as u64)
 }
 
@@ -248,11 +255,12 @@ async fn receive(listener: &mut PgListener, pipeline: &Weak<Pipeline>, from: &st
             Ok(notice) if notice.from == from || notice.heartbeat => {}
             Ok(notice) => {
                 counters.received.inc();
-                pipeline.receive(notice.change());
+                let wal = notice.wal;
+                pipeline.receive(notice.change(), wal);
             }
             Err(error) => {
                 tracing::warn!(%error, "a change notification that cannot be read: dropped everything kept");
-                pipeline.receive(Change::everything());
+                pipeline.receive(Change::everything(), None);
             }
         }
     }
@@ -303,8 +311,13 @@ mod tests {
 
     #[test]
     fn an_unknown_tag_reads_as_all() {
-        let notice =
-            Notice { from: "b".into(), tags: "article-1 something-new".into(), events: vec![], heartbeat: false };
+        let notice = Notice {
+            from: "b".into(),
+            tags: "article-1 something-new".into(),
+            events: vec![],
+            heartbeat: false,
+            wal: None,
+        };
         assert!(notice.change().tags.contains(&Tag::All));
     }
 }

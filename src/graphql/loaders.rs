@@ -19,10 +19,11 @@ use crate::domain::articles::{self, Shelf};
 use crate::domain::bylines::Contributor;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
-use crate::domain::pipeline::Stamp;
-use crate::domain::reader::{Reader, RequestConnection};
+use crate::domain::pipeline::{Pipeline, Stamp};
+use crate::domain::reader::{Fallback, Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, live, related, users};
+use crate::replicas::{ReadFrom, ReadReplicas};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
@@ -37,11 +38,13 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// request go through one connection ([`RequestConnection`]) and takes the section tree
 /// from `sections`; a mutation turns all three off, since each of its steps may change
 /// what the next one reads. The loaders and resolvers register the tags of what they
-/// read in `read`.
+/// read in `read`. With `replicas`, a query anyone may be shown reads from a replica
+/// that has replayed every change heard so far (see [`crate::replicas`]).
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
+    replicas: Option<(&Arc<ReadReplicas>, &Pipeline)>,
     sections: &Arc<KeptSectionTree>,
     read: Arc<ReadTags>,
     cache: bool,
@@ -53,13 +56,28 @@ pub async fn execute(
         .copied()
         .unwrap_or(Viewer::Anonymous);
     let (batches, mut pending) = tokio::sync::mpsc::unbounded_channel::<BoxFuture<'static, ()>>();
-    let connection = if cache { RequestConnection::shared(db) } else { RequestConnection::per_statement(db) };
+    // Before the replica is chosen by the changes heard so far, so that anything kept as
+    // of this stamp is outdated by any change the choice did not account for.
+    let read_since = sections.now();
+    let connection = match replicas.filter(|_| cache && viewer.user_id().is_none()) {
+        Some((replicas, pipeline)) => match replicas.choose(pipeline.wal()) {
+            ReadFrom::Replica(index) => {
+                let left_out = replicas.clone();
+                let fallback =
+                    Fallback { primary: db, replica_failed: Box::new(move || left_out.members()[index].leave_out()) };
+                RequestConnection::shared_on_replica(replicas.members()[index].db().clone(), fallback)
+            }
+            ReadFrom::Primary => RequestConnection::shared(db),
+        },
+        None if cache => RequestConnection::shared(db),
+        None => RequestConnection::per_statement(db),
+    };
     let loaders = DataLoader::with_cache(
         DbLoader {
             connection: connection.clone(),
             viewer,
             // Before the request's first read, which begins its transaction.
-            read_since: sections.now(),
+            read_since,
             sections: cache.then(|| sections.clone()),
             read: read.clone(),
         },

@@ -44,6 +44,7 @@ use crate::domain::pipeline::Pipeline;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
 use crate::domain::site::Site;
+use crate::replicas::ReadReplicas;
 pub use limits::Limits;
 use limits::{Asked, DepthAndComplexity, INTROSPECTION_DEPTH, Refusal};
 use loaders::{AllSections, Loaders};
@@ -74,6 +75,8 @@ pub struct Services {
     pub webhook_reach: crate::domain::webhooks::Reach,
     /// Whether feeds carry articles' bodies (`NEWSROOM_FEED_FULL_TEXT`).
     pub feed_full_text: bool,
+    /// Where queries anyone may be shown can read besides `db`.
+    pub replicas: Arc<ReadReplicas>,
 }
 
 pub fn build_schema(services: Option<Services>, limits: Limits) -> NewsroomSchema {
@@ -200,8 +203,11 @@ impl Api {
         };
         let asked = Asked::of(&request);
         let read = Arc::new(ReadTags::default());
+        // A preview shows a draft as it was just saved: only the primary has it for sure.
+        let replicas = (!mutation && !self.services.replicas.is_empty() && !request.query.contains("previewToken"))
+            .then_some((&self.services.replicas, &*self.services.pipeline));
         let mut response =
-            loaders::execute(schema, request, self.db.clone(), &self.sections, read.clone(), !mutation).await;
+            loaders::execute(schema, request, self.db.clone(), replicas, &self.sections, read.clone(), !mutation).await;
         limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
         error::give_codes(&mut response);
         if let Some(screened) = &screened {

@@ -36,6 +36,7 @@ mod propagation;
 mod properties;
 mod query_counts;
 mod rate_limits;
+mod replicas;
 mod scheduler;
 mod search;
 mod shutdown;
