@@ -16,8 +16,9 @@ const CACHED_P99_MS: f64 = 5.0;
 /// The deep page's median latency, at most this many times the first page's.
 const DEEP_PAGE_FACTOR: f64 = 1.5;
 const MAX_SQL_PER_REQUEST: f64 = 12.0;
-const FIRST_QUERY_MS: f64 = 300.0;
+const FIRST_QUERY_MS: f64 = 100.0;
 const SQLITE_PEAK_RSS_MIB: f64 = 100.0;
+const PEAK_RSS_MIB: f64 = 200.0;
 const IMPORT_SECONDS: f64 = 60.0;
 /// The scenarios the throughput bars apply to.
 const PAGES: [&str; 2] = ["article_page", "section_front"];
@@ -189,15 +190,11 @@ fn bars(out: &mut String, results: &Results) {
                 phase.first_query_ms <= FIRST_QUERY_MS,
             );
         }
-        if db == "sqlite" {
-            let peak = run.phases.iter().filter_map(|p| p.peak_rss_mib).fold(0.0, f64::max);
-            row(
-                format!("peak RSS under {SQLITE_PEAK_RSS_MIB:.0} MB"),
-                db,
-                format!("{peak:.0} MiB"),
-                peak < SQLITE_PEAK_RSS_MIB,
-            );
-        }
+        // SQLite's bar is the older, stricter one; the 10,000-article dataset on either
+        // database is to stay under 200 MB.
+        let most = if db == "sqlite" { SQLITE_PEAK_RSS_MIB } else { PEAK_RSS_MIB };
+        let peak = run.phases.iter().filter_map(|p| p.peak_rss_mib).fold(0.0, f64::max);
+        row(format!("peak RSS under {most:.0} MB"), db, format!("{peak:.0} MiB"), peak < most);
     }
     for verdict in results.freshness.iter().flat_map(Freshness::verdicts) {
         row(verdict.bar, "postgres", verdict.measured, verdict.met);
@@ -270,6 +267,7 @@ fn against_peer(out: &mut String, results: &Results) {
         PEER_BODY_TOLERANCE * 100.0
     );
     let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | --- |");
+    let mut bars: Vec<(String, String, bool)> = Vec::new();
     for scenario in &scenarios {
         let pairs: Vec<_> = (1..=rounds)
             .filter_map(|round| {
@@ -296,9 +294,35 @@ fn against_peer(out: &mut String, results: &Results) {
             range(|o| o.response_bytes as f64),
             if bodies { "yes" } else { "**no**" }
         );
+        if let Some(wanted) = PEER_RATE_BARS.iter().find(|(name, _)| name == scenario).map(|(_, times)| *times) {
+            let lowest = pairs.iter().map(|(ours, theirs)| ours.requests_per_second / theirs.requests_per_second);
+            let lowest = lowest.fold(f64::INFINITY, f64::min);
+            let p99_under_p50 = pairs.iter().all(|(ours, theirs)| ours.p99_ms < theirs.p50_ms);
+            bars.push((
+                format!("{scenario}: at least {wanted:.0}x the peer's rate"),
+                format!("{lowest:.2}x"),
+                lowest >= wanted,
+            ));
+            let worst = pairs.iter().map(|(ours, theirs)| ours.p99_ms / theirs.p50_ms).fold(0.0, f64::max);
+            bars.push((
+                format!("{scenario}: our p99 below the peer's p50"),
+                format!("{:.0}% of it at most", worst * 100.0),
+                p99_under_p50 && !pairs.is_empty(),
+            ));
+        }
     }
     let _ = writeln!(out);
+    if !bars.is_empty() {
+        let _ = writeln!(out, "| bar (every round) | measured | met |\n| --- | --- | --- |");
+        for (bar, measured, met) in bars {
+            let _ = writeln!(out, "| {bar} | {measured} | {} |", if met { "yes" } else { "**no**" });
+        }
+        let _ = writeln!(out);
+    }
 }
+
+/// How many times the peer's rate newsroom's uncached pages are to reach, per scenario.
+const PEER_RATE_BARS: [(&str, f64); 2] = [("article_page", 5.0), ("section_front", 4.0)];
 
 /// The section of the scenarios of reads under writes, or why they did not run.
 fn under_writes(out: &mut String, results: &Results) {
