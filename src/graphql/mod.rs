@@ -40,6 +40,7 @@ use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments;
+use crate::domain::kept_rows::{self, KeptRows};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
@@ -130,6 +131,8 @@ pub struct Api {
     limits: Limits,
     db: DatabaseConnection,
     sections: Arc<KeptSectionTree>,
+    /// Bylines, tags and images kept between requests.
+    kept: Arc<KeptRows>,
     /// The schema's field types, for the spec's null rules.
     field_types: Arc<FieldTypes>,
     services: Services,
@@ -145,6 +148,7 @@ impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
         let sections = Arc::new(KeptSectionTree::new(services.pipeline.clone(), services.kept_for));
+        let kept = Arc::new(KeptRows::new(services.pipeline.clone(), services.kept_for, kept_rows::BYTES));
         Api {
             schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),
@@ -153,6 +157,7 @@ impl Api {
             limits,
             db,
             sections,
+            kept,
             field_types: Arc::new(FieldTypes::of_sdl(&sdl())),
             services,
         }
@@ -201,7 +206,8 @@ impl Api {
         let asked = Asked::of(&request);
         let read = Arc::new(ReadTags::default());
         let mut response =
-            loaders::execute(schema, request, self.db.clone(), &self.sections, read.clone(), !mutation).await;
+            loaders::execute(schema, request, self.db.clone(), &self.sections, &self.kept, read.clone(), !mutation)
+                .await;
         limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
         error::give_codes(&mut response);
         if let Some(screened) = &screened {
