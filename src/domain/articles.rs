@@ -299,15 +299,34 @@ pub async fn find_by_slug(
     preview: Option<i64>,
 ) -> Result<Option<article::Model>> {
     let now = super::now();
-    let current = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await?;
-    let found = match current {
-        Some(article) => Some(article),
-        None => match article_slug::Entity::find_by_id(slug.to_owned()).one(db).await? {
-            Some(old) => article::Entity::find_by_id(old.article_id).one(db).await?,
-            None => None,
-        },
-    };
-    Ok(found.filter(|a| Some(a.id) == preview || is_visible(viewer, a, now)))
+    let found = named_by_slug(db, slug).await?.map(|named| named.article);
+    Ok(found.filter(|a| shown_by_slug(viewer, a, preview, now)))
+}
+
+/// The article a slug names, whoever asks.
+pub struct Named {
+    pub article: article::Model,
+    /// Named by its current slug, not one it had before.
+    pub current: bool,
+}
+
+/// The article `slug` names now or named before, whether or not anyone may see it.
+pub async fn named_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<Named>> {
+    if let Some(article) = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await? {
+        return Ok(Some(Named { article, current: true }));
+    }
+    Ok(match article_slug::Entity::find_by_id(slug.to_owned()).one(db).await? {
+        Some(old) => {
+            article::Entity::find_by_id(old.article_id).one(db).await?.map(|article| Named { article, current: false })
+        }
+        None => None,
+    })
+}
+
+/// Whether the viewer gets an article looked up by slug: one they may see, or the one
+/// their preview link names.
+pub fn shown_by_slug(viewer: &Viewer, article: &article::Model, preview: Option<i64>, now: DateTime<Utc>) -> bool {
+    Some(article.id) == preview || is_visible(viewer, article, now)
 }
 
 /// The articles of `ids` the viewer may see; the others are left out.

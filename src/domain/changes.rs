@@ -1,8 +1,8 @@
 //! What a committed write changed, named as cache tags: the one vocabulary of the change
 //! pipeline. A read registers the tags of what it read, a write names the tags of what it
 //! changed, and an answer is outdated by a change exactly when the two share a tag. The
-//! response cache, the section tree kept between queries, the other servers (over
-//! PostgreSQL) and CDNs (`Surrogate-Key`, `Cache-Tag`) all speak it.
+//! response cache, the section tree and the rows kept between queries, the other servers
+//! (over PostgreSQL) and CDNs (`Surrogate-Key`, `Cache-Tag`) all speak it.
 //!
 //! | tag | names | a read registers it when it | a write touches it when it |
 //! | --- | --- | --- | --- |

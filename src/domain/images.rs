@@ -62,8 +62,13 @@ pub fn referenced_id(reference: &str) -> Option<i64> {
 /// pictures of its body): those the viewer gets under `shown_to`.
 pub async fn shown_in_articles(db: &impl ConnectionTrait, viewer: &Viewer, ids: &[i64]) -> Result<Vec<image::Model>> {
     let now = super::now();
-    let found = image::Entity::find().filter(image::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    Ok(found.into_iter().filter(|image| shown_to(viewer, image, now)).collect())
+    Ok(by_ids(db, ids).await?.into_iter().filter(|image| shown_to(viewer, image, now)).collect())
+}
+
+/// The images of `ids` that exist, whoever asks: what to keep between queries, each shown
+/// under [`shown_to`] when served.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<image::Model>> {
+    Ok(image::Entity::find().filter(image::Column::Id.is_in(ids.iter().copied())).all(db).await?)
 }
 
 /// Whether the licence of an image has run out.

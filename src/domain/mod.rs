@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod global_id;
 pub mod images;
 pub mod json_rows;
+pub mod kept_rows;
 pub mod live;
 pub mod markdown;
 pub mod newsletter;

@@ -1,9 +1,9 @@
 //! The change pipeline: every committed write hands its [`Change`] to
 //! [`Pipeline::publish`], once, after commit. From there it reaches
 //!
-//! - what this server keeps (the response cache, the section tree kept between queries):
-//!   at once, before the write is answered, through the [`TagClock`] they consult, so
-//!   the writer's next read shows its write;
+//! - what this server keeps (the response cache, the section tree and the rows kept
+//!   between queries, [`super::kept_rows`]): at once, before the write is answered,
+//!   through the [`TagClock`] they consult, so the writer's next read shows its write;
 //! - the live subscriptions and anything else that follows [`Pipeline::subscribe`];
 //! - the other servers on the same PostgreSQL database, through the relay
 //!   ([`super::relay`]), which hands their changes back in with [`Pipeline::receive`];

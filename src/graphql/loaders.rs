@@ -2,6 +2,7 @@
 //! `DataLoader`, so a request's SQL count does not grow with the page size.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -19,6 +20,7 @@ use crate::domain::articles::{self, Shelf};
 use crate::domain::bylines::Contributor;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
+use crate::domain::kept_rows::{Bytes, KeptBy, KeptRows, Lookup};
 use crate::domain::pipeline::{Pipeline, Stamp};
 use crate::domain::reader::{Fallback, Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
@@ -26,6 +28,12 @@ use crate::domain::{Error, Viewer, bylines, corrections, editorial, images, live
 use crate::replicas::{ReadFrom, ReadReplicas};
 
 pub type Loaders = DataLoader<DbLoader, HashMapCache>;
+
+/// What queries take from the server instead of reading it each time.
+pub struct Kept<'a> {
+    pub sections: &'a Arc<KeptSectionTree>,
+    pub rows: &'a Arc<KeptRows>,
+}
 
 /// Runs `request` with loaders of its own.
 ///
@@ -36,19 +44,21 @@ pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 /// the resolvers take longer than the delay to ask, which on a busy machine they do.)
 /// `cache` keeps what was loaded for the rest of the request, has every read of the
 /// request go through one connection ([`RequestConnection`]) and takes the section tree
-/// from `sections`; a mutation turns all three off, since each of its steps may change
-/// what the next one reads. The loaders and resolvers register the tags of what they
-/// read in `read`. With `replicas`, a query anyone may be shown reads from a replica
-/// that has replayed every change heard so far (see [`crate::replicas`]).
+/// from `kept.sections` and articles, bylines, tags and images from `kept.rows`; a mutation turns
+/// all four off, since each of its steps may change what the next one reads. The loaders
+/// and resolvers register the tags of what they read in `read`. With `replicas`, a query
+/// anyone may be shown reads from a replica that has replayed every change heard so far
+/// (see [`crate::replicas`]).
 pub async fn execute(
     schema: &super::NewsroomSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
     replicas: Option<(&Arc<ReadReplicas>, &Pipeline)>,
-    sections: &Arc<KeptSectionTree>,
+    kept: Kept<'_>,
     read: Arc<ReadTags>,
     cache: bool,
 ) -> async_graphql::Response {
+    let Kept { sections, rows: kept } = kept;
     let viewer = request
         .data
         .get(&std::any::TypeId::of::<Viewer>())
@@ -79,6 +89,7 @@ pub async fn execute(
             // Before the request's first read, which begins its transaction.
             read_since,
             sections: cache.then(|| sections.clone()),
+            kept: cache.then(|| kept.clone()),
             read: read.clone(),
         },
         move |batch| {
@@ -131,6 +142,7 @@ pub fn for_subscriptions(db: DatabaseConnection, viewer: Viewer) -> Loaders {
             connection: RequestConnection::per_statement(db),
             viewer,
             sections: None,
+            kept: None,
             read_since: Stamp::default(),
             read: Arc::default(),
         },
@@ -180,6 +192,8 @@ pub struct DbLoader {
     viewer: Viewer,
     /// Where a query takes the section tree; `None`: read it.
     sections: Option<Arc<KeptSectionTree>>,
+    /// Where a query takes rows kept between queries; `None`: read them.
+    kept: Option<Arc<KeptRows>>,
     /// The change clock before the request's first read.
     read_since: Stamp,
     read: Arc<ReadTags>,
@@ -198,6 +212,86 @@ impl DbLoader {
             None => SectionTree::load(&reader).await.map(Arc::new),
         }
         .map_err(Arc::new)
+    }
+
+    /// What `ids` have kept in `kind` and current, and the ids to read.
+    fn kept_of<K: Eq + Hash + Clone, V: Bytes + Clone>(
+        &self,
+        kind: impl Fn(&KeptRows) -> &KeptBy<K, V>,
+        ids: Vec<K>,
+    ) -> Lookup<K, V> {
+        match &self.kept {
+            Some(kept) => kept.lookup(kind(kept), ids),
+            None => Lookup { found: Vec::new(), missing: ids },
+        }
+    }
+
+    /// Keeps `value` of `id` in `kind`, read under `tags`.
+    fn keep<K: Eq + Hash + Clone, V: Bytes>(
+        &self,
+        kind: impl Fn(&KeptRows) -> &KeptBy<K, V>,
+        id: K,
+        value: V,
+        tags: &[Tag],
+    ) {
+        if let Some(kept) = &self.kept {
+            kept.keep(kind(kept), id, value, tags, self.read_since);
+        }
+    }
+
+    /// The lists of `ids` (an article's bylines, its tags), kept or read with `read`; each
+    /// list read is kept under the article's tag and the `row_tag` of each of its rows.
+    async fn lists_of<V: Bytes + Clone, F>(
+        &self,
+        kind: impl Fn(&KeptRows) -> &KeptBy<i64, Vec<V>>,
+        ids: Vec<i64>,
+        read: impl FnOnce(Reader, Vec<i64>) -> F,
+        row_tag: impl Fn(&V) -> Tag,
+    ) -> LoadResult<i64, Vec<V>>
+    where
+        F: Future<Output = crate::domain::Result<Vec<(i64, V)>>>,
+    {
+        let Lookup { found, missing } = self.kept_of(&kind, ids);
+        let mut lists: HashMap<i64, Vec<V>> = found.into_iter().collect();
+        if !missing.is_empty() {
+            let rows = read(self.reader().await?, missing.clone()).await.map_err(Arc::new)?;
+            let mut read: HashMap<i64, Vec<V>> = missing.iter().map(|id| (*id, Vec::new())).collect();
+            for (id, row) in rows {
+                read.entry(id).or_default().push(row);
+            }
+            for (id, list) in &read {
+                let tags: Vec<Tag> = std::iter::once(Tag::Article(*id)).chain(list.iter().map(&row_tag)).collect();
+                self.keep(&kind, *id, list.clone(), &tags);
+            }
+            lists.extend(read);
+        }
+        self.read.extend(lists.keys().map(|id| Tag::Article(*id)));
+        self.read.extend(lists.values().flatten().map(row_tag));
+        Ok(lists)
+    }
+
+    /// The article `slug` names, if the viewer may see it (or `preview` names it): kept
+    /// or read. Only a current slug's article is kept; one found by an old slug is read.
+    pub async fn article_by_slug(
+        &self,
+        slug: &str,
+        preview: Option<i64>,
+    ) -> Result<Option<article::Model>, Arc<Error>> {
+        let kept = match preview {
+            None => self.kept_of(|kept| &kept.articles, vec![slug.to_owned()]).found.pop().map(|(_, row)| row),
+            Some(_) => None,
+        };
+        let found = match kept {
+            Some(row) => Some(row),
+            None => {
+                let found = articles::named_by_slug(&self.reader().await?, slug).await.map_err(Arc::new)?;
+                if let Some(articles::Named { article, current: true }) = &found {
+                    self.keep(|kept| &kept.articles, slug.to_owned(), article.clone(), &[Tag::Article(article.id)]);
+                }
+                found.map(|named| named.article)
+            }
+        };
+        Ok(found.filter(|article| articles::shown_by_slug(&self.viewer, article, preview, crate::domain::now())))
     }
 }
 
@@ -249,7 +343,6 @@ macro_rules! by_id {
     };
 }
 
-by_id!(ImageId, image::Model, images::shown_in_articles, |id| [Tag::Image(id)]);
 // Users are shown to staff only, whose answers are never shared.
 by_id!(UserId, user::Model, users::visible_by_ids, |_| []);
 by_id!(ArticleId, article::Model, articles::visible_by_ids, |id| [Tag::Article(id)]);
@@ -268,16 +361,40 @@ fn by_article<K: std::hash::Hash + Eq + Copy, V>(
     grouped
 }
 
+/// Images by id, kept between queries; whether the viewer gets each is asked as it is served.
+impl Loader<ImageId> for DbLoader {
+    type Value = image::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[ImageId]) -> LoadResult<ImageId, image::Model> {
+        self.read.extend(keys.iter().map(|key| Tag::Image(key.0)));
+        let Lookup { found, missing } = self.kept_of(|kept| &kept.images, keys.iter().map(|key| key.0).collect());
+        let mut rows: Vec<image::Model> = found.into_iter().map(|(_, row)| row).collect();
+        if !missing.is_empty() {
+            let read = images::by_ids(&self.reader().await?, &missing).await.map_err(Arc::new)?;
+            for row in &read {
+                self.keep(|kept| &kept.images, row.id, row.clone(), &[Tag::Image(row.id)]);
+            }
+            rows.extend(read);
+        }
+        let now = crate::domain::now();
+        Ok(rows
+            .into_iter()
+            .filter(|row| images::shown_to(&self.viewer, row, now))
+            .map(|row| (ImageId(row.id), row))
+            .collect())
+    }
+}
+
 impl Loader<BylinesOf> for DbLoader {
     type Value = Vec<Contributor>;
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[BylinesOf]) -> LoadResult<BylinesOf, Vec<Contributor>> {
-        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
-        let bylines = bylines::contributors_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
-        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        self.read.extend(bylines.iter().map(|(_, byline)| Tag::Author(byline.author.id)));
-        Ok(by_article(keys, BylinesOf, bylines))
+        let ids = keys.iter().map(|key| key.0).collect();
+        let read = |reader: Reader, ids: Vec<i64>| async move { bylines::contributors_of(&reader, &ids).await };
+        let lists = self.lists_of(|kept| &kept.bylines, ids, read, |byline| Tag::Author(byline.author.id)).await?;
+        Ok(lists.into_iter().map(|(id, list)| (BylinesOf(id), list)).collect())
     }
 }
 
@@ -286,11 +403,10 @@ impl Loader<TagsOf> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[TagsOf]) -> LoadResult<TagsOf, Vec<tag::Model>> {
-        let ids: Vec<i64> = keys.iter().map(|key| key.0).collect();
-        let tagged = bylines::tags_of(&self.reader().await?, &ids).await.map_err(Arc::new)?;
-        self.read.extend(keys.iter().map(|key| Tag::Article(key.0)));
-        self.read.extend(tagged.iter().map(|(_, tag)| Tag::Tag(tag.id)));
-        Ok(by_article(keys, TagsOf, tagged))
+        let ids = keys.iter().map(|key| key.0).collect();
+        let read = |reader: Reader, ids: Vec<i64>| async move { bylines::tags_of(&reader, &ids).await };
+        let lists = self.lists_of(|kept| &kept.tags, ids, read, |tag| Tag::Tag(tag.id)).await?;
+        Ok(lists.into_iter().map(|(id, list)| (TagsOf(id), list)).collect())
     }
 }
 

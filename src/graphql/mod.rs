@@ -40,6 +40,7 @@ use crate::domain::Viewer;
 use crate::domain::abuse::RateLimits;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments;
+use crate::domain::kept_rows::{self, KeptRows};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::reader::{Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
@@ -133,6 +134,8 @@ pub struct Api {
     limits: Limits,
     db: DatabaseConnection,
     sections: Arc<KeptSectionTree>,
+    /// Bylines, tags and images kept between requests.
+    kept: Arc<KeptRows>,
     /// The schema's field types, for the spec's null rules.
     field_types: Arc<FieldTypes>,
     services: Services,
@@ -148,6 +151,7 @@ impl Api {
     pub fn new(services: Services, limits: Limits) -> Api {
         let db = services.db.clone();
         let sections = Arc::new(KeptSectionTree::new(services.pipeline.clone(), services.kept_for));
+        let kept = Arc::new(KeptRows::new(services.pipeline.clone(), services.kept_for, kept_rows::BYTES));
         Api {
             schema: build(Some(services.clone()), depth_and_complexity(limits, false), limits.introspection),
             screened: ScreenedDocuments::default(),
@@ -156,6 +160,7 @@ impl Api {
             limits,
             db,
             sections,
+            kept,
             field_types: Arc::new(FieldTypes::of_sdl(&sdl())),
             services,
         }
@@ -206,8 +211,9 @@ impl Api {
         // A preview shows a draft as it was just saved: only the primary has it for sure.
         let replicas = (!mutation && !self.services.replicas.is_empty() && !request.query.contains("previewToken"))
             .then_some((&self.services.replicas, &*self.services.pipeline));
+        let kept = loaders::Kept { sections: &self.sections, rows: &self.kept };
         let mut response =
-            loaders::execute(schema, request, self.db.clone(), replicas, &self.sections, read.clone(), !mutation).await;
+            loaders::execute(schema, request, self.db.clone(), replicas, kept, read.clone(), !mutation).await;
         limits::name_refusals(&mut response, asked, &self.measuring, held_to).await;
         error::give_codes(&mut response);
         if let Some(screened) = &screened {

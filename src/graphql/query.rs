@@ -137,8 +137,7 @@ impl Query {
             // A draft shown to whoever holds the link: no cache may keep it for others.
             ctx.insert_http_header(axum::http::header::CACHE_CONTROL, "private, no-store");
         }
-        let found =
-            articles::find_by_slug(&super::reader(ctx).await?, &super::viewer(ctx), &slug, preview).await.gql()?;
+        let found = super::loaders(ctx)?.loader().article_by_slug(&slug, preview).await.gql()?;
         // Any article may come to have this slug.
         super::read(ctx, [found.as_ref().map_or(CacheTag::Search, |a| CacheTag::Article(a.id))]);
         Ok(found.map(Article::from))

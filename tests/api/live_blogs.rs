@@ -513,7 +513,10 @@ async fn a_page_of_entries_runs_a_fixed_number_of_statements(app: TestApp) {
     assert_eq!(nodes[2]["authors"].as_array().unwrap().len(), 2);
     assert_eq!(nodes[2]["blocks"][1]["image"]["credit"]["creditLine"], "Ana Ruiz/AFP");
 
+    // The article, its images and byline are kept between queries: compare second reads.
+    let (many_first, _) = app.count_statements(BLOG_PAGE, json!({ "s": "large" })).await;
     let (many, data) = app.count_statements(BLOG_PAGE, json!({ "s": "large" })).await;
+    assert!(many < many_first, "{many} statements read again, {many_first} the first time");
     let entries = &data["article"]["liveEntries"];
     assert_eq!(entries["totalCount"], 5_000);
     assert_eq!(entries["nodes"].as_array().unwrap().len(), 20);

@@ -224,3 +224,79 @@ async fn an_edit_through_one_server_reaches_readers_of_the_article_on_another() 
     let heard = tokio::time::timeout(Duration::from_secs(5), reader.next_result(&open)).await.expect("heard in time");
     assert_eq!(heard, json!({ "data": { "articleUpdated": { "headline": "Edited elsewhere" } } }));
 }
+
+const ARTICLE_PAGE: &str = r#"{ article(slug: "story") {
+  headline leadImage { caption } authors { name } tags { name }
+} }"#;
+
+/// The article page's rows other than comments (the article, its lead image, byline and
+/// tags) are kept between queries with the response cache off; a write through another
+/// server reaches them as it reaches the response cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
+async fn rows_kept_for_the_article_page_show_a_write_through_another_server() {
+    let base = TestApp::postgres().await.expect("NEWSROOM_TEST_POSTGRES_URL was set when the tests were built");
+    let uncached = |config: &mut newsroom::config::Config| config.response_cache_mb = 0;
+    let (writer, reader) = (base.reconnected(uncached).await, base.reconnected(uncached).await);
+    let section = fixtures::section(&base.db, "world", "World", None).await;
+    let image = fixtures::image(&base.db, Some("Ana Ruiz"), None, None, None).await;
+    let author = fixtures::author(&base.db, "mira-hale", "Mira Hale").await;
+    let tag = fixtures::tag(&base.db, "climate", "Climate").await;
+    let spec = ArticleSpec {
+        lead_image: Some(&image),
+        authors: vec![&author],
+        tags: vec![&tag],
+        ..ArticleSpec::published("story", &section, ago(60))
+    };
+    let story = fixtures::article(&base.db, spec).await;
+
+    let page = |headline: &str, caption: &str, author: &str, tag: &str| {
+        json!({ "article": {
+            "headline": headline, "leadImage": { "caption": caption },
+            "authors": [{ "name": author }], "tags": [{ "name": tag }],
+        } })
+    };
+    let caption = image.caption.clone().unwrap();
+    let (read, first) = reader.count_statements(ARTICLE_PAGE, json!({})).await;
+    assert_eq!(first, page(&story.headline, &caption, "Mira Hale", "Climate"));
+    let (kept, again) = reader.count_statements(ARTICLE_PAGE, json!({})).await;
+    assert_eq!(again, first);
+    assert_eq!(kept, 0, "the second page reads nothing; the first read {read} statements");
+
+    let (_, editor) = writer.staff(Role::Editor).await;
+    let writes = [
+        (
+            "mutation($id: ID!) { updateArticle(id: $id, input: { headline: \"Edited\" }) { id } }",
+            Kind::Article,
+            story.id,
+        ),
+        (
+            "mutation($id: ID!) { updateImage(id: $id, input: { caption: \"Recaptioned\" }) { id } }",
+            Kind::Image,
+            image.id,
+        ),
+        (
+            "mutation($id: ID!) { updateAuthor(id: $id, input: { name: \"Mira Hale-Ng\" }) { id } }",
+            Kind::Author,
+            author.id,
+        ),
+        ("mutation($id: ID!) { updateTag(id: $id, input: { name: \"Climate crisis\" }) { id } }", Kind::Tag, tag.id),
+    ];
+    let mut expected = [story.headline.clone(), caption, "Mira Hale".into(), "Climate".into()];
+    let after = ["Edited", "Recaptioned", "Mira Hale-Ng", "Climate crisis"];
+    for (n, (write, kind, id)) in writes.into_iter().enumerate() {
+        let answer = writer.post(Some(&editor), write, json!({ "id": encode(kind, id) })).await;
+        answer.assert_ok();
+        expected[n] = after[n].into();
+        let [headline, caption, author, tag] = &expected;
+        let wanted = page(headline, caption, author, tag);
+        let took = until(&reader, ARTICLE_PAGE, Duration::from_secs(1), |data| *data == wanted).await;
+        eprintln!("write {n} seen through the other server after {took:?}");
+    }
+    assert!(reader.metric("newsroom_change_notifications_received_total").await >= 4.0);
+
+    // Unpublished through the writer: the reader's kept article is no longer shown.
+    let unpublish = "mutation($id: ID!) { unpublishArticle(id: $id) { id } }";
+    writer.post(Some(&editor), unpublish, json!({ "id": encode(Kind::Article, story.id) })).await.assert_ok();
+    until(&reader, ARTICLE_PAGE, Duration::from_secs(1), |data| data["article"].is_null()).await;
+}
