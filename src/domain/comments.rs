@@ -37,8 +37,15 @@ pub enum CommentOrder {
 /// to a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Thread {
-    TopLevel { article: i64, order: CommentOrder },
-    Replies { parent: i64 },
+    TopLevel {
+        article: i64,
+        order: CommentOrder,
+    },
+    /// `article` is the parent's: its comments' tag covers the replies.
+    Replies {
+        parent: i64,
+        article: i64,
+    },
 }
 
 /// What a count of approved comments covers.
@@ -106,7 +113,15 @@ impl Thread {
     fn parent_id(self) -> i64 {
         match self {
             Thread::TopLevel { article, .. } => article,
-            Thread::Replies { parent } => parent,
+            Thread::Replies { parent, .. } => parent,
+        }
+    }
+
+    /// The article whose comments the thread is part of: changes to it come under its
+    /// [`Tag::Comments`].
+    pub fn article(self) -> i64 {
+        match self {
+            Thread::TopLevel { article, .. } | Thread::Replies { article, .. } => article,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Rows kept between queries: articles by slug, their bylines and tags, and images. Each is kept
+//! Rows kept between queries: articles by slug, their bylines and tags, images, and the
+//! first pages of comment threads with their counts. Each is kept
 //! as of the change clock before the read that found it and served again only while none
 //! of the tags it was read under has changed since (see [`super::changes`]); another
 //! server's write reaches the clock through the relay, so kept rows are exactly as current
@@ -9,16 +10,19 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entity::{article, image, tag};
+use entity::{article, comment, image, tag};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use super::articles::Shelf;
 use super::bylines::Contributor;
 use super::changes::Tag;
+use super::comments::{Tally, Thread};
+use super::pagination::{Cursor, Edge, Page, TotalCount};
 use super::pipeline::{Pipeline, Stamp, slots_of};
 
 /// About how many bytes of each kind of row are kept at most (articles four times as
-/// many): past it the least used go.
+/// many, comment and shelf pages twice): past it the least used go.
 pub const BYTES: u64 = 8 << 20;
 
 struct Kept<V> {
@@ -63,6 +67,31 @@ impl Bytes for Contributor {
 impl Bytes for tag::Model {
     fn bytes(&self) -> u64 {
         (size_of::<Self>() + self.slug.len() + self.name.len()) as u64
+    }
+}
+
+impl Bytes for comment::Model {
+    fn bytes(&self) -> u64 {
+        let texts = text(&self.author_email) + text(&self.client_hash);
+        (size_of::<Self>() + self.author_name.len() + self.body.len() + texts) as u64
+    }
+}
+
+impl Bytes for i64 {
+    fn bytes(&self) -> u64 {
+        size_of::<Self>() as u64
+    }
+}
+
+impl<V: Bytes> Bytes for Arc<V> {
+    fn bytes(&self) -> u64 {
+        V::bytes(self)
+    }
+}
+
+impl<A: Bytes, B: Bytes> Bytes for (A, B) {
+    fn bytes(&self) -> u64 {
+        self.0.bytes() + self.1.bytes()
     }
 }
 
@@ -113,6 +142,62 @@ pub struct KeptRows {
     /// Images found, by id, read under `image-{id}`; whether a viewer gets one is asked
     /// each time ([`super::images::shown_to`]).
     pub images: KeptBy<i64, image::Model>,
+    /// The first rows of a comment thread (how many, and whether with each comment's number
+    /// of replies), read under the article's `comments-{id}`. Comments are visible to
+    /// every viewer alike, or to none.
+    pub comment_pages: KeptBy<ThreadPage, Vec<(Arc<comment::Model>, i64)>>,
+    /// The numbers of comments on articles and of their top-level comments, read under
+    /// `comments-{id}`. (The numbers of replies come with the pages that list them.)
+    pub comment_tallies: KeptBy<Tally, i64>,
+    /// The first rows of a shelf (a section front, an author's or a tag's page), by how many,
+    /// read under the shelf's tags, the section tree's and each article's. The rows are
+    /// those every reader sees: scheduled articles and lifted embargoes change their tags
+    /// when they appear.
+    pub shelf_pages: KeptBy<(Shelf, u64), Vec<article::Model>>,
+    /// Later pages of a shelf, by how many rows and the cursor they follow as the client
+    /// sent it, read under the same tags as a first page.
+    pub later_shelf_pages: KeptBy<(Shelf, u64, String), LaterPage>,
+}
+
+/// A page of articles after a cursor, without its total (which is counted when asked).
+#[derive(Clone)]
+pub struct LaterPage {
+    edges: Vec<(Cursor, article::Model)>,
+    has_next_page: bool,
+}
+
+impl LaterPage {
+    pub fn of(page: &Page<article::Model>) -> LaterPage {
+        LaterPage {
+            edges: page.edges.iter().map(|edge| (edge.cursor.clone(), edge.node.clone())).collect(),
+            has_next_page: page.has_next_page,
+        }
+    }
+
+    /// The page again, with `total` for its size.
+    pub fn page(self, total: TotalCount) -> Page<article::Model> {
+        Page {
+            edges: self.edges.into_iter().map(|(cursor, node)| Edge { cursor, node }).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: true,
+            total,
+        }
+    }
+}
+
+impl Bytes for LaterPage {
+    fn bytes(&self) -> u64 {
+        let cursors = self.edges.len() * size_of::<Cursor>();
+        (size_of::<Self>() + cursors) as u64 + self.edges.iter().map(|(_, row)| row.bytes()).sum::<u64>()
+    }
+}
+
+/// The first `rows` of `thread`, each with its number of replies when `reply_counts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThreadPage {
+    pub thread: Thread,
+    pub rows: u64,
+    pub reply_counts: bool,
 }
 
 /// What is kept of some keys, and the keys that must be read.
@@ -123,7 +208,7 @@ pub struct Lookup<K, V> {
 
 impl KeptRows {
     /// Keeps rows no longer than `max_age` (the response cache's), about `bytes` of each
-    /// kind (of articles four times as many).
+    /// kind (of articles four times as many, of comment and shelf pages twice each, of counts an eighth).
     pub fn new(pipeline: Arc<Pipeline>, max_age: Duration, bytes: u64) -> KeptRows {
         KeptRows {
             pipeline,
@@ -132,6 +217,10 @@ impl KeptRows {
             bylines: KeptBy::new(bytes),
             tags: KeptBy::new(bytes),
             images: KeptBy::new(bytes),
+            comment_pages: KeptBy::new(bytes * 2),
+            comment_tallies: KeptBy::new(bytes / 8),
+            shelf_pages: KeptBy::new(bytes * 2),
+            later_shelf_pages: KeptBy::new(bytes * 2),
         }
     }
 

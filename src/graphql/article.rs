@@ -555,17 +555,30 @@ pub async fn shelf_connection(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<ArticleConnection> {
+    let cursor = after.clone();
     let window = Window::parse(PageArgs::forward(first, after)).gql()?;
     let loaders = super::loaders(ctx)?;
     let Window::Forward { limit, after: None } = window else {
         let tree = super::section_tree(ctx).await?;
-        let order = articles::ArticleOrder::default();
-        let page = articles::list(&super::reader(ctx).await?, &Viewer::Anonymous, &filter, order, &window, &tree)
-            .await
-            .gql()?;
-        let rows = page.edges.iter().map(|edge| CacheTag::Article(edge.node.id));
-        super::read(ctx, articles::shelf_tags(shelf, &tree).into_iter().chain(rows));
-        return Ok(page.into());
+        let read = async {
+            let order = articles::ArticleOrder::default();
+            let reader = super::reader(ctx).await?;
+            articles::list(&reader, &Viewer::Anonymous, &filter, order, &window, &tree).await.gql()
+        };
+        let (Window::Forward { limit, .. } | Window::Backward { limit, .. }) = window;
+        let tags: Vec<CacheTag> = articles::shelf_tags(shelf, &tree).into_iter().chain([CacheTag::Sections]).collect();
+        // A page whose size is asked for is read with it; others may be kept.
+        let page = match (cursor, super::connection::wants_total(ctx)) {
+            (Some(cursor), false) => loaders.loader().later_shelf_page((shelf, limit, cursor), tags, read).await,
+            _ => {
+                let page = read.await;
+                if let Ok(page) = &page {
+                    super::read(ctx, tags.into_iter().chain(page.edges.iter().map(|e| CacheTag::Article(e.node.id))));
+                }
+                page
+            }
+        };
+        return Ok(page?.into());
     };
     // The size and the first page are asked for together, so they share one batch round.
     let (total, rows) = futures_util::future::try_join(

@@ -94,7 +94,7 @@ impl Comment {
     /// Approved replies, oldest first.
     #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
     async fn replies(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<CommentConnection> {
-        thread_connection(ctx, Thread::Replies { parent: self.0.id }, first, after).await
+        thread_connection(ctx, Thread::Replies { parent: self.0.id, article: self.0.article_id }, first, after).await
     }
 }
 
@@ -110,7 +110,7 @@ pub async fn thread_connection(
     let loaders = super::loaders(ctx)?;
     let tally = match thread {
         Thread::TopLevel { article, .. } => Tally::TopLevel(article),
-        Thread::Replies { parent } => Tally::Replies(parent),
+        Thread::Replies { parent, .. } => Tally::Replies(parent),
     };
     let first_page = match window {
         Window::Forward { limit, after: None } => Some(limit),

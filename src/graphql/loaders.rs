@@ -20,7 +20,8 @@ use crate::domain::articles::{self, Shelf};
 use crate::domain::bylines::Contributor;
 use crate::domain::changes::{ReadTags, Tag};
 use crate::domain::comments::{self, Tally, Thread};
-use crate::domain::kept_rows::{Bytes, KeptBy, KeptRows, Lookup};
+use crate::domain::kept_rows::{Bytes, KeptBy, KeptRows, LaterPage, Lookup, ThreadPage};
+use crate::domain::pagination::{Page, TotalCount};
 use crate::domain::pipeline::{Pipeline, Stamp};
 use crate::domain::reader::{Fallback, Reader, RequestConnection};
 use crate::domain::sections::{KeptSectionTree, SectionTree};
@@ -270,6 +271,31 @@ impl DbLoader {
         Ok(lists)
     }
 
+    /// A later page of a shelf (`after` a cursor), kept or read with `read` and kept,
+    /// under `tags`: the shelf's and the section tree's.
+    pub async fn later_shelf_page<F, E>(
+        &self,
+        key: (Shelf, u64, String),
+        tags: Vec<Tag>,
+        read: F,
+    ) -> Result<Page<article::Model>, E>
+    where
+        F: Future<Output = Result<Page<article::Model>, E>>,
+    {
+        let page = match self.kept_of(|kept| &kept.later_shelf_pages, vec![key.clone()]).found.pop() {
+            Some((_, kept)) => kept.page(TotalCount::known(0)),
+            None => {
+                let page = read.await?;
+                let tags: Vec<Tag> =
+                    tags.iter().copied().chain(page.edges.iter().map(|e| Tag::Article(e.node.id))).collect();
+                self.keep(|kept| &kept.later_shelf_pages, key, LaterPage::of(&page), &tags);
+                page
+            }
+        };
+        self.read.extend(tags.into_iter().chain(page.edges.iter().map(|e| Tag::Article(e.node.id))));
+        Ok(page)
+    }
+
     /// The article `slug` names, if the viewer may see it (or `preview` names it): kept
     /// or read. Only a current slug's article is kept; one found by an old slug is read.
     pub async fn article_by_slug(
@@ -424,12 +450,25 @@ impl Loader<Tally> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[Tally]) -> LoadResult<Tally, i64> {
-        // A count of replies belongs to a comment, whose thread was registered when it was read.
-        self.read.extend(keys.iter().filter_map(|key| match key {
-            Tally::Article(article) | Tally::TopLevel(article) => Some(Tag::Comments(*article)),
+        // A count of replies belongs to a comment, whose thread was registered when it was
+        // read; it is not kept, since its key does not name the article.
+        let article_of = |tally: &Tally| match tally {
+            Tally::Article(article) | Tally::TopLevel(article) => Some(*article),
             Tally::Replies(_) => None,
-        }));
-        comments::tally(&self.reader().await?, keys).await.map_err(Arc::new)
+        };
+        self.read.extend(keys.iter().filter_map(article_of).map(Tag::Comments));
+        let Lookup { found, missing } = self.kept_of(|kept| &kept.comment_tallies, keys.to_vec());
+        let mut counts: HashMap<Tally, i64> = found.into_iter().collect();
+        if !missing.is_empty() {
+            let read = comments::tally(&self.reader().await?, &missing).await.map_err(Arc::new)?;
+            for (tally, count) in &read {
+                if let Some(article) = article_of(tally) {
+                    self.keep(|kept| &kept.comment_tallies, *tally, *count, &[Tag::Comments(article)]);
+                }
+            }
+            counts.extend(read);
+        }
+        Ok(counts)
     }
 }
 
@@ -452,6 +491,28 @@ impl Loader<FirstComments> for DbLoader {
     type Error = Arc<Error>;
 
     async fn load(&self, keys: &[FirstComments]) -> LoadResult<FirstComments, Vec<CommentWithReplies>> {
+        let page_of = |key: &FirstComments| ThreadPage {
+            thread: key.thread,
+            rows: key.limit + u64::from(key.peek),
+            reply_counts: key.reply_counts,
+        };
+        // Replies belong to a comment, whose thread was registered when it was read.
+        self.read.extend(keys.iter().filter_map(|key| match key.thread {
+            Thread::TopLevel { article, .. } => Some(Tag::Comments(article)),
+            Thread::Replies { .. } => None,
+        }));
+        let found = self.kept_of(|kept| &kept.comment_pages, keys.iter().map(page_of).collect()).found;
+        let kept: HashMap<ThreadPage, Vec<CommentWithReplies>> = found.into_iter().collect();
+        let mut pages = HashMap::new();
+        let mut unread = Vec::new();
+        for key in keys {
+            match kept.get(&page_of(key)) {
+                Some(rows) => {
+                    pages.insert(*key, rows.clone());
+                }
+                None => unread.push(*key),
+            }
+        }
         let kind = |key: &FirstComments| {
             let order = match key.thread {
                 Thread::TopLevel { order, .. } => Some(order),
@@ -459,23 +520,21 @@ impl Loader<FirstComments> for DbLoader {
             };
             (order, key.limit, key.peek, key.reply_counts)
         };
-        // Replies belong to a comment, whose thread was registered when it was read.
-        self.read.extend(keys.iter().filter_map(|key| match key.thread {
-            Thread::TopLevel { article, .. } => Some(Tag::Comments(article)),
-            Thread::Replies { .. } => None,
-        }));
-        let mut pages = HashMap::new();
-        for group in by_kind(keys, kind).into_values() {
+        for group in by_kind(&unread, kind).into_values() {
             let FirstComments { limit, peek, reply_counts, .. } = group[0];
             let threads: Vec<Thread> = group.iter().map(|k| k.thread).collect();
             let rows =
                 comments::first_of_threads(&self.reader().await?, &threads, limit + u64::from(peek), reply_counts)
                     .await
                     .map_err(Arc::new)?;
-            pages.extend(rows.into_iter().map(|(thread, rows)| {
-                let rows = rows.into_iter().map(|(comment, replies)| (Arc::new(comment), replies)).collect();
-                (FirstComments { thread, limit, peek, reply_counts }, rows)
-            }));
+            for (thread, rows) in rows {
+                let rows: Vec<CommentWithReplies> =
+                    rows.into_iter().map(|(comment, replies)| (Arc::new(comment), replies)).collect();
+                let key = FirstComments { thread, limit, peek, reply_counts };
+                let tags = [Tag::Comments(thread.article())];
+                self.keep(|kept| &kept.comment_pages, page_of(&key), rows.clone(), &tags);
+                pages.insert(key, rows);
+            }
         }
         Ok(pages)
     }
@@ -510,15 +569,26 @@ impl Loader<FirstArticles> for DbLoader {
     async fn load(&self, keys: &[FirstArticles]) -> LoadResult<FirstArticles, Vec<article::Model>> {
         let tree = self.tree_for(&keys.iter().map(|k| k.shelf).collect::<Vec<_>>()).await?;
         self.read.extend(keys.iter().flat_map(|key| articles::shelf_tags(key.shelf, &tree)));
-        let mut pages = HashMap::new();
-        for group in by_kind(keys, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
+        let found = self.kept_of(|kept| &kept.shelf_pages, keys.iter().map(|k| (k.shelf, k.limit)).collect()).found;
+        let mut pages: HashMap<FirstArticles, Vec<article::Model>> =
+            found.into_iter().map(|((shelf, limit), rows)| (FirstArticles { shelf, limit }, rows)).collect();
+        let unread: Vec<FirstArticles> = keys.iter().filter(|key| !pages.contains_key(key)).copied().collect();
+        for group in by_kind(&unread, |k| (std::mem::discriminant(&k.shelf), k.limit)).into_values() {
             let limit = group[0].limit;
             let shelves: Vec<Shelf> = group.iter().map(|k| k.shelf).collect();
             let rows =
                 articles::first_on_shelves(&self.reader().await?, &shelves, &tree, limit).await.map_err(Arc::new)?;
-            self.read.extend(rows.values().flatten().map(|row| Tag::Article(row.id)));
-            pages.extend(rows.into_iter().map(|(shelf, rows)| (FirstArticles { shelf, limit }, rows)));
+            for (shelf, rows) in rows {
+                let tags: Vec<Tag> = articles::shelf_tags(shelf, &tree)
+                    .into_iter()
+                    .chain([Tag::Sections])
+                    .chain(rows.iter().map(|row| Tag::Article(row.id)))
+                    .collect();
+                self.keep(|kept| &kept.shelf_pages, (shelf, limit), rows.clone(), &tags);
+                pages.insert(FirstArticles { shelf, limit }, rows);
+            }
         }
+        self.read.extend(pages.values().flatten().map(|row| Tag::Article(row.id)));
         Ok(pages)
     }
 }

@@ -10,6 +10,7 @@ use crate::common::TestApp;
 use crate::common::fixtures::{self, ArticleSpec, ago};
 use crate::common::ws::{Client, MODERN};
 use entity::article::ArticleStatus;
+use entity::comment::CommentStatus;
 use entity::user::Role;
 use newsroom::graphql::ids::{Kind, encode};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
@@ -299,4 +300,63 @@ async fn rows_kept_for_the_article_page_show_a_write_through_another_server() {
     let unpublish = "mutation($id: ID!) { unpublishArticle(id: $id) { id } }";
     writer.post(Some(&editor), unpublish, json!({ "id": encode(Kind::Article, story.id) })).await.assert_ok();
     until(&reader, ARTICLE_PAGE, Duration::from_secs(1), |data| data["article"].is_null()).await;
+}
+
+const DISCUSSED: &str = r#"{
+  article(slug: "story") { commentCount comments(first: 5) {
+    totalCount nodes { body replyCount replies(first: 5) { totalCount nodes { body } } } } }
+  section(slug: "world") { articles(first: 3) { nodes { slug } } }
+}"#;
+
+/// The first pages of comment threads, their counts and the first page of a section front
+/// are kept between queries too; a comment, a moderation or a publication through another
+/// server reaches them as it reaches the response cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(postgres_tests), ignore = "needs NEWSROOM_TEST_POSTGRES_URL when the tests are built")]
+async fn comment_pages_and_section_fronts_kept_show_a_write_through_another_server() {
+    let base = TestApp::postgres().await.expect("NEWSROOM_TEST_POSTGRES_URL was set when the tests were built");
+    let uncached = |config: &mut newsroom::config::Config| config.response_cache_mb = 0;
+    let (writer, reader) = (base.reconnected(uncached).await, base.reconnected(uncached).await);
+    let section = fixtures::section(&base.db, "world", "World", None).await;
+    let story = fixtures::article(&base.db, ArticleSpec::published("story", &section, ago(60))).await;
+    let first = fixtures::comment(&base.db, &story, None, CommentStatus::Approved, "First", ago(30)).await;
+    let first_id = encode(Kind::Comment, first.id).to_string();
+
+    let (read, before) = reader.count_statements(DISCUSSED, json!({})).await;
+    let (kept, again) = reader.count_statements(DISCUSSED, json!({})).await;
+    assert_eq!(again, before);
+    assert_eq!(kept, 0, "the second read reads nothing; the first read {read} statements");
+    assert_eq!(before["section"]["articles"]["nodes"], json!([{ "slug": "story" }]));
+
+    let (_, editor) = writer.staff(Role::Editor).await;
+    let add = "mutation($a: ID!, $p: ID, $b: String!) {
+      addComment(input: { articleId: $a, parentId: $p, authorName: \"Desk\", body: $b }) { id status } }";
+    let article = encode(Kind::Article, story.id).to_string();
+    let reply = writer.post(Some(&editor), add, json!({ "a": article, "p": first_id, "b": "A reply" })).await;
+    assert_eq!(reply.assert_ok()["addComment"]["status"], "APPROVED");
+    let thread = |count: i64, top: Value| json!({ "commentCount": count, "comments": top });
+    let with_reply = json!({ "totalCount": 1, "nodes": [{ "body": "First", "replyCount": 1,
+        "replies": { "totalCount": 1, "nodes": [{ "body": "A reply" }] } }] });
+    until(&reader, DISCUSSED, Duration::from_secs(1), |data| data["article"] == thread(2, with_reply.clone())).await;
+
+    let second = writer.post(Some(&editor), add, json!({ "a": article, "b": "Second" })).await;
+    assert_eq!(second.assert_ok()["addComment"]["status"], "APPROVED");
+    until(&reader, DISCUSSED, Duration::from_secs(1), |data| data["article"]["comments"]["totalCount"] == 2).await;
+
+    let moderate = "mutation($id: ID!) { moderateComment(id: $id, status: SPAM) { status } }";
+    writer.post(Some(&editor), moderate, json!({ "id": first_id })).await.assert_ok();
+    let only_second = json!({ "totalCount": 1, "nodes": [{ "body": "Second", "replyCount": 0,
+        "replies": { "totalCount": 0, "nodes": [] } }] });
+    until(&reader, DISCUSSED, Duration::from_secs(1), |data| data["article"] == thread(1, only_second.clone())).await;
+
+    let create = "mutation($s: ID!) { createArticle(input: { headline: \"Fresh river story\", \
+                  slug: \"fresh\", bodyMarkdown: \"By the river.\", sectionId: $s }) { id } }";
+    let created = writer.post(Some(&editor), create, json!({ "s": encode(Kind::Section, section.id) })).await;
+    let fresh = created.assert_ok()["createArticle"]["id"].clone();
+    writer
+        .post(Some(&editor), "mutation($id: ID!) { publishArticle(id: $id) { id } }", json!({ "id": fresh }))
+        .await
+        .assert_ok();
+    let listed = json!([{ "slug": "fresh" }, { "slug": "story" }]);
+    until(&reader, DISCUSSED, Duration::from_secs(1), |data| data["section"]["articles"]["nodes"] == listed).await;
 }
